@@ -1,0 +1,2 @@
+"""cogalign."""
+__version__ = "0.1.0"

@@ -1,0 +1,19 @@
+"""Exceptions shared across cogalign.
+
+Every error a user can cause derives from :class:`CogalignError`, so the command line can turn
+it into a one-line reason and a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+
+class CogalignError(Exception):
+    """Base class of the errors cogalign raises for bad input or missing resources."""
+
+
+class DatasetNotFoundError(CogalignError):
+    """A dataset file is neither on the search path, nor in the cache, nor downloadable."""
+
+
+class ChecksumError(CogalignError):
+    """A dataset file's sha256 does not match the registry."""
