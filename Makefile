@@ -15,7 +15,7 @@ demo: install
 	$(VENV)/bin/cogalign demo
 
 test: install-dev
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 install: $(RUNTIME_STAMP)
@@ -37,7 +37,7 @@ $(DEV_STAMP): $(RUNTIME_STAMP)
 	touch $@
 
 lint: install-dev
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check .
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
