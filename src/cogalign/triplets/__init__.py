@@ -1,0 +1,20 @@
+"""Triplet odd-one-out: simulation, sparse embeddings (SPoSE, VICE) and LLM alignment."""
+
+from cogalign.triplets.arrays import odd_last, shown_triplets, split_by_triplet
+from cogalign.triplets.simulate import random_triplets, simulate_triplets, sparse_embedding
+from cogalign.triplets.spose import SPoSE, SPoSECV, holdout_accuracy
+from cogalign.triplets.vice import VICE, dimension_reproducibility
+
+__all__ = [
+    "SPoSE",
+    "SPoSECV",
+    "VICE",
+    "dimension_reproducibility",
+    "holdout_accuracy",
+    "odd_last",
+    "random_triplets",
+    "shown_triplets",
+    "simulate_triplets",
+    "sparse_embedding",
+    "split_by_triplet",
+]

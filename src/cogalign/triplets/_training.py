@@ -1,0 +1,136 @@
+"""The training loop shared by the triplet embedding models (torch).
+
+Triplets stay on the device as one int64 tensor in odd-last order; each epoch draws one seeded
+permutation and walks it in large batches, so the Python loop runs a few hundred steps per
+epoch instead of one step per hundred triplets. Early stopping watches the held-out negative
+log-likelihood and restores the best parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def resolve_device(device: str = "auto") -> str:
+    """``"auto"`` -> ``"cuda"`` when a GPU is visible, else ``"cpu"``."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def pair_logits(weights, triplets):
+    """Similarity of the three pairs of each triplet, ``(n, 3)``: kept pair (0, 1) first.
+
+    Column 0 is ``s(t0, t1)`` (the logit of "t2 is the odd one out"), column 1 ``s(t0, t2)``,
+    column 2 ``s(t1, t2)``.
+    """
+    a, b, c = weights[triplets[:, 0]], weights[triplets[:, 1]], weights[triplets[:, 2]]
+    import torch
+
+    return torch.stack([(a * b).sum(-1), (a * c).sum(-1), (b * c).sum(-1)], dim=-1)
+
+
+def triplet_nll(weights, triplets, reduction: str = "mean"):
+    """Negative log-likelihood of odd-last triplets under the softmax choice rule."""
+    import torch
+
+    logits = pair_logits(weights, triplets)
+    nll = torch.logsumexp(logits, dim=-1) - logits[:, 0]
+    return nll.mean() if reduction == "mean" else nll.sum()
+
+
+@dataclass
+class History:
+    """Per-epoch training record."""
+
+    train_loss: list[float] = field(default_factory=list)
+    val_nll: list[float] = field(default_factory=list)
+    best_epoch: int = -1
+    stopped_early: bool = False
+
+
+def train(
+    params: list,
+    batch_loss: Callable,
+    val_nll: Callable[[], float],
+    train_triplets,
+    *,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    patience: int,
+    seed: int,
+    project: Callable[[], None] | None = None,
+    progress: bool = True,
+    desc: str = "training",
+    min_delta: float = 1e-4,
+) -> History:
+    """Adam over shuffled large batches with early stopping on held-out NLL.
+
+    Parameters
+    ----------
+    params
+        Tensors to optimise (``requires_grad``).
+    batch_loss
+        ``batch_loss(batch) -> scalar tensor``.
+    val_nll
+        Returns the held-out mean NLL (called once per epoch, without gradients).
+    train_triplets
+        ``(n, 3)`` int64 tensor on the training device.
+    project
+        Called after every step (e.g. clamp weights to be non-negative).
+    """
+    import torch
+    from tqdm.auto import tqdm
+
+    opt = torch.optim.Adam(params, lr=lr)
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    n = len(train_triplets)
+    history = History()
+    best = np.inf
+    best_state = [p.detach().clone() for p in params]
+    waited = 0
+    bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=False)
+    for epoch in bar:
+        order = torch.randperm(n, generator=gen).to(train_triplets.device)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            batch = train_triplets[order[start : start + batch_size]]
+            opt.zero_grad(set_to_none=True)
+            loss = batch_loss(batch)
+            loss.backward()
+            opt.step()
+            if project is not None:
+                with torch.no_grad():
+                    project()
+            total += float(loss.detach()) * len(batch)
+        history.train_loss.append(total / n)
+        with torch.no_grad():
+            current = float(val_nll())
+        history.val_nll.append(current)
+        bar.set_postfix(train=f"{total / n:.4f}", val=f"{current:.4f}")
+        if current < best - min_delta:
+            best, waited, history.best_epoch = current, 0, epoch
+            best_state = [p.detach().clone() for p in params]
+        else:
+            waited += 1
+            if waited >= patience:
+                history.stopped_early = True
+                break
+    with torch.no_grad():
+        for p, saved in zip(params, best_state, strict=True):
+            p.copy_(saved)
+    return history
+
+
+def validation_split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded split of ``n`` training rows into fit and early-stopping rows."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    n_val = int(round(fraction * n)) if n >= 20 else 0
+    return np.sort(order[n_val:]), np.sort(order[:n_val])

@@ -1,0 +1,125 @@
+"""SPoSE and VICE: parameter recovery on simulated data, persistence, cross-validation."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cogalign.data import validate
+from cogalign.data.schemas import TRIPLETS
+from cogalign.triplets import (
+    VICE,
+    SPoSE,
+    SPoSECV,
+    dimension_reproducibility,
+    odd_last,
+    simulate_triplets,
+    sparse_embedding,
+    split_by_triplet,
+)
+
+pytest.importorskip("torch")
+N_ITEMS = 200
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    truth = sparse_embedding(N_ITEMS, 10, density=0.3, seed=1)
+    table = simulate_triplets(truth, 60_000, n_participants=50, seed=2)
+    train, test = split_by_triplet(table, 0.2, seed=0)
+    return truth, table.iloc[train], table.iloc[test]
+
+
+def truth_accuracy(truth, test):
+    t = test[["item_1", "item_2", "item_3"]].to_numpy()
+    a, b, c = truth[t[:, 0]], truth[t[:, 1]], truth[t[:, 2]]
+    s = np.stack([(b * c).sum(1), (a * c).sum(1), (a * b).sum(1)], 1)
+    return np.mean(t[np.arange(len(t)), s.argmax(1)] == test["response"].to_numpy())
+
+
+def similarity_correlation(model, truth):
+    iu = np.triu_indices(N_ITEMS, 1)
+    return np.corrcoef(model.similarity_matrix()[iu], (truth @ truth.T)[iu])[0, 1]
+
+
+def test_simulated_table_is_valid_and_choices_follow_the_model():
+    truth = sparse_embedding(50, 5, seed=0)
+    table = simulate_triplets(truth, 3000, n_participants=3, seed=0)
+    validate(table, TRIPLETS, n_items=50)
+    # choices are drawn with the model's probabilities: mean p(chosen) > 1/3
+    assert table["p_response"].mean() > 0.4
+    again = simulate_triplets(truth, 3000, n_participants=3, seed=0)
+    pd.testing.assert_frame_equal(table, again)
+
+
+def test_odd_last_puts_the_chosen_item_last():
+    table = pd.DataFrame({"item_1": [1, 4, 7], "item_2": [2, 5, 8], "item_3": [3, 6, 9],
+                          "response": [1, 5, 9]})
+    assert odd_last(table).tolist() == [[2, 3, 1], [4, 6, 5], [7, 8, 9]]
+
+
+def test_split_by_triplet_keeps_repeats_together():
+    table = pd.DataFrame({"item_1": [1, 2, 3, 1], "item_2": [2, 1, 4, 3], "item_3": [3, 3, 5, 2],
+                          "response": [1, 2, 3, 1]})
+    train, test = split_by_triplet(table, 0.5, seed=0)
+    key = np.sort(table[["item_1", "item_2", "item_3"]].to_numpy(), 1)
+    assert not {tuple(k) for k in key[train]} & {tuple(k) for k in key[test]}
+
+
+@pytest.mark.slow
+def test_spose_recovers_the_generating_embedding(simulated):
+    truth, train, test = simulated
+    model = SPoSE(n_dims=30, n_items=N_ITEMS, progress=False).fit(train)
+    assert model.score(test) > truth_accuracy(truth, test) - 0.01
+    assert similarity_correlation(model, truth) > 0.9
+    assert (model.embedding_ >= 0).all()
+    assert model.n_dims_ < 30  # the L1 penalty pruned dimensions
+    proba = model.predict_proba(test)
+    assert np.allclose(proba.sum(1), 1)
+
+
+@pytest.mark.slow
+def test_vice_recovers_the_generating_embedding_and_is_reproducible(simulated):
+    truth, train, test = simulated
+    models = [VICE(n_dims=30, n_items=N_ITEMS, seed=s, progress=False).fit(train) for s in (0, 1)]
+    for model in models:
+        assert model.score(test) > truth_accuracy(truth, test) - 0.015
+        assert similarity_correlation(model, truth) > 0.9
+        assert model.n_dims_ < 30
+    assert dimension_reproducibility([m.embedding_ for m in models]) > 0.5
+
+
+def test_dimension_reproducibility_is_one_for_permuted_copies():
+    x = sparse_embedding(100, 6, seed=3)
+    assert dimension_reproducibility([x, x[:, ::-1]]) == pytest.approx(1.0)
+    noise = np.random.default_rng(0).random((100, 6))
+    assert dimension_reproducibility([x, noise]) < 0.5
+
+
+def test_fit_is_seeded_and_saves(tmp_path):
+    truth = sparse_embedding(40, 4, seed=0)
+    table = simulate_triplets(truth, 4000, seed=1)
+    a = SPoSE(n_dims=8, epochs=5, progress=False, seed=3).fit(table)
+    b = SPoSE(n_dims=8, epochs=5, progress=False, seed=3).fit(table)
+    assert np.array_equal(a.embedding_, b.embedding_)
+    path = a.save(tmp_path / "spose.npz")
+    loaded = SPoSE.load(path)
+    assert np.array_equal(loaded.embedding_, a.embedding_)
+    assert loaded.get_params() == a.get_params()
+    assert loaded.score(table) == a.score(table)
+    with pytest.raises(Exception, match="holds a SPoSE"):
+        VICE.load(path)
+
+
+def test_unfitted_model_says_so():
+    with pytest.raises(Exception, match="not fitted"):
+        SPoSE().predict_proba(np.array([[0, 1, 2]]))
+
+
+@pytest.mark.slow
+def test_cross_validation_picks_a_sparsity_weight():
+    truth = sparse_embedding(60, 5, seed=0)
+    table = simulate_triplets(truth, 9000, seed=1)
+    cv = SPoSECV(l1s=(0.01, 0.03), n_splits=2, n_dims=10, progress=False).fit(table)
+    assert set(cv.cv_results_["l1"]) == {0.01, 0.03} and len(cv.cv_results_) == 4
+    assert cv.best_l1_ in (0.01, 0.03)
+    assert cv.best_estimator_.l1 == cv.best_l1_
