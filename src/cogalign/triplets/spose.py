@@ -70,7 +70,7 @@ class SPoSE(TripletEmbeddingModel):
     def __init__(
         self,
         n_dims: int = 100,
-        l1: float = 0.03,
+        l1: float = 0.005,
         n_items: int | None = None,
         epochs: int = 300,
         batch_size: int = 2048,
@@ -117,7 +117,9 @@ class SPoSE(TripletEmbeddingModel):
         l1 = self.l1 / n_items
 
         def batch_loss(batch):
-            return _training.triplet_nll(weights, batch) + l1 * weights.sum()
+            nll, surrogate = _training.nll_surrogate(weights, batch)
+            penalty = l1 * weights.sum()
+            return surrogate + penalty, nll + penalty.detach()
 
         def project():
             weights.clamp_(min=0)
@@ -161,7 +163,7 @@ class SPoSECV:
         Refitted on all data with ``best_l1_``.
     """
 
-    def __init__(self, l1s: Sequence[float] = (0.01, 0.03, 0.05), n_splits: int = 3,
+    def __init__(self, l1s: Sequence[float] = (0.002, 0.005, 0.01, 0.03), n_splits: int = 3,
                  seed: int = 0, **spose_params: Any) -> None:
         self.l1s = tuple(l1s)
         self.n_splits = n_splits

@@ -143,11 +143,12 @@ class VICE(TripletEmbeddingModel):
             scale = log_scale.exp()
             eps = torch.randn(loc.shape, generator=noise_gen, device=device)
             x = loc + scale * eps
-            nll = _training.triplet_nll(x.clamp_min(0), batch)
+            nll, surrogate = _training.nll_surrogate(x.clamp_min(0), batch)
             log_q = (log_normal(eps, 1.0) - log_scale).sum()
             log_p = torch.logaddexp(log_pi + log_normal(x, self.spike_scale),
                                     log_1mpi + log_normal(x, self.slab_scale)).sum()
-            return nll + (log_q - log_p) / n_train
+            kl = (log_q - log_p) / n_train
+            return surrogate + kl, nll + kl.detach()
 
         self.history_ = _training.train(
             [loc, log_scale], batch_loss,
