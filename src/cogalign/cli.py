@@ -170,5 +170,16 @@ def demo_command(as_json: bool) -> None:
         click.echo(json.dumps(report, indent=2, default=str))
 
 
+def _register_subpackage_commands() -> None:
+    """Add the commands that live next to the code they drive."""
+    from cogalign.llm.cli import cache_group, embed_command, judge_command
+
+    main.add_command(embed_command, "embed")
+    main.add_command(judge_command, "judge")
+    main.add_command(cache_group, "cache")
+
+
+_register_subpackage_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()
