@@ -170,13 +170,22 @@ def demo_command(as_json: bool) -> None:
         click.echo(json.dumps(report, indent=2, default=str))
 
 
+@main.group(cls=_Group)
+def align() -> None:
+    """How closely a language model matches people, per paradigm."""
+
+
 def _register_subpackage_commands() -> None:
     """Add the commands that live next to the code they drive."""
     from cogalign.llm.cli import cache_group, embed_command, judge_command
+    from cogalign.studies.cli import study_group
+    from cogalign.triplets.cli import align_triplets
 
     main.add_command(embed_command, "embed")
     main.add_command(judge_command, "judge")
     main.add_command(cache_group, "cache")
+    main.add_command(study_group, "study")
+    align.add_command(align_triplets, "triplets")
 
 
 _register_subpackage_commands()

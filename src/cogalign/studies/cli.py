@@ -1,0 +1,180 @@
+"""The ``cogalign study`` commands: ``run``, ``screenshot`` and ``check``.
+
+``study_group`` is a click group; the package's command line mounts it as ``cogalign study``,
+and ``python -m cogalign.studies`` runs it on its own. Errors end with a one-line reason and
+exit status 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cogalign.errors import CogalignError
+
+__all__ = ["study_group"]
+
+
+def _errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn cogalign errors into a click error with a one-line reason."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CogalignError as exc:
+            lines = str(exc).strip().splitlines() or [type(exc).__name__]
+            raise click.ClickException(" ".join(line.strip() for line in lines)) from None
+
+    return wrapper
+
+
+def _emit(payload: Any, as_json: bool, text: str) -> None:
+    click.echo(json.dumps(payload, indent=2, default=str) if as_json else text)
+
+
+def _prepare(definition: Path, overrides: tuple[str, ...]) -> Any:
+    from cogalign.studies.definition import load_definition
+    from cogalign.studies.design import prepare_study
+
+    return prepare_study(load_definition(definition, overrides))
+
+
+def _display(xvfb: bool) -> Any:
+    if not xvfb:
+        return nullcontext()
+    from cogalign.studies.display import virtual_display
+
+    return virtual_display()
+
+
+_SET_HELP = "Override a definition field, e.g. --set trials.n=10 (repeatable)."
+
+
+@click.group("study")
+def study_group() -> None:
+    """Run human-subject studies (PsychoPy) and simulated participants."""
+
+
+@study_group.command("run")
+@click.argument("definition", type=click.Path(path_type=Path))
+@click.option("--participant", "-p", required=True, help="Pseudonymous participant id, e.g. p001.")
+@click.option("--session", "-s", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Session number.")
+@click.option("--fullscreen", is_flag=True, help="Open the window full screen.")
+@click.option("--resume", is_flag=True, help="Continue a session that was stopped or killed.")
+@click.option("--simulate", "model", metavar="MODEL", default=None,
+              help="Answer with a simulated participant instead of a person (no window), "
+                   "e.g. 'default', 'embedding:beta=5', 'ev', 'cpt', 'hyperbolic:k=0.2', 'llm'.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="Output folder (default: the definition's study.output).")
+@click.option("--set", "overrides", multiple=True, metavar="TABLE.FIELD=VALUE", help=_SET_HELP)
+@click.option("--max-trials", type=click.IntRange(min=0), default=None,
+              help="Simulated participants: stop after this many trials (resume later).")
+@click.option("--xvfb", is_flag=True, help="Open the window on a virtual display (Xvfb).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
+@_errors
+def run_command(definition: Path, participant: str, session: int, fullscreen: bool, resume: bool,
+                model: str | None, output: Path | None, overrides: tuple[str, ...],
+                max_trials: int | None, xvfb: bool, as_json: bool) -> None:
+    """Run study DEFINITION (a TOML file) for one participant and session.
+
+    Every answered trial is written and synced to disk at once; if the program stops or is
+    killed, --resume continues without losing or repeating a trial.
+    """
+    from cogalign.studies.session import Session
+
+    study = _prepare(definition, overrides)
+    for note in study.notes:
+        click.echo(f"note: {note}", err=True)
+    if max_trials is not None and model is None:
+        raise CogalignError("--max-trials is for simulated participants (--simulate)")
+    if model is not None:
+        from cogalign.studies.simulate import make_model, run_simulated
+
+        sim = make_model(model, study)
+        sess = Session(study, participant, session, output=output, resume=resume,
+                       simulated_by=sim.spec).open()
+        summary = run_simulated(sess, sim, max_trials=max_trials)
+    else:
+        from cogalign.studies.runner import check_display, run_session
+
+        with _display(xvfb):
+            check_display()
+            sess = Session(study, participant, session, output=output, resume=resume).open()
+            summary = run_session(sess, fullscreen=fullscreen)
+    text = (f"{summary['status']}: {summary['trials_done']} of {summary['trials_total']} trials "
+            f"of participant {participant} session {session} in {summary['data_file']}")
+    if summary["status"] != "completed":
+        text += "\ncontinue with --resume"
+    _emit(summary, as_json, text)
+
+
+@study_group.command("screenshot")
+@click.argument("definition", type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="Folder for the PNG files.")
+@click.option("--participant", "-p", default="demo", show_default=True,
+              help="Whose trial list the example trials come from (nothing is recorded).")
+@click.option("--set", "overrides", multiple=True, metavar="TABLE.FIELD=VALUE", help=_SET_HELP)
+@click.option("--xvfb", is_flag=True, help="Draw on a virtual display (Xvfb).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable list of files.")
+@_errors
+def screenshot_command(definition: Path, out: Path, participant: str,
+                       overrides: tuple[str, ...], xvfb: bool, as_json: bool) -> None:
+    """Save a PNG of every screen of study DEFINITION (instructions, trials, breaks, end)."""
+    from cogalign.studies.runner import check_display, take_screenshots
+
+    study = _prepare(definition, overrides)
+    with _display(xvfb):
+        check_display()
+        files = take_screenshots(study, out, participant=participant)
+    _emit({"study": study.name, "files": [str(f) for f in files]}, as_json,
+          "\n".join(str(f) for f in files))
+
+
+@study_group.command("check")
+@click.argument("definition", type=click.Path(path_type=Path))
+@click.option("--set", "overrides", multiple=True, metavar="TABLE.FIELD=VALUE", help=_SET_HELP)
+@click.option("--participant", "-p", default=None,
+              help="Also check this participant id and count their trials.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_errors
+def check_command(definition: Path, overrides: tuple[str, ...], participant: str | None,
+                  as_json: bool) -> None:
+    """Check study DEFINITION and its materials; print what a session holds."""
+    from cogalign.studies.session import check_participant
+
+    study = _prepare(definition, overrides)
+    d = study.definition
+    info: dict[str, Any] = {
+        "definition": str(d.path),
+        "study": study.name,
+        "paradigm": study.paradigm,
+        "definition_hash": study.hash,
+        "output": str(d.output),
+        "items": len(study.items) if study.items is not None else None,
+        "item_source": study.item_source,
+        "problems": len(study.problems) if study.problems is not None else None,
+        "notes": study.notes,
+    }
+    who = participant or "check"
+    if participant is not None:
+        check_participant(study, participant)
+    trials = study.trials(who, 1)
+    info.update(
+        practice_trials=sum(t.practice for t in trials),
+        main_trials=sum(not t.practice and not t.attention_check for t in trials),
+        attention_checks=sum(t.attention_check for t in trials),
+        breaks=sum(t.break_before for t in trials),
+    )
+    lines = [f"{d.path}: valid {study.paradigm} study '{study.name}' (hash {study.hash})"]
+    lines += [f"  {k}: {v}" for k, v in info.items() if k not in ("definition", "notes")]
+    lines += [f"  note: {n}" for n in study.notes]
+    _emit(info, as_json, "\n".join(lines))

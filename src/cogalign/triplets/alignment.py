@@ -1,0 +1,237 @@
+"""How well a language model's representations or choices match people's odd-one-out choices.
+
+The headline numbers, per model layer: odd-one-out accuracy against the human choices with a
+bootstrap interval over triplets, the human noise ceiling (modal agreement), and the accuracy
+as a share of the ceiling. Chance is 1/3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from cogalign.errors import CogalignError
+
+#: Placeholders a template may use: columns of ``things-concepts``.
+TEMPLATE_FIELDS = ("word", "name", "definition", "category")
+
+
+def concept_texts(concepts: pd.DataFrame, items: Sequence[int], template: str | None = None) -> list[str]:
+    """Text shown to the model for each item.
+
+    Parameters
+    ----------
+    concepts
+        The ``things-concepts`` table (or any table with the template's columns), one row per
+        item index.
+    items
+        Item indices to describe.
+    template
+        Python format string over ``{word}``, ``{name}``, ``{definition}``, ``{category}``,
+        e.g. ``"{word}: {definition}"``; default ``"{word}"``.
+    """
+    template = template or "{word}"
+    rows = concepts.iloc[list(items)]
+    out = []
+    for _, row in rows.iterrows():
+        fields = {k: ("" if pd.isna(row.get(k)) else str(row.get(k))) for k in TEMPLATE_FIELDS if k in row}
+        try:
+            out.append(template.format(**fields))
+        except KeyError as exc:
+            raise CogalignError(
+                f"template {template!r} uses {{{exc.args[0]}}}; available: "
+                + ", ".join("{" + f + "}" for f in fields)
+            ) from None
+    return out
+
+
+def _bootstrap_triplet_accuracy(hits: NDArray, counts: NDArray, n_boot: int, seed: int,
+                                ci: float) -> tuple[float, float]:
+    """Percentile interval of trial-weighted accuracy, resampling unique triplets."""
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(len(hits), np.full(len(hits), 1 / len(hits)), size=n_boot)
+    num = weights @ (hits * counts)
+    den = weights @ counts
+    acc = num / den
+    return (float(np.quantile(acc, (1 - ci) / 2)), float(np.quantile(acc, (1 + ci) / 2)))
+
+
+def triplet_alignment(
+    embeddings: NDArray,
+    table: pd.DataFrame,
+    *,
+    layers: Sequence[int] | None = None,
+    similarity: str = "cosine",
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Odd-one-out agreement of an embedding (per layer) with human triplet choices.
+
+    Parameters
+    ----------
+    embeddings
+        ``(n_items, width)`` or ``(n_items, n_layers, width)``; row ``i`` is item index ``i``
+        of the trial table (rows for items never shown are ignored).
+    table
+        Human triplet trials (:data:`cogalign.data.schemas.TRIPLETS`).
+    layers
+        Layer numbers to label the rows with (default ``0..n_layers-1``).
+    similarity
+        Pair similarity used for the odd-one-out choice: ``"cosine"`` or ``"dot"``.
+    n_boot, ci, seed
+        Bootstrap over unique triplets (all repeats of a triplet move together).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per layer: ``layer``, ``relative_depth`` (0 = embedding layer, 1 = last),
+        ``accuracy``, ``ci_low``, ``ci_high``, ``mean_log_likelihood`` (fitted temperature),
+        ``temperature``, ``noise_ceiling`` (modal agreement), ``share_of_ceiling``,
+        ``n_trials``.
+    """
+    from cogalign.metrics import triplet_agreement, triplet_noise_ceiling
+
+    x = np.asarray(embeddings, dtype=np.float64)
+    if x.ndim == 2:
+        x = x[:, None, :]
+    if x.ndim != 3:
+        raise CogalignError(f"embeddings must be (items, width) or (items, layers, width), got {x.shape}")
+    triplets = table[["item_1", "item_2", "item_3"]].to_numpy(dtype=np.int64)
+    choices = table["response"].to_numpy(dtype=np.int64)
+    if triplets.max() >= len(x):
+        raise CogalignError(f"the table uses item {triplets.max()} but embeddings has {len(x)} rows")
+    participants = table["participant_id"].to_numpy() if "participant_id" in table else None
+    ceiling = triplet_noise_ceiling(triplets, choices, participants)
+    layer_ids = list(layers) if layers is not None else list(range(x.shape[1]))
+    if len(layer_ids) != x.shape[1]:
+        raise CogalignError(f"{len(layer_ids)} layer labels for {x.shape[1]} layers")
+    rows = []
+    for j, layer in enumerate(layer_ids):
+        agree = triplet_agreement(x[:, j, :], triplets, choices, participants, similarity=similarity)
+        per = agree.per_triplet
+        low, high = _bootstrap_triplet_accuracy(
+            np.asarray(per["accuracy"], float), np.asarray(per["n_trials"], float), n_boot, seed, ci)
+        rows.append({
+            "layer": layer,
+            "relative_depth": j / max(1, x.shape[1] - 1),
+            "accuracy": agree.accuracy,
+            "ci_low": low,
+            "ci_high": high,
+            "mean_log_likelihood": agree.mean_log_likelihood,
+            "temperature": agree.temperature,
+            "noise_ceiling": ceiling.modal_agreement,
+            "share_of_ceiling": agree.accuracy / ceiling.modal_agreement,
+            "n_trials": agree.n_trials,
+        })
+    return pd.DataFrame(rows)
+
+
+def embed_concepts(
+    table: pd.DataFrame,
+    concepts: pd.DataFrame,
+    *,
+    model: str = "minilm-l6",
+    template: str | None = None,
+    layers: Any = "all",
+    pooling: str | None = None,
+    progress: bool = True,
+    **embed_kwargs: Any,
+) -> tuple[NDArray, list[int]]:
+    """Embed the concepts a triplet table uses; returns ``(n_items, n_layers, width)`` and layers.
+
+    Only the items that occur in the table are passed through the model; other rows are zero.
+    Pooling defaults to the sentence-transformers pooling for sentence models and to the mean
+    over content tokens otherwise.
+    """
+    from cogalign.llm import embed
+
+    used = np.unique(table[["item_1", "item_2", "item_3"]].to_numpy(dtype=np.int64))
+    texts = concept_texts(concepts, used, template)
+    kwargs = dict(embed_kwargs)
+    if pooling is not None:
+        kwargs["pooling"] = pooling
+    reps = embed(texts, model=model, layers=layers, progress=progress, **kwargs)
+    array = np.asarray(reps.array, dtype=np.float64)
+    full = np.zeros((len(concepts), array.shape[1], array.shape[2]))
+    full[used] = array
+    return full, list(reps.layers)
+
+
+def prompt_alignment(
+    table: pd.DataFrame,
+    concepts: pd.DataFrame,
+    *,
+    model: Any = "smollm2-135m",
+    template: str | None = None,
+    permutations: Any = "all",
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+    progress: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Ask a causal model which item is the odd one out, and score it against people.
+
+    Each unique triplet is asked once per presentation order (``permutations="all"``: all
+    six), the option probabilities are averaged over orders, and the model's choice is the
+    most probable item.
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+        One row: ``layer`` (``"prompt"``), ``accuracy`` with ``ci_low`` / ``ci_high``,
+        ``mean_log_likelihood`` of the human choices under the model's probabilities,
+        ``noise_ceiling``, ``share_of_ceiling``, ``n_trials``, ``position_bias``.
+    judgments : pandas.DataFrame
+        One row per unique triplet with the model's probabilities and choice.
+    """
+    from cogalign.llm import judge
+    from cogalign.metrics import triplet_noise_ceiling
+
+    shown = table[["item_1", "item_2", "item_3"]].to_numpy(dtype=np.int64)
+    key = np.sort(shown, axis=1)
+    unique, inverse = np.unique(key, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    texts = {}
+    for item, text in zip(np.unique(unique), concept_texts(concepts, np.unique(unique), template),
+                          strict=True):
+        texts[int(item)] = text
+    trials = pd.DataFrame({f"item{k + 1}": [texts[int(i)] for i in unique[:, k]] for k in range(3)})
+    judged = judge(trials, "odd-one-out", model=model, permutations=permutations, seed=seed,
+                   progress=progress)
+    probs = judged[["p_item1", "p_item2", "p_item3"]].to_numpy(dtype=np.float64)
+    choice_item = unique[np.arange(len(unique)), np.nanargmax(np.nan_to_num(probs, nan=-1), axis=1)]
+    response = table["response"].to_numpy(dtype=np.int64)
+    hits = (choice_item[inverse] == response).astype(float)
+    pos = np.argmax(unique[inverse] == response[:, None], axis=1)
+    p_human = probs[inverse, pos]
+    counts = np.bincount(inverse, minlength=len(unique)).astype(float)
+    per_triplet_hits = np.bincount(inverse, weights=hits, minlength=len(unique)) / counts
+    low, high = _bootstrap_triplet_accuracy(per_triplet_hits, counts, n_boot, seed, ci)
+    participants = table["participant_id"].to_numpy() if "participant_id" in table else None
+    ceiling = triplet_noise_ceiling(shown, response, participants)
+    accuracy = float(hits.mean())
+    summary = pd.DataFrame([{
+        "layer": "prompt",
+        "relative_depth": np.nan,
+        "accuracy": accuracy,
+        "ci_low": low,
+        "ci_high": high,
+        "mean_log_likelihood": float(np.mean(np.log(np.clip(p_human, 1e-12, 1)))),
+        "temperature": 1.0,
+        "noise_ceiling": ceiling.modal_agreement,
+        "share_of_ceiling": accuracy / ceiling.modal_agreement,
+        "n_trials": len(table),
+        "n_errors": int(judged["n_errors"].sum()) if "n_errors" in judged else 0,
+        "position_bias": judged.attrs.get("position_bias", {}).get("mean_prob"),
+    }])
+    judgments = pd.DataFrame({
+        "item_1": unique[:, 0], "item_2": unique[:, 1], "item_3": unique[:, 2],
+        "p_item_1": probs[:, 0], "p_item_2": probs[:, 1], "p_item_3": probs[:, 2],
+        "model_choice": choice_item, "n_trials": counts.astype(int),
+    })
+    return summary, judgments

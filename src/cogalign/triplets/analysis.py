@@ -1,0 +1,121 @@
+"""The paper-style comparison: several language models x layers against human triplet choices.
+
+One call gives the tidy table behind "Uncovering the Computational Ingredients of Human-Like
+Representations in LLMs" style figures: odd-one-out accuracy per model and relative layer
+depth, with the human noise ceiling, plus a cross-validated SPoSE fit to the human data as the
+cognitive-model reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cogalign.triplets.alignment import embed_concepts, prompt_alignment, triplet_alignment
+
+
+def compare_models(
+    table: pd.DataFrame,
+    concepts: pd.DataFrame,
+    models: Sequence[str] = ("minilm-l6", "smollm2-135m"),
+    *,
+    method: str = "embedding",
+    template: str | None = None,
+    similarity: str = "cosine",
+    n_boot: int = 1000,
+    seed: int = 0,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Alignment of every model and layer with the human triplet choices, as one tidy table.
+
+    Parameters
+    ----------
+    table
+        Human triplet trials (``things-triplets-test`` or a study's output).
+    concepts
+        ``things-concepts`` (item texts for the template).
+    models
+        Model presets, Hugging Face ids or local paths.
+    method
+        ``"embedding"`` (hidden states, every layer) or ``"prompt"`` (forced-choice answer).
+    template, similarity, n_boot, seed, progress
+        See :func:`~cogalign.triplets.alignment.triplet_alignment`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The per-layer rows of :func:`triplet_alignment` with a ``model`` column.
+    """
+    frames = []
+    for model in models:
+        if method == "prompt":
+            summary, _ = prompt_alignment(table, concepts, model=model, template=template,
+                                          n_boot=n_boot, seed=seed, progress=progress)
+        else:
+            x, layers = embed_concepts(table, concepts, model=model, template=template,
+                                       progress=progress)
+            summary = triplet_alignment(x, table, layers=layers, similarity=similarity,
+                                        n_boot=n_boot, seed=seed)
+        summary.insert(0, "model", model)
+        frames.append(summary)
+    return pd.concat(frames, ignore_index=True)
+
+
+def spose_reference(table: pd.DataFrame, *, n_splits: int = 5, seed: int = 0,
+                    **spose_params: Any) -> dict[str, float]:
+    """Cross-validated SPoSE on the human trials, folds split by triplet.
+
+    Each fold's model is trained on the other folds' triplets and scored on triplets it never
+    saw; returns the mean held-out accuracy and its spread over folds.
+    """
+    from cogalign.triplets.spose import SPoSE
+
+    items = np.sort(table[["item_1", "item_2", "item_3"]].to_numpy(dtype=np.int64), axis=1)
+    _, group = np.unique(items, axis=0, return_inverse=True)
+    fold = np.random.default_rng(seed).permutation(group.max() + 1)[group.ravel()] % n_splits
+    params = {"n_items": int(items.max()) + 1, "progress": False, "seed": seed, **spose_params}
+    scores = [SPoSE(**params).fit(table[fold != k]).score(table[fold == k]) for k in range(n_splits)]
+    return {"accuracy": float(np.mean(scores)), "sd": float(np.std(scores)), "n_splits": n_splits}
+
+
+def plot_layer_curves(results: pd.DataFrame, *, ax: Any = None, reference: dict | None = None):
+    """Accuracy by relative layer depth per model, with the noise-ceiling band and chance.
+
+    Parameters
+    ----------
+    results
+        Output of :func:`compare_models` (embedding method).
+    ax
+        Matplotlib axes to draw on (a new figure by default).
+    reference
+        Optional ``{"accuracy": ..., "label": ...}`` drawn as a dashed line (e.g. SPoSE).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    for model, part in results.groupby("model", sort=False):
+        part = part.sort_values("relative_depth")
+        ax.plot(part["relative_depth"], part["accuracy"], marker="o", label=str(model))
+        ax.fill_between(part["relative_depth"], part["ci_low"], part["ci_high"], alpha=0.2)
+    ceiling = float(results["noise_ceiling"].iloc[0])
+    ax.axhspan(ceiling - 0.005, ceiling + 0.005, color="grey", alpha=0.4, label="noise ceiling")
+    ax.axhline(1 / 3, color="black", linestyle=":", label="chance")
+    if reference:
+        ax.axhline(reference["accuracy"], color="tab:red", linestyle="--",
+                   label=reference.get("label", "reference"))
+    ax.set_xlabel("relative layer depth")
+    ax.set_ylabel("odd-one-out accuracy vs people")
+    ax.set_ylim(0.3, max(0.75, ceiling + 0.05))
+    ax.legend(fontsize=8)
+    return ax
