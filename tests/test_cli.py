@@ -100,13 +100,23 @@ def test_demo_says_what_it_skipped(tmp_path, monkeypatch):
     report = json.loads(result.output)
     skipped = {s["name"] for s in report["datasets"]["skipped"]}
     assert skipped == set(REGISTRY)
+    assert report["triplets"]["skipped"][0]["what"] == "triplet alignment"
 
 
 @pytest.mark.realdata
-def test_demo_summarises_the_local_datasets(load_dataset):
+@pytest.mark.llm
+@pytest.mark.slow
+def test_demo_runs_the_main_job_on_the_local_data(load_dataset):
     load_dataset("choices13k")
     result = run("demo", "--json")
     assert result.exit_code == 0, result.output
-    loaded = {r["name"]: r for r in json.loads(result.output)["datasets"]["loaded"]}
+    report = json.loads(result.output)
+    loaded = {r["name"]: r for r in report["datasets"]["loaded"]}
     assert loaded["choices13k"]["rows"] == 14_568
     assert loaded["things-triplets-test"]["participants"] == 325
+    triplets = report["triplets"]
+    assert triplets["noise_ceiling"] == pytest.approx(0.6722, abs=1e-4)
+    models = {m["model"]: m for m in triplets["models"]}
+    assert set(models) == {"minilm-l6", "smollm2-135m"}
+    assert models["minilm-l6"]["layers"] == 7 and models["smollm2-135m"]["layers"] == 31
+    assert all(1 / 3 < m["best_accuracy"] < triplets["noise_ceiling"] for m in models.values())

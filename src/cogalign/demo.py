@@ -57,4 +57,8 @@ def run_demo(echo: Echo = print) -> dict[str, Any]:
     echo
         Where to print progress and results (``None`` for silence, e.g. with ``--json``).
     """
-    return {"datasets": dataset_summary(echo)}
+    from cogalign.triplets.analysis import demo_section as triplets_section
+
+    report = {"datasets": dataset_summary(echo)}
+    report["triplets"] = triplets_section(echo)
+    return report

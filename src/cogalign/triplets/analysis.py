@@ -119,3 +119,52 @@ def plot_layer_curves(results: pd.DataFrame, *, ax: Any = None, reference: dict 
     ax.set_ylim(0.3, max(0.75, ceiling + 0.05))
     ax.legend(fontsize=8)
     return ax
+
+
+def demo_section(echo: Any = None, models: Sequence[str] = ("minilm-l6", "smollm2-135m")) -> dict:
+    """The triplet part of ``cogalign demo``: offline models vs people on THINGS triplets.
+
+    Runs the embedding alignment of each model at every layer on ``things-triplets-test``
+    (found locally; never downloaded) and reports the best and last layer. Anything missing
+    (data, model package) is skipped with the reason.
+
+    Returns
+    -------
+    dict
+        ``{"noise_ceiling": ..., "models": [...], "skipped": [...]}``.
+    """
+    from cogalign.data import load
+    from cogalign.errors import CogalignError
+
+    report: dict = {"models": [], "skipped": []}
+    try:
+        table = load("things-triplets-test", download=False, progress=False)
+        concepts = load("things-concepts", download=False, progress=False)
+    except CogalignError as exc:
+        report["skipped"].append({"what": "triplet alignment", "reason": str(exc).splitlines()[0]})
+        if echo:
+            echo(f"Triplet alignment skipped: {report['skipped'][0]['reason']}")
+        return report
+    if echo:
+        echo("\nTriplet odd-one-out (things-triplets-test): language models vs people")
+    for model in models:
+        try:
+            x, layers = embed_concepts(table, concepts, model=model, progress=False)
+        except Exception as exc:  # a missing model package or weights: say so and go on
+            report["skipped"].append({"what": model, "reason": str(exc).splitlines()[0]})
+            if echo:
+                echo(f"  skipped {model}: {str(exc).splitlines()[0]}")
+            continue
+        rows = triplet_alignment(x, table, layers=layers, n_boot=200)
+        best = rows.loc[rows["accuracy"].idxmax()]
+        last = rows.iloc[-1]
+        report["noise_ceiling"] = float(rows["noise_ceiling"].iloc[0])
+        entry = {"model": model, "best_layer": int(best["layer"]),
+                 "best_accuracy": float(best["accuracy"]), "last_layer_accuracy": float(last["accuracy"]),
+                 "share_of_ceiling": float(best["share_of_ceiling"]), "layers": len(rows)}
+        report["models"].append(entry)
+        if echo:
+            echo(f"  {model:<14} best layer {entry['best_layer']:>2}: accuracy {entry['best_accuracy']:.3f} "
+                 f"[{best['ci_low']:.3f}, {best['ci_high']:.3f}], {100 * entry['share_of_ceiling']:.0f}% of "
+                 f"the ceiling {report['noise_ceiling']:.3f}; last layer {entry['last_layer_accuracy']:.3f}")
+    return report
