@@ -33,13 +33,15 @@ def _parse_layers(spec: str, n_layers: int) -> list[int]:
 @click.option("--layer", default="all", show_default=True, help="'all', 'last' or e.g. '0,6'.")
 @click.option("--method", type=click.Choice(["embedding", "prompt"]), default="embedding", show_default=True)
 @click.option("--template", default=None, help="Item text, e.g. '{word}: {definition}'.")
+@click.option("--context", default="auto", show_default=True,
+              help="Prompt around each concept for causal models, e.g. 'The concept: {item}'; 'none' for bare words.")
 @click.option("--similarity", type=click.Choice(["cosine", "dot"]), default="cosine", show_default=True)
 @click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap samples over triplets.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def align_triplets(model: str, dataset: str, data_path: Path | None, layer: str, method: str,
-                   template: str | None, similarity: str, n_boot: int, seed: int,
+                   template: str | None, context: str, similarity: str, n_boot: int, seed: int,
                    no_progress: bool, as_json: bool) -> None:
     """Odd-one-out accuracy of a model per layer vs the human choices, with the noise ceiling."""
     from cogalign.data import load, read_psychds, read_trials
@@ -57,12 +59,14 @@ def align_triplets(model: str, dataset: str, data_path: Path | None, layer: str,
                                      n_boot=n_boot, seed=seed, progress=not no_progress)
     else:
         x, layers = embed_concepts(table, concepts, model=model, template=template,
+                                   context=None if context == "none" else context,
                                    progress=not no_progress)
         keep = _parse_layers(layer, x.shape[1])
         result = triplet_alignment(x[:, keep, :], table, layers=[layers[k] for k in keep],
                                    similarity=similarity, n_boot=n_boot, seed=seed)
         result["relative_depth"] = [k / max(1, x.shape[1] - 1) for k in keep]
     payload = {"model": model, "data": source, "method": method, "template": template,
+               "context": context if method == "embedding" else None,
                "similarity": similarity if method == "embedding" else None,
                "noise_ceiling": float(result["noise_ceiling"].iloc[0]),
                "layers": json.loads(result.to_json(orient="records"))}
