@@ -1,0 +1,648 @@
+"""Chat-completion backend for hosted or served models (OpenAI-compatible HTTP API).
+
+Any server speaking ``POST {base_url}/chat/completions`` works: OpenAI, vLLM, llama.cpp's
+server, Ollama, LM Studio, TGI. Configuration comes from arguments or the environment:
+
+``COGALIGN_CHAT_BASE_URL`` (else ``OPENAI_BASE_URL``, else ``https://api.openai.com/v1``)
+``COGALIGN_CHAT_API_KEY`` (else ``OPENAI_API_KEY``; optional for local servers)
+``COGALIGN_CHAT_MODEL`` (default model name)
+
+What a hosted model gives:
+
+* log-probabilities, where the server returns ``top_logprobs``: the probability of each
+  option is read from the top alternatives of the first answer token, renormalised over the
+  options (``source="logprobs"``);
+* otherwise the answer text is parsed (``source="text"``, one-hot probabilities).
+
+Requests are retried with exponential backoff (and ``Retry-After``) on 429, 5xx, timeouts and
+connection errors, and can be rate limited. Refusals, HTTP failures after the last retry, and
+answers that cannot be parsed are recorded per trial in ``errors``, never dropped. Successful
+responses are cached on disk keyed by base URL, model and the full request.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cogalign.errors import CogalignError
+from cogalign.llm.cache import atomic_write_json, llm_cache_dir, make_key
+from cogalign.llm.results import ChoiceResult, RatingResult
+from cogalign.llm.tasks import Task, orders
+
+__all__ = ["ChatClient", "ChatError", "ChatResponse", "parse_choice", "parse_rating"]
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+
+
+class ChatError(CogalignError):
+    """A chat request failed for good (after retries), or the server is misconfigured."""
+
+
+@dataclass
+class ChatResponse:
+    """One chat completion, or the reason there is none.
+
+    Attributes
+    ----------
+    text
+        The assistant's answer (None on error).
+    tokens
+        Generated tokens, when the server returned log-probabilities.
+    top_logprobs
+        Per generated token, ``{token: logprob}`` of the top alternatives (None without them).
+    finish_reason, refusal
+        As reported by the server.
+    error
+        None, or why the request produced no usable answer.
+    cached
+        Read from the on-disk cache.
+    """
+
+    text: str | None = None
+    tokens: list[str] | None = None
+    top_logprobs: list[dict[str, float]] | None = None
+    finish_reason: str | None = None
+    refusal: str | None = None
+    error: str | None = None
+    raw: dict[str, Any] | None = None
+    cached: bool = False
+
+
+def _norm(text: str) -> str:
+    return text.strip().strip("\"'`*_.,:;!?()[]{}<>").strip().lower()
+
+
+def parse_choice(text: str | None, options: Sequence[str]) -> int | None:
+    """Index of the option an answer text names, or None when it names none or several.
+
+    Exact match (ignoring case, spaces, quotes and punctuation) first; then an answer that
+    starts with exactly one option as a word; then exactly one option mentioned as a word.
+    """
+    if not text:
+        return None
+    answer = _norm(text)
+    normed = [_norm(o) for o in options]
+    if answer in normed and normed.count(answer) == 1:
+        return normed.index(answer)
+    starts = [i for i, o in enumerate(normed) if o and re.match(rf"{re.escape(o)}\b", answer)]
+    if len(starts) == 1:
+        return starts[0]
+    mentioned = [i for i, o in enumerate(normed) if o and re.search(rf"(?<!\w){re.escape(o)}(?!\w)", answer)]
+    if len(mentioned) == 1:
+        return mentioned[0]
+    return None
+
+
+def parse_rating(text: str | None, values: Sequence[int]) -> int | None:
+    """The first number in an answer, when it is one of the scale's values; else None."""
+    if not text:
+        return None
+    match = re.search(r"-?\d+(?:\.\d+)?", text)
+    if not match:
+        return None
+    number = float(match.group())
+    if not number.is_integer() or int(number) not in set(int(v) for v in values):
+        return None
+    return int(number)
+
+
+class _RateLimiter:
+    def __init__(self, per_minute: float | None):
+        self.interval = 60.0 / per_minute if per_minute else 0.0
+        self.next_time = 0.0
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self.lock:
+            now = time.monotonic()
+            start = max(now, self.next_time)
+            self.next_time = start + self.interval
+        if start > now:
+            time.sleep(start - now)
+
+
+class ChatClient:
+    """Client of an OpenAI-compatible chat-completions server.
+
+    Parameters
+    ----------
+    model
+        Model name on the server (default: ``COGALIGN_CHAT_MODEL``).
+    base_url
+        Server root including ``/v1`` (default: ``COGALIGN_CHAT_BASE_URL``, then
+        ``OPENAI_BASE_URL``, then OpenAI).
+    api_key
+        Bearer token (default: ``COGALIGN_CHAT_API_KEY``, then ``OPENAI_API_KEY``; none sent if
+        unset).
+    timeout
+        Seconds per request before it counts as timed out (and is retried).
+    max_retries
+        Retries after the first attempt for 429, 5xx, timeouts and connection errors.
+    backoff
+        First retry delay in seconds; doubles each retry (plus up to 25 % jitter).
+    max_backoff
+        Cap on one delay (also on a server's ``Retry-After``).
+    requests_per_minute
+        Start at most this many requests per minute (None: no limit).
+    workers
+        Concurrent requests for batches.
+    max_tokens
+        Default answer length for judgments.
+    top_logprobs
+        Number of top alternatives to request per token (0 turns log-probabilities off).
+    cache
+        Cache successful responses on disk.
+    progress
+        Show a progress bar for batches.
+    seed
+        Seed of the retry jitter.
+
+    Examples
+    --------
+    >>> client = ChatClient("gpt-4o-mini")  # doctest: +SKIP
+    >>> judge(trials, "odd-one-out", model=client, permutations="cyclic")  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        model: str | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float = 60.0,
+        max_retries: int = 5,
+        backoff: float = 1.0,
+        max_backoff: float = 60.0,
+        requests_per_minute: float | None = None,
+        workers: int = 4,
+        max_tokens: int = 16,
+        top_logprobs: int = 20,
+        cache: bool = True,
+        progress: bool = True,
+        seed: int = 0,
+    ) -> None:
+        self.model = model or os.environ.get("COGALIGN_CHAT_MODEL")
+        if not self.model:
+            raise ChatError("no chat model given: pass model=... or set COGALIGN_CHAT_MODEL")
+        url = base_url or os.environ.get("COGALIGN_CHAT_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
+        self.base_url = (url or DEFAULT_BASE_URL).rstrip("/")
+        self.api_key = api_key or os.environ.get("COGALIGN_CHAT_API_KEY") or os.environ.get("OPENAI_API_KEY")
+        if max_retries < 0 or timeout <= 0 or workers < 1:
+            raise ValueError("need max_retries >= 0, timeout > 0 and workers >= 1")
+        self.timeout = float(timeout)
+        self.max_retries = int(max_retries)
+        self.backoff = float(backoff)
+        self.max_backoff = float(max_backoff)
+        self.workers = int(workers)
+        self.max_tokens = int(max_tokens)
+        self.top_logprobs = int(top_logprobs)
+        self.cache = cache
+        self.progress = progress
+        self._limiter = _RateLimiter(requests_per_minute)
+        self._rng = random.Random(seed)
+        self._rng_lock = threading.Lock()
+        self._logprobs_ok = self.top_logprobs > 0
+        self.stats = {"requests": 0, "retries": 0, "cache_hits": 0, "errors": 0}
+        self._stats_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ChatClient(model={self.model!r}, base_url={self.base_url!r})"
+
+    @property
+    def model_id(self) -> str:
+        """Readable identity: ``chat:<model>@<host>``."""
+        host = re.sub(r"^\w+://", "", self.base_url).split("/")[0]
+        return f"chat:{self.model}@{host}"
+
+    def identity(self) -> dict[str, Any]:
+        """What identifies this backend in cache keys."""
+        return {"backend": "chat", "base_url": self.base_url, "model": self.model}
+
+    # ------------------------------------------------------------------ HTTP
+
+    def _count(self, key: str, n: int = 1) -> None:
+        with self._stats_lock:
+            self.stats[key] += n
+
+    def _delay(self, attempt: int, retry_after: str | None) -> float:
+        if retry_after:
+            try:
+                return min(self.max_backoff, max(0.0, float(retry_after)))
+            except ValueError:
+                pass
+        with self._rng_lock:
+            jitter = 1.0 + 0.25 * self._rng.random()
+        return min(self.max_backoff, self.backoff * (2**attempt)) * jitter
+
+    def _post(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """POST a chat-completions request with retries; returns the decoded JSON body.
+
+        Raises
+        ------
+        ChatError
+            Non-retryable HTTP status, retries exhausted, or a body that is not JSON.
+        """
+        url = f"{self.base_url}/chat/completions"
+        data = json.dumps(payload).encode("utf-8")
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        last = "no attempt"
+        for attempt in range(self.max_retries + 1):
+            if attempt:
+                self._count("retries")
+            self._limiter.wait()
+            self._count("requests")
+            retry_after = None
+            try:
+                request = urllib.request.Request(url, data=data, headers=headers, method="POST")
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                    body = response.read()
+            except urllib.error.HTTPError as exc:
+                detail = exc.read()[:300].decode("utf-8", "replace") if exc.fp else ""
+                exc.close()
+                if exc.code not in RETRY_STATUS:
+                    raise ChatError(f"HTTP {exc.code} from {url}: {detail.strip() or exc.reason}") from None
+                last = f"HTTP {exc.code}"
+                retry_after = exc.headers.get("Retry-After") if exc.headers else None
+            except TimeoutError:
+                last = f"timed out after {self.timeout:g} s"
+            except urllib.error.URLError as exc:
+                if isinstance(exc.reason, TimeoutError):
+                    last = f"timed out after {self.timeout:g} s"
+                else:
+                    last = f"connection error: {exc.reason}"
+            except (ConnectionError, OSError) as exc:
+                last = f"connection error: {exc}"
+            else:
+                try:
+                    decoded = json.loads(body)
+                except ValueError:
+                    snippet = body[:120].decode("utf-8", "replace")
+                    raise ChatError(f"malformed response (not JSON): {snippet!r}") from None
+                if not isinstance(decoded, dict):
+                    raise ChatError(f"malformed response (not a JSON object): {str(decoded)[:120]!r}")
+                return decoded
+            if attempt < self.max_retries:
+                time.sleep(self._delay(attempt, retry_after))
+        raise ChatError(f"{last} (gave up after {self.max_retries + 1} attempts)")
+
+    # ------------------------------------------------------------------ completions
+
+    def _payload(self, messages, temperature, max_tokens, logprobs, seed, stop) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "model": self.model,
+            "messages": list(messages),
+            "temperature": float(temperature),
+            "max_tokens": int(max_tokens if max_tokens is not None else self.max_tokens),
+        }
+        if logprobs and self._logprobs_ok:
+            payload["logprobs"] = True
+            payload["top_logprobs"] = self.top_logprobs
+        if seed is not None:
+            payload["seed"] = int(seed)
+        if stop:
+            payload["stop"] = list(stop)
+        return payload
+
+    def complete(
+        self,
+        messages: Sequence[Mapping[str, str]] | str,
+        *,
+        temperature: float = 0.0,
+        max_tokens: int | None = None,
+        logprobs: bool = True,
+        seed: int | None = None,
+        stop: Sequence[str] | None = None,
+    ) -> ChatResponse:
+        """One chat completion. Failures come back as ``ChatResponse(error=...)``, not raised.
+
+        Parameters
+        ----------
+        messages
+            Chat messages, or a string used as the single user message.
+        temperature, max_tokens, seed, stop
+            Decoding settings sent to the server.
+        logprobs
+            Ask for ``top_logprobs`` (dropped automatically if the server rejects them).
+        """
+        if isinstance(messages, str):
+            messages = [{"role": "user", "content": messages}]
+        payload = self._payload(messages, temperature, max_tokens, logprobs, seed, stop)
+        key = make_key({"op": "chat", **self.identity(), "payload": payload})
+        path = llm_cache_dir("chat") / f"{key}.json"
+        if self.cache and path.is_file():
+            try:
+                body = json.loads(path.read_text())
+                self._count("cache_hits")
+                response = self._parse(body)
+                response.cached = True
+                return response
+            except (OSError, ValueError):
+                pass
+        try:
+            body = self._post(payload)
+        except ChatError as exc:
+            if "logprobs" in payload and re.search(r"HTTP 4\d\d.*logprob", str(exc), re.I | re.S):
+                self._logprobs_ok = False  # server does not do log-probabilities: parse answers
+                return self.complete(messages, temperature=temperature, max_tokens=max_tokens,
+                                     logprobs=False, seed=seed, stop=stop)
+            self._count("errors")
+            return ChatResponse(error=str(exc))
+        response = self._parse(body)
+        if response.error is None and self.cache:
+            atomic_write_json(path, {**body, "model_id": self.model_id})
+        elif response.error is not None:
+            self._count("errors")
+        return response
+
+    @staticmethod
+    def _parse(body: Mapping[str, Any]) -> ChatResponse:
+        if "error" in body and "choices" not in body:
+            return ChatResponse(error=f"server error: {str(body['error'])[:200]}", raw=dict(body))
+        try:
+            choice = body["choices"][0]
+            message = choice.get("message") or {}
+            text = message.get("content")
+            refusal = message.get("refusal")
+            finish = choice.get("finish_reason")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return ChatResponse(error=f"malformed response: {json.dumps(body)[:160]}", raw=dict(body))
+        tokens = top = None
+        content = (choice.get("logprobs") or {}).get("content") if isinstance(choice.get("logprobs"), dict) else None
+        if content:
+            try:
+                tokens = [str(t["token"]) for t in content]
+                top = []
+                for t in content:
+                    alts = {str(a["token"]): float(a["logprob"]) for a in (t.get("top_logprobs") or [])}
+                    alts.setdefault(str(t["token"]), float(t["logprob"]))
+                    top.append(alts)
+            except (KeyError, TypeError, ValueError):
+                tokens = top = None
+        error = None
+        if refusal:
+            error = f"refusal: {str(refusal)[:200]}"
+        elif finish == "content_filter":
+            error = "refusal: the server's content filter stopped the answer"
+        elif text is None or not str(text).strip():
+            error = "empty answer"
+        elif not isinstance(text, str):
+            error = f"malformed response: content is {type(text).__name__}"
+        return ChatResponse(text=text if isinstance(text, str) else None, tokens=tokens, top_logprobs=top,
+                            finish_reason=finish, refusal=refusal, error=error, raw=dict(body))
+
+    def complete_many(self, requests: Sequence[Mapping[str, Any]]) -> list[ChatResponse]:
+        """Run many :meth:`complete` calls concurrently (``workers`` threads), in order.
+
+        Parameters
+        ----------
+        requests
+            Keyword-argument mappings for :meth:`complete` (each with ``messages``).
+        """
+        from tqdm.auto import tqdm
+
+        results: list[ChatResponse | None] = [None] * len(requests)
+        bar = tqdm(total=len(requests), unit="request", disable=not self.progress, desc=self.model_id)
+
+        def run(i: int) -> None:
+            try:
+                results[i] = self.complete(**requests[i])
+            except Exception as exc:  # never lose a trial: record the failure
+                results[i] = ChatResponse(error=f"{type(exc).__name__}: {exc}")
+            bar.update(1)
+
+        if self.workers == 1 or len(requests) <= 1:
+            for i in range(len(requests)):
+                run(i)
+        else:
+            with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                list(pool.map(run, range(len(requests))))
+        bar.close()
+        return [r if r is not None else ChatResponse(error="no response") for r in results]
+
+    # ------------------------------------------------------------------ judgments
+
+    @staticmethod
+    def _messages(prompt: str, system: str | None) -> list[dict[str, str]]:
+        return ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
+
+    @staticmethod
+    def _answer_position(resp: ChatResponse) -> int | None:
+        """Index of the first generated token that is not just whitespace or punctuation."""
+        if not resp.tokens:
+            return None
+        for i, tok in enumerate(resp.tokens):
+            if _norm(tok):
+                return i
+        return None
+
+    def choice(
+        self,
+        prompts: Sequence[str],
+        options: Sequence[Sequence[str]],
+        *,
+        system: str | None = None,
+        aliases: Sequence[Sequence[str]] | None = None,
+    ) -> ChoiceResult:
+        """Forced choice through the chat API (see the module docstring for how).
+
+        Parameters
+        ----------
+        prompts
+            User messages.
+        options
+            Answer texts per prompt (e.g. the labels ``"1"``, ``"2"``, ``"3"``).
+        system
+            Optional system message.
+        aliases
+            Per prompt, other texts that name each option (e.g. the items behind the labels),
+            used when a parsed answer matches no option.
+        """
+        n, k = len(prompts), len(options[0])
+        longest = max(len(o) for opts in options for o in opts)
+        max_tokens = max(self.max_tokens, min(64, longest + 8))
+        responses = self.complete_many(
+            [{"messages": self._messages(p, system), "max_tokens": max_tokens} for p in prompts]
+        )
+        prob = np.full((n, k), np.nan)
+        logprob = np.full((n, k), np.nan)
+        errors: list[str | None] = []
+        source: list[str] = []
+        for i, resp in enumerate(responses):
+            if resp.error:
+                errors.append(resp.error)
+                source.append("none")
+                continue
+            opts = [_norm(o) for o in options[i]]
+            mass = self._option_mass(resp, opts)
+            parsed = parse_choice(resp.text, options[i])
+            if parsed is None and aliases is not None:
+                parsed = parse_choice(resp.text, aliases[i])
+            if mass is not None and mass.sum() > 0:
+                prob[i] = mass / mass.sum()
+                with np.errstate(divide="ignore"):
+                    logprob[i] = np.log(mass)
+                source.append("logprobs")
+                errors.append(None)
+            elif parsed is not None:
+                prob[i] = np.eye(k)[parsed]
+                source.append("text")
+                errors.append(None)
+            else:
+                errors.append(f"unparseable answer: {resp.text!r:.120}")
+                source.append("none")
+        return ChoiceResult(
+            prompts=list(prompts), options=[list(o) for o in options], logprob=logprob,
+            n_tokens=np.full((n, k), -1), prob=prob, model_id=self.model_id,
+            answers=[r.text for r in responses], errors=errors, source=source,
+            meta={"backend": "chat", **self.identity()},
+        )
+
+    def _option_mass(self, resp: ChatResponse, opts: list[str]) -> np.ndarray | None:
+        pos = self._answer_position(resp)
+        if pos is None or resp.top_logprobs is None:
+            return None
+        mass = np.zeros(len(opts))
+        for token, lp in resp.top_logprobs[pos].items():
+            t = _norm(token)
+            if not t:
+                continue
+            hits = [j for j, o in enumerate(opts) if o == t] or [j for j, o in enumerate(opts) if o.startswith(t)]
+            if len(hits) == 1:
+                mass[hits[0]] += float(np.exp(lp))
+        return mass
+
+    def rating(self, prompts: Sequence[str], values: Sequence[int], *, system: str | None = None) -> RatingResult:
+        """Numeric rating through the chat API.
+
+        The distribution comes from the first number token's ``top_logprobs`` when the whole
+        scale can be read from one token (single-digit scales, or a server whose tokens hold
+        whole numbers, which shows as multi-digit tokens among the alternatives); otherwise the
+        parsed number is the answer (one-hot).
+        """
+        values = np.asarray(values, dtype=np.int64)
+        n, m = len(prompts), len(values)
+        responses = self.complete_many([{"messages": self._messages(p, system)} for p in prompts])
+        prob = np.full((n, m), np.nan)
+        logprob = np.full((n, m), np.nan)
+        valid = np.full(n, np.nan)
+        errors: list[str | None] = []
+        source: list[str] = []
+        index = {int(v): j for j, v in enumerate(values)}
+        for i, resp in enumerate(responses):
+            if resp.error:
+                errors.append(resp.error)
+                source.append("none")
+                continue
+            mass = self._number_mass(resp, index, int(np.abs(values).max()))
+            parsed = parse_rating(resp.text, values)
+            if mass is not None and mass.sum() > 0:
+                prob[i] = mass / mass.sum()
+                with np.errstate(divide="ignore"):
+                    logprob[i] = np.log(mass)
+                valid[i] = mass.sum()
+                source.append("logprobs")
+                errors.append(None)
+            elif parsed is not None:
+                prob[i] = np.eye(m)[index[parsed]]
+                source.append("text")
+                errors.append(None)
+            else:
+                errors.append(f"unparseable answer: {resp.text!r:.120}")
+                source.append("none")
+        return RatingResult(
+            prompts=list(prompts), values=values, logprob=logprob, prob=prob, valid_mass=valid,
+            model_id=self.model_id, answers=[r.text for r in responses], errors=errors,
+            source=source, meta={"backend": "chat", **self.identity()},
+        )
+
+    def _number_mass(self, resp: ChatResponse, index: dict[int, int], largest: int) -> np.ndarray | None:
+        if resp.top_logprobs is None or resp.tokens is None:
+            return None
+        pos = next((i for i, t in enumerate(resp.tokens) if re.fullmatch(r"\s*-?\d+\s*", t)), None)
+        if pos is None:
+            return None
+        alts = {}
+        for token, lp in resp.top_logprobs[pos].items():
+            t = token.strip()
+            if re.fullmatch(r"-?\d+", t):
+                alts[int(t)] = alts.get(int(t), 0.0) + float(np.exp(lp))
+        whole_numbers = largest < 10 or any(abs(v) >= 10 for v in alts)
+        if not whole_numbers:
+            return None
+        mass = np.zeros(len(index))
+        for v, p in alts.items():
+            if v in index:
+                mass[index[v]] += p
+        return mass
+
+    def sample_task(
+        self,
+        frame: pd.DataFrame,
+        task: Task,
+        *,
+        n_participants: int,
+        temperature: float,
+        seed: int,
+        permutations: Any = None,
+    ) -> pd.DataFrame:
+        """Synthetic participants through the chat API (used by :func:`cogalign.llm.sample_answers`)."""
+        rng = np.random.default_rng(seed)
+        per_row = orders(task.n_alternatives, permutations, seed=seed, n_rows=len(frame))
+        records = frame.to_dict("records")
+        names = task.alternative_names()
+        plan, requests = [], []
+        for p in range(n_participants):
+            for i, row in enumerate(records):
+                order = per_row[i][rng.integers(len(per_row[i]))]
+                prompt, answers = task.render(row, order)
+                plan.append((p, i, row, order, answers))
+                requests.append({
+                    "messages": self._messages(prompt, task.system or None),
+                    "temperature": temperature,
+                    "seed": seed * 100_003 + p,
+                    "logprobs": False,
+                })
+        responses = self.complete_many(requests)
+        out = []
+        for (p, i, row, order, answers), resp in zip(plan, responses, strict=True):
+            rec = {"participant_id": f"llm-{p + 1:03d}", "trial": i, **row,
+                   "order": ",".join(str(a + 1) for a in order), "response": None}
+            error = resp.error
+            if error is None and task.kind == "choice":
+                pick = parse_choice(resp.text, answers)
+                if pick is None:
+                    error = f"unparseable answer: {resp.text!r:.120}"
+                else:
+                    rec["response"] = names[order[pick]]
+                    if task.alternatives == "fields":
+                        rec["response_item"] = row[names[order[pick]]]
+            elif error is None:
+                value = parse_rating(resp.text, [int(a) for a in answers])
+                if value is None:
+                    error = f"unparseable answer: {resp.text!r:.120}"
+                rec["response"] = value
+            rec["answer"] = resp.text
+            rec["error"] = error
+            out.append(rec)
+        result = pd.DataFrame(out)
+        result.attrs.update(model_id=self.model_id, task=task.name, temperature=temperature, seed=seed)
+        return result

@@ -1,0 +1,286 @@
+"""Command-line commands of :mod:`cogalign.llm`: ``embed``, ``judge`` and ``cache``.
+
+They are registered into the ``cogalign`` command line as ``cogalign embed``, ``cogalign judge``
+and ``cogalign cache info|clear``. Every command takes ``--json`` for machine-readable output and
+exits non-zero with a one-line reason on error.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cogalign.errors import CogalignError
+
+__all__ = ["cache_group", "embed_command", "judge_command", "read_items"]
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _errors_to_click(func: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except click.ClickException:
+            raise
+        except (CogalignError, ValueError, TypeError, KeyError, OSError, ImportError) as exc:
+            raise click.ClickException(_one_line(exc)) from exc
+
+    return wrapper
+
+
+def _emit(payload: Any, as_json: bool, text: str) -> None:
+    click.echo(json.dumps(payload, indent=2, default=str) if as_json else text)
+
+
+def read_items(path: str | Path, column: str | None = None) -> list[str]:
+    """Read items from a file: ``.txt`` (one per line), ``.csv``/``.tsv`` (a column) or ``.json``.
+
+    Parameters
+    ----------
+    path
+        The file.
+    column
+        Column of a CSV/TSV file; by default ``item``, ``name``, ``word`` or ``concept`` if
+        present, else the first column.
+
+    Returns
+    -------
+    list of str
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"items file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        import pandas as pd
+
+        frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
+        if column is None:
+            column = next((c for c in ("item", "name", "word", "concept") if c in frame.columns), frame.columns[0])
+        if column not in frame.columns:
+            raise ValueError(f"column {column!r} not in {path.name} (columns: {list(frame.columns)})")
+        items = [str(v) for v in frame[column]]
+    elif suffix == ".json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, list) or not all(isinstance(x, str) for x in data):
+            raise ValueError(f"{path.name} must hold a JSON list of strings")
+        items = data
+    else:
+        items = [line.rstrip("\r\n") for line in path.read_text(encoding="utf-8").splitlines()]
+        items = [line for line in items if line.strip()]
+    if not items:
+        raise ValueError(f"no items in {path}")
+    return items
+
+
+def _read_trials(path: Path):
+    import pandas as pd
+
+    if not path.is_file():
+        raise FileNotFoundError(f"trials file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return pd.DataFrame(json.loads(path.read_text(encoding="utf-8")))
+    return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", keep_default_na=False)
+
+
+@click.command("embed")
+@click.option("--model", "-m", default="minilm-l6", show_default=True,
+              help="Preset (minilm-l6, smollm2-135m, gemma3-270m), Hugging Face id, folder or .gguf file.")
+@click.option("--items", "items_path", required=True, type=click.Path(path_type=Path),
+              help="Items: .txt (one per line), .csv/.tsv (see --column) or .json list.")
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path),
+              help="Output .npz archive, or a folder (layer-major, memory-mappable).")
+@click.option("--column", default=None, help="Column of a CSV/TSV items file.")
+@click.option("--layers", default="all", show_default=True, help="'all', '0,6,-1' or a slice like '10:20'.")
+@click.option("--pooling", type=click.Choice(["mean", "last", "sentence"]), default="mean", show_default=True)
+@click.option("--template", default=None, help="Prompt template with {item}, e.g. 'The concept: {item}'.")
+@click.option("--span", type=click.Choice(["text", "item"]), default="text", show_default=True,
+              help="Pool over all content tokens, or only the item's tokens.")
+@click.option("--center", is_flag=True, help="Subtract the mean over items at every layer.")
+@click.option("--batch-size", type=int, default=32, show_default=True)
+@click.option("--max-length", type=int, default=None, help="Truncate inputs to this many tokens.")
+@click.option("--device", default="auto", show_default=True)
+@click.option("--dtype", default=None, help="Compute precision: float32 (default), bfloat16, float16, auto.")
+@click.option("--float16", "float16", is_flag=True, help="Store the result as float16.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the on-disk cache.")
+@click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_errors_to_click
+def embed_command(
+    model: str, items_path: Path, out: Path, column: str | None, layers: str, pooling: str,
+    template: str | None, span: str, center: bool, batch_size: int, max_length: int | None,
+    device: str, dtype: str | None, float16: bool, no_cache: bool, no_progress: bool, as_json: bool,
+) -> None:
+    """Hidden states per layer for a list of items, saved as items x layers x width."""
+    from cogalign.llm.embed import embed
+
+    items = read_items(items_path, column)
+    start = time.perf_counter()
+    reps = embed(
+        items, model, layers=layers, pooling=pooling, template=template, span=span, center=center,
+        batch_size=batch_size, max_length=max_length, device=device, dtype=dtype,
+        store_dtype="float16" if float16 else "float32", cache=not no_cache,
+        progress=not no_progress and not as_json,
+    )
+    reps.save(out)
+    seconds = time.perf_counter() - start
+    payload = {
+        "out": str(out),
+        "model_id": reps.model_id,
+        "shape": list(reps.shape),
+        "layers": reps.layers,
+        "pooling": pooling,
+        "cache_hit": bool(reps.meta.get("cache_hit")),
+        "seconds": round(seconds, 3),
+    }
+    hit = " (from cache)" if payload["cache_hit"] else ""
+    text = f"{out}: {reps.shape[0]} items x {reps.shape[1]} layers x {reps.shape[2]} ({reps.model_id}){hit}"
+    _emit(payload, as_json, text)
+
+
+def _parse_permutations(value: str | None) -> Any:
+    if value is None or value.lower() in ("none", "no", "off"):
+        return None
+    if value.lower() in ("all", "cyclic"):
+        return value.lower()
+    try:
+        return int(value)
+    except ValueError:
+        raise click.BadParameter("use none, all, cyclic or a number", param_hint="--permutations") from None
+
+
+@click.command("judge")
+@click.option("--model", "-m", default="smollm2-135m", show_default=True,
+              help="Local causal model (preset, hub id, path) or, with --backend chat, the server's model name.")
+@click.option("--task", "-t", required=True,
+              help="Built-in task (odd-one-out, similarity-1-7, similarity-0-10, similarity-0-100, "
+                   "gamble-choice, same-different, agree-disagree) or a task TOML file.")
+@click.option("--items", "items_path", required=True, type=click.Path(path_type=Path),
+              help="Trials: CSV/TSV/JSON with the task's fields as columns.")
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Output CSV.")
+@click.option("--permutations", default=None,
+              help="Counterbalance option order: none (default), all, cyclic, or a number per trial.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--per-order", is_flag=True, help="One output row per trial and presentation order.")
+@click.option("--samples", type=int, default=None,
+              help="Instead of probabilities, sample this many synthetic participants.")
+@click.option("--temperature", type=float, default=1.0, show_default=True, help="Sampling temperature (with --samples).")
+@click.option("--backend", type=click.Choice(["local", "chat"]), default="local", show_default=True)
+@click.option("--base-url", default=None, help="Chat server URL (default: COGALIGN_CHAT_BASE_URL / OPENAI_BASE_URL).")
+@click.option("--chat-template", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
+              help="Format local prompts with the model's chat template.")
+@click.option("--batch-size", type=int, default=64, show_default=True)
+@click.option("--device", default="auto", show_default=True)
+@click.option("--dtype", default=None)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the on-disk cache.")
+@click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_errors_to_click
+def judge_command(
+    model: str, task: str, items_path: Path, out: Path, permutations: str | None, seed: int,
+    per_order: bool, samples: int | None, temperature: float, backend: str, base_url: str | None,
+    chat_template: str, batch_size: int, device: str, dtype: str | None, no_cache: bool,
+    no_progress: bool, as_json: bool,
+) -> None:
+    """Put a model through a task's trials; write its judgments (or sampled answers) as CSV."""
+    from cogalign.llm.chat import ChatClient
+    from cogalign.llm.judge import judge, sample_answers
+    from cogalign.llm.tasks import load_task
+
+    spec = load_task(task)
+    trials = _read_trials(items_path)
+    perms = _parse_permutations(permutations)
+    progress = not no_progress and not as_json
+    if backend == "chat":
+        client: Any = ChatClient(model, base_url, cache=not no_cache, progress=progress)
+    else:
+        client = model
+    chat = {"auto": "auto", "on": True, "off": False}[chat_template]
+    common = {"chat": chat, "batch_size": batch_size, "device": device, "dtype": dtype,
+              "cache": not no_cache, "progress": progress}
+    start = time.perf_counter()
+    if samples is not None:
+        result = sample_answers(trials, spec, client, n_participants=samples, temperature=temperature,
+                                seed=seed, permutations=perms, **common)
+    else:
+        result = judge(trials, spec, client, permutations=perms, seed=seed, per_order=per_order, **common)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    from cogalign.llm.cache import atomic_write_bytes
+
+    atomic_write_bytes(out, result.to_csv(index=False).encode("utf-8"))
+    n_errors = int(result["error"].notna().sum()) if "error" in result else 0
+    payload: dict[str, Any] = {
+        "out": str(out),
+        "task": spec.name,
+        "model_id": result.attrs.get("model_id"),
+        "rows": len(result),
+        "errors": n_errors,
+        "seconds": round(time.perf_counter() - start, 3),
+    }
+    for key in ("position_bias", "order_means"):
+        if key in result.attrs:
+            payload[key] = result.attrs[key]
+    text = f"{out}: {len(result)} rows, task {spec.name}, model {payload['model_id']}"
+    if n_errors:
+        text += f", {n_errors} rows with errors (see the error column)"
+    if "position_bias" in payload:
+        bias = payload["position_bias"]
+        shares = ", ".join(f"{p}: {m:.3f}" for p, m in zip(bias["position"], bias["mean_prob"], strict=True))
+        text += f"\nmean probability by position ({shares}); chance {bias['chance']:.3f}"
+    _emit(payload, as_json, text)
+
+
+@click.group("cache")
+def cache_group() -> None:
+    """The language-model cache: representations, judgments, chat responses, converted models."""
+
+
+def _human(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+@cache_group.command("info")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_errors_to_click
+def cache_info_command(as_json: bool) -> None:
+    """Where the cache is and what it holds."""
+    from cogalign.llm.cache import cache_info
+
+    info = cache_info()
+    lines = [f"{info['path']}  ({_human(info['total_bytes'])})"]
+    for kind, stats in info["kinds"].items():
+        lines.append(f"  {kind:<7} {stats['entries']:>6} entries  {_human(stats['bytes']):>10}")
+    _emit(info, as_json, "\n".join(lines))
+
+
+@cache_group.command("clear")
+@click.option("--kind", type=click.Choice(["embed", "judge", "chat", "models"]), default=None,
+              help="Only this kind of entry (default: all).")
+@click.option("--model", default=None, help="Only entries whose model id contains this text.")
+@click.option("--older-than", type=float, default=None, help="Only entries older than this many days.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_errors_to_click
+def cache_clear_command(kind: str | None, model: str | None, older_than: float | None, as_json: bool) -> None:
+    """Delete cache entries (all of them by default)."""
+    from cogalign.llm.cache import cache_clear, llm_cache_dir
+
+    removed = cache_clear(kind, model=model, older_than_days=older_than)
+    payload = {"path": str(llm_cache_dir()), **removed}
+    _emit(payload, as_json, f"removed {removed['entries']} entries ({_human(removed['bytes'])})")

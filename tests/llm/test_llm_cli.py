@@ -1,0 +1,125 @@
+"""The `embed`, `judge` and `cache` commands (registered into `cogalign` by the main CLI)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cogalign.llm import Representations
+from cogalign.llm.cli import cache_group, embed_command, judge_command, read_items
+
+
+@pytest.fixture()
+def cli():
+    group = click.Group("cogalign")
+    group.add_command(embed_command)
+    group.add_command(judge_command)
+    group.add_command(cache_group)
+    runner = CliRunner()
+
+    def run(*args):
+        return runner.invoke(group, [str(a) for a in args], catch_exceptions=False)
+
+    return run
+
+
+def test_read_items(tmp_path):
+    (tmp_path / "a.txt").write_text("cat\n\ndog\r\n  \nNew York\n")
+    assert read_items(tmp_path / "a.txt") == ["cat", "dog", "New York"]
+    pd.DataFrame({"id": [1, 2], "name": ["cat", "dog"]}).to_csv(tmp_path / "b.csv", index=False)
+    assert read_items(tmp_path / "b.csv") == ["cat", "dog"]
+    assert read_items(tmp_path / "b.csv", column="id") == ["1", "2"]
+    (tmp_path / "c.json").write_text('["x", "y"]')
+    assert read_items(tmp_path / "c.json") == ["x", "y"]
+    with pytest.raises(ValueError, match="column"):
+        read_items(tmp_path / "b.csv", column="nope")
+
+
+@pytest.mark.llm
+def test_embed_command(cli, tmp_path, minilm):
+    items = tmp_path / "items.txt"
+    items.write_text("cat\ndog\ncar\n")
+    out = tmp_path / "reps.npz"
+    result = cli("embed", "--model", "minilm-l6", "--items", items, "--out", out, "--layers", "0,-1",
+                 "--no-progress", "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["shape"] == [3, 2, 384] and payload["layers"] == [0, 6]
+    assert payload["cache_hit"] is False
+    reps = Representations.load(out)
+    assert reps.items == ["cat", "dog", "car"] and reps.shape == (3, 2, 384)
+    again = cli("embed", "-m", "minilm-l6", "--items", items, "--out", tmp_path / "folder", "--layers", "0,-1",
+                "--no-progress", "--json")
+    assert json.loads(again.output)["cache_hit"] is True
+    np.testing.assert_array_equal(Representations.load(tmp_path / "folder").array, reps.array)
+    text = cli("embed", "--items", items, "--out", tmp_path / "r2.npz", "--float16", "--no-progress")
+    assert text.exit_code == 0 and "3 items x 7 layers x 384" in text.output
+
+
+def test_commands_fail_with_one_line(cli, tmp_path):
+    result = cli("embed", "--items", tmp_path / "missing.txt", "--out", tmp_path / "o.npz")
+    assert result.exit_code != 0
+    assert "items file not found" in result.output and len(result.output.strip().splitlines()) == 1
+    (tmp_path / "t.csv").write_text("a,b\nx,y\n")
+    bad_task = cli("judge", "--task", "nope", "--items", tmp_path / "t.csv", "--out", tmp_path / "o.csv")
+    assert bad_task.exit_code != 0 and "unknown task" in bad_task.output
+    missing_cols = cli("judge", "--task", "odd-one-out", "--items", tmp_path / "t.csv", "--out", tmp_path / "o.csv")
+    assert missing_cols.exit_code != 0 and "needs columns" in missing_cols.output
+    bad_model = cli("embed", "--model", "no model!", "--items", tmp_path / "t.csv", "--out", tmp_path / "o.npz")
+    assert bad_model.exit_code != 0 and "unknown model" in bad_model.output
+
+
+@pytest.mark.llm
+def test_judge_command_local(cli, tmp_path, smollm):
+    trials = tmp_path / "pairs.csv"
+    pd.DataFrame({"item1": ["dog", "apple"], "item2": ["cat", "banana"], "item3": ["hammer", "bicycle"]}).to_csv(
+        trials, index=False
+    )
+    out = tmp_path / "judged.csv"
+    result = cli("judge", "--model", "smollm2-135m", "--task", "odd-one-out", "--items", trials, "--out", out,
+                 "--permutations", "all", "--no-progress", "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["rows"] == 2 and payload["errors"] == 0 and payload["task"] == "odd-one-out"
+    assert len(payload["position_bias"]["mean_prob"]) == 3
+    table = pd.read_csv(out)
+    np.testing.assert_allclose(table[["p_item1", "p_item2", "p_item3"]].sum(axis=1), 1.0)
+    sampled = cli("judge", "--task", "odd-one-out", "--items", trials, "--out", tmp_path / "s.csv",
+                  "--samples", "4", "--permutations", "all", "--no-progress")
+    assert sampled.exit_code == 0, sampled.output
+    assert len(pd.read_csv(tmp_path / "s.csv")) == 8
+
+
+def test_judge_command_chat_backend(cli, tmp_path, fake_server):
+    fake_server.default = {"content": "agree"}
+    trials = tmp_path / "beliefs.csv"
+    pd.DataFrame({"statement": ["Tea is nice.", "Snow is cold."]}).to_csv(trials, index=False)
+    out = tmp_path / "beliefs_out.csv"
+    result = cli("judge", "--backend", "chat", "--base-url", fake_server.base_url, "--model", "fake-model",
+                 "--task", "agree-disagree", "--items", trials, "--out", out, "--permutations", "all",
+                 "--no-cache", "--json")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out)
+    assert list(table["p_agree"]) == [1.0, 1.0] and list(table["n_orders"]) == [2, 2]
+    assert len(fake_server.requests) == 4
+
+
+def test_cache_commands(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("COGALIGN_CACHE", str(tmp_path / "c"))
+    from cogalign.llm.cache import atomic_write_json, llm_cache_dir
+
+    atomic_write_json(llm_cache_dir("chat") / "k.json", {"model_id": "chat:m@h"})
+    info = cli("cache", "info", "--json")
+    assert info.exit_code == 0
+    payload = json.loads(info.output)
+    assert payload["kinds"]["chat"]["entries"] == 1 and payload["path"].startswith(str(tmp_path))
+    assert "chat" in cli("cache", "info").output
+    cleared = cli("cache", "clear", "--kind", "chat", "--json")
+    assert json.loads(cleared.output)["entries"] == 1
+    assert json.loads(cli("cache", "info", "--json").output)["total_bytes"] == 0
+    assert "removed 0 entries" in cli("cache", "clear").output

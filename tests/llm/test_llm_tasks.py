@@ -1,0 +1,100 @@
+"""Task templates stored as data, and counterbalancing orders."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from cogalign.llm import list_tasks, load_task
+from cogalign.llm.tasks import Task, orders
+
+BUILTIN = [
+    "agree-disagree",
+    "gamble-choice",
+    "odd-one-out",
+    "same-different",
+    "similarity-0-10",
+    "similarity-0-100",
+    "similarity-1-7",
+]
+
+
+def test_builtin_tasks_load_and_render():
+    assert list_tasks() == BUILTIN
+    for name in BUILTIN:
+        task = load_task(name)
+        row = {f: f"value of {f}" for f in task.fields}
+        prompt, answers = task.render(row)
+        for f in task.fields:
+            if task.alternatives == "fields" or f"{{{f}}}" in task.template:
+                assert f"value of {f}" in prompt
+        if task.kind == "rating":
+            low, high = task.scale
+            assert answers == [str(v) for v in range(low, high + 1)]
+        else:
+            assert len(answers) == task.n_alternatives
+
+
+def test_underscore_names_and_files(tmp_path):
+    assert load_task("odd_one_out").name == "odd-one-out"
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        'name = "mine"\nkind = "choice"\nfields = ["a", "b"]\nlabels = ["X", "Y"]\n'
+        'template = "Pick: X={option1}, Y={option2}"\n'
+    )
+    task = load_task(path)
+    assert task.render({"a": "apple", "b": "pear"}, (1, 0)) == ("Pick: X=pear, Y=apple", ["X", "Y"])
+
+
+def test_bad_task_files_fail_clearly(tmp_path):
+    with pytest.raises(ValueError, match="unknown task"):
+        load_task("no-such-task")
+    path = tmp_path / "bad.toml"
+    path.write_text('name = "bad"\nkind = "choice"\nfields = ["a", "b"]\ntemplate = "{oops}"\n')
+    with pytest.raises(ValueError, match="unknown placeholders"):
+        load_task(path)
+    path.write_text('name = "bad"\nkind = "rating"\nfields = ["a"]\ntemplate = "{a}"\n')
+    with pytest.raises(ValueError, match="scale"):
+        load_task(path)
+    path.write_text('name = "bad"\nkind = "choice"\nfields = ["a", "b"]\n')
+    with pytest.raises(ValueError, match="missing key 'template'"):
+        load_task(path)
+
+
+def test_render_permutes_alternatives_and_keeps_labels():
+    task = load_task("odd-one-out")
+    row = {"item1": "cat", "item2": "dog", "item3": "car"}
+    prompt, answers = task.render(row, (2, 0, 1))
+    assert "1. car\n2. cat\n3. dog" in prompt
+    assert answers == ["1", "2", "3"]
+    same = load_task("same-different")
+    prompt, answers = same.render({"item1": "L", "item2": "R"}, (1, 0))
+    assert answers == ["different", "same"]
+    assert "different or same" in prompt
+    with pytest.raises(ValueError, match="permutation"):
+        task.render(row, (0, 0, 1))
+    with pytest.raises(KeyError):
+        task.render({"item1": "cat"})
+
+
+def test_orders():
+    assert orders(3, None, n_rows=2) == [[(0, 1, 2)], [(0, 1, 2)]]
+    every = orders(3, "all")[0]
+    assert len(every) == math.factorial(3) == len(set(every))
+    cyc = orders(3, "cyclic")[0]
+    assert sorted(o[0] for o in cyc) == [0, 1, 2]  # every alternative once in first position
+    drawn = orders(4, 5, seed=1, n_rows=3)
+    assert all(len(r) == 5 and len(set(r)) == 5 for r in drawn)
+    assert drawn == orders(4, 5, seed=1, n_rows=3)
+    assert drawn != orders(4, 5, seed=2, n_rows=3)
+    assert len(orders(2, 10)[0]) == 2
+    with pytest.raises(ValueError):
+        orders(3, "sometimes")
+
+
+def test_task_validation():
+    with pytest.raises(ValueError, match="kind"):
+        Task(name="x", kind="essay", fields=("a",), template="{a}")
+    with pytest.raises(ValueError, match="labels"):
+        Task(name="x", kind="choice", fields=("a", "b"), template="{a}", labels=("1",))
