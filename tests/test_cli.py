@@ -16,7 +16,7 @@ def run(*args):
 def test_datasets_list_json_has_all_ten_names():
     result = run("datasets", "list", "--json")
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)
+    rows = json.loads(result.stdout)
     assert [r["name"] for r in rows] == list(REGISTRY)
     assert all(r["available"] in ("local", "missing", "corrupt") for r in rows)
     assert all(r["citation"] and r["licence"] and r["source"] for r in rows)
@@ -41,7 +41,7 @@ def test_validate_reports_problems_as_json(tmp_path):
     path.write_text("participant_id,trial,item_1,item_2,item_3,response\np1,0,0,1,2,5\n")
     result = run("validate", str(path), "--paradigm", "triplets", "--json")
     assert result.exit_code == 1
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["valid"] is False
     assert report["problems"][0] == {
         "file": str(path), "row": 1, "line": 2, "column": "response",
@@ -56,7 +56,7 @@ def test_validate_ok(tmp_path):
     path.write_text("participant_id,trial,item_1,item_2,item_3,response\np1,0,0,1,2,2\n")
     result = run("validate", str(path), "-p", "triplets", "--json")
     assert result.exit_code == 0
-    assert json.loads(result.output)["rows"] == 1
+    assert json.loads(result.stdout)["rows"] == 1
 
 
 @pytest.mark.realdata
@@ -65,7 +65,7 @@ def test_datasets_info_and_path_with_data(load_dataset):
     info = json.loads(run("datasets", "info", "simlex999", "--json").output)
     assert info["available"] == "local" and info["files"][0]["local"].endswith("simlex999.txt")
     result = run("datasets", "path", "simlex999", "--json")
-    assert json.loads(result.output)["files"]["wordsim/simlex999.txt"].endswith("simlex999.txt")
+    assert json.loads(result.stdout)["files"]["wordsim/simlex999.txt"].endswith("simlex999.txt")
 
 
 @pytest.mark.realdata
@@ -97,7 +97,7 @@ def test_demo_says_what_it_skipped(tmp_path, monkeypatch):
     monkeypatch.setenv("COGALIGN_CACHE", str(tmp_path / "cache"))
     result = run("demo", "--json")
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     skipped = {s["name"] for s in report["datasets"]["skipped"]}
     assert skipped == set(REGISTRY)
     assert report["triplets"]["skipped"][0]["what"] == "triplet alignment"
@@ -110,7 +110,7 @@ def test_demo_runs_the_main_job_on_the_local_data(load_dataset):
     load_dataset("choices13k")
     result = run("demo", "--json")
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     loaded = {r["name"]: r for r in report["datasets"]["loaded"]}
     assert loaded["choices13k"]["rows"] == 14_568
     assert loaded["things-triplets-test"]["participants"] == 325

@@ -164,8 +164,10 @@ def _data_lines(path):
 
 
 @pytest.mark.slow
-def test_kill_mid_session_then_resume_loses_and_repeats_nothing(xdisplay, tmp_path):
+def test_kill_mid_session_then_resume_loses_and_repeats_nothing(xdisplay, tmp_path, monkeypatch):
     """SIGKILL a running session, resume it, stop it with the quit key, resume to the end."""
+    # the plan below must use the same items as the subprocess, which gets no search path
+    monkeypatch.delenv("COGALIGN_DATA_PATH", raising=False)
     n = 10
     args = args_for("triplets", tmp_path, f"trials.n={n}", "trials.attention_checks=1",
                     "trials.break_every=0")

@@ -113,7 +113,7 @@ def test_align_triplets_command_on_a_users_file(things_subset, tmp_path):
                                        "--layer", "0,6", "--n-boot", "50",
                                        "--no-progress", "--json"])
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.output)
+    payload = json.loads(result.stdout)
     assert [row["layer"] for row in payload["layers"]] == [0, 6]
     assert {"accuracy", "ci_low", "ci_high", "noise_ceiling", "share_of_ceiling"} <= set(payload["layers"][0])
     bad = CliRunner().invoke(main, ["align", "triplets", "--model", "minilm-l6", "--data", str(path),
