@@ -178,6 +178,7 @@ def align() -> None:
 def _register_subpackage_commands() -> None:
     """Add the commands that live next to the code they drive."""
     from cogalign.llm.cli import cache_group, embed_command, judge_command
+    from cogalign.similarity.cli import align_similarity, turing_rsa
     from cogalign.studies.cli import study_group
     from cogalign.triplets.cli import align_triplets
 
@@ -186,6 +187,8 @@ def _register_subpackage_commands() -> None:
     main.add_command(cache_group, "cache")
     main.add_command(study_group, "study")
     align.add_command(align_triplets, "triplets")
+    align.add_command(align_similarity, "similarity")
+    main.add_command(turing_rsa, "turing-rsa")
 
 
 _register_subpackage_commands()

@@ -57,8 +57,10 @@ def run_demo(echo: Echo = print) -> dict[str, Any]:
     echo
         Where to print progress and results (``None`` for silence, e.g. with ``--json``).
     """
+    from cogalign.similarity.analysis import demo_section as similarity_section
     from cogalign.triplets.analysis import demo_section as triplets_section
 
     report = {"datasets": dataset_summary(echo)}
     report["triplets"] = triplets_section(echo)
+    report["similarity"] = similarity_section(echo)
     return report

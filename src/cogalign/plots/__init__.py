@@ -1,0 +1,4 @@
+"""Figures people expect, one module per topic (``cogalign.plots.risky``, ...).
+
+matplotlib is imported only when a figure is drawn.
+"""
