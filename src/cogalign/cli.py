@@ -175,9 +175,20 @@ def align() -> None:
     """How closely a language model matches people, per paradigm."""
 
 
+@main.group(cls=_Group)
+def fit() -> None:
+    """Fit a cognitive model to a paradigm's data."""
+
+
+@main.group(cls=_Group)
+def compare() -> None:
+    """Compare cognitive models and language-model probes, cross-validated."""
+
+
 def _register_subpackage_commands() -> None:
     """Add the commands that live next to the code they drive."""
     from cogalign.llm.cli import cache_group, embed_command, judge_command
+    from cogalign.risky.cli import compare_risky, fit_intertemporal, fit_risky
     from cogalign.similarity.cli import align_similarity, turing_rsa
     from cogalign.studies.cli import study_group
     from cogalign.triplets.cli import align_triplets
@@ -189,6 +200,9 @@ def _register_subpackage_commands() -> None:
     align.add_command(align_triplets, "triplets")
     align.add_command(align_similarity, "similarity")
     main.add_command(turing_rsa, "turing-rsa")
+    fit.add_command(fit_risky, "risky")
+    fit.add_command(fit_intertemporal, "intertemporal")
+    compare.add_command(compare_risky, "risky")
 
 
 _register_subpackage_commands()

@@ -1,0 +1,248 @@
+"""The headline analyses, one function each.
+
+* :func:`compare_choices13k` - the cross-validated table of choices13k: EV, EU, PT, CPT, an
+  expected-value-difference logistic baseline, an MLP on gamble features, embedding probes
+  of offline language models and a prompted model's choice probabilities, all on the same
+  folds grouped by problem (Peterson et al. 2021; Zhu, Yan & Griffiths 2024).
+* :func:`compare_discounting` - exponential, hyperbolic, quasi-hyperbolic discounting and
+  ITCH on Ericson et al. (2015), ranked by PSIS-LOO.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cogalign.errors import CogalignError
+
+__all__ = ["compare_choices13k", "compare_discounting", "fast_mode", "subsample_problems"]
+
+THEORY_LABELS = {"ev": "EV", "eu": "EU", "pt": "PT", "cpt": "CPT"}
+
+
+def fast_mode() -> bool:
+    """True when the environment variable ``COGALIGN_FAST`` is set to a true value."""
+    return os.environ.get("COGALIGN_FAST", "").strip().lower() in ("1", "true", "yes")
+
+
+def subsample_problems(table: pd.DataFrame, n_problems: int | None, seed: int = 0,
+                       group: str = "problem_id") -> pd.DataFrame:
+    """Keep the rows of ``n_problems`` randomly chosen problems (all rows of each)."""
+    if n_problems is None:
+        return table
+    groups = table[group].unique()
+    if n_problems >= len(groups):
+        return table
+    rng = np.random.default_rng(seed)
+    keep = rng.choice(groups, size=n_problems, replace=False)
+    return table.loc[table[group].isin(keep)]
+
+
+class _Fixed:
+    """A 'model' whose predictions are given (e.g. raw prompted probabilities)."""
+
+    def __init__(self, values: pd.Series) -> None:
+        self.values = values
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {"values": self.values}
+
+    def fit(self, table: pd.DataFrame) -> _Fixed:
+        return self
+
+    def predict(self, table: pd.DataFrame) -> np.ndarray:
+        return self.values.loc[table.index].to_numpy(dtype=float)
+
+
+def compare_choices13k(
+    table: pd.DataFrame | None = None,
+    *,
+    theories: Sequence[str] = ("ev", "eu", "pt", "cpt"),
+    weighting: str = "tk",
+    choice: str = "utility",
+    ambiguous: str = "exclude",
+    n_splits: int = 5,
+    seed: int = 0,
+    baselines: bool = True,
+    mlp: bool = True,
+    llm_models: Sequence[str] = (),
+    formats: Sequence[str] = ("text", "arithmetic"),
+    llm_layers: Any = "::3",
+    prompted_models: Sequence[str] = (),
+    n_problems: int | None = None,
+    progress: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cross-validated :math:`R^2` and MSE of choice rates on choices13k (or a similar table).
+
+    Parameters
+    ----------
+    table
+        A ``risky-rates`` table (default: ``load("choices13k")``).
+    theories
+        Theories fitted by MAP (binomial likelihood) on each training fold.
+    weighting, choice
+        Probability weighting of PT/CPT and the choice rule.
+    ambiguous
+        Policy for ambiguous problems (:func:`cogalign.risky.gambles.select_ambiguous`);
+        ``"exclude"`` by default.
+    n_splits, seed
+        Folds grouped by ``problem_id``.
+    baselines
+        Include ``EV difference (logistic)``: a logistic regression of the rate on the
+        expected-value difference with an intercept.
+    mlp
+        Include an MLP on :func:`~cogalign.risky.probes.gamble_features`.
+    llm_models
+        ``cogalign.llm`` models whose embeddings are probed (e.g. ``"minilm-l6"``,
+        ``"smollm2-135m"``), one probe per model and format.
+    formats
+        Gamble formats for the probes (``"text"``, ``"arithmetic"``).
+    llm_layers
+        Layers to embed (default every third, first and last included for 7- and 31-layer
+        models); the probe picks one per training fold.
+    prompted_models
+        Causal models prompted for :math:`P(B)`; reported raw and after a logistic
+        calibration fitted on the training folds.
+    n_problems
+        Use a random subset of this many problems (fast runs).
+    progress
+        Progress bars.
+
+    Returns
+    -------
+    summary, predictions
+        See :func:`cogalign.risky.probes.cross_validate_rates`. ``summary.attrs`` records the
+        settings and the number of excluded ambiguous rows.
+
+    Notes
+    -----
+    The regression baselines and probes also see the ``feedback`` flag (whether the problem was
+    played with outcome feedback); the theories are fitted to both conditions pooled.
+    """
+    from cogalign.risky.estimators import RiskyChoiceModel
+    from cogalign.risky.gambles import select_ambiguous
+    from cogalign.risky.probes import (
+        EmbeddingProbe,
+        FeatureRegressor,
+        cross_validate_rates,
+        embed_problems,
+        gamble_features,
+        logit_feature,
+        prompted_choice_probabilities,
+    )
+
+    if table is None:
+        from cogalign.data import load
+
+        table = load("choices13k", progress=False)
+    n_all = len(table)
+    table = select_ambiguous(table, ambiguous)
+    n_excluded = n_all - len(table)
+    table = subsample_problems(table, n_problems, seed)
+    table = table.reset_index(drop=True)
+    if len(table) < 2 * n_splits:
+        raise CogalignError(f"only {len(table)} rows: too few for {n_splits} folds")
+
+    models: dict[str, Any] = {}
+    for th in theories:
+        models[THEORY_LABELS.get(th, th)] = RiskyChoiceModel(
+            th, weighting=weighting, choice=choice, ambiguous="true", method="map", draws=100,
+            seed=seed, fit_kwargs={"log_likelihood": False, "posterior_predictive": False,
+                                   "check": False},
+        )
+    feats = gamble_features(table)
+    extra = feats[["feedback"]] if "feedback" in feats.columns else None
+    if baselines:
+        models["EV difference (logistic)"] = FeatureRegressor(feats[["ev_diff"]],
+                                                              regression="logistic")
+    if mlp:
+        models["MLP (gamble features)"] = FeatureRegressor(feats, regression="mlp", seed=seed)
+    for name in prompted_models:
+        p = pd.Series(prompted_choice_probabilities(table, name, progress=progress),
+                      index=table.index)
+        models[f"prompted {name} (raw)"] = _Fixed(p)
+        models[f"prompted {name} (calibrated)"] = FeatureRegressor(
+            logit_feature(p.to_numpy(), table.index), regression="logistic")
+    summary, preds = cross_validate_rates(table, models, n_splits=n_splits, seed=seed,
+                                          progress=progress)
+    # probes one at a time (same folds), so only one model's embeddings are held in memory
+    for name in llm_models:
+        for fmt in formats:
+            label = f"probe {name} ({fmt})"
+            emb = embed_problems(table, name, fmt=fmt, layers=llm_layers, progress=progress)
+            probe = EmbeddingProbe(emb, table.index, extra=extra, seed=seed)
+            s_one, p_one = cross_validate_rates(table, {label: probe}, n_splits=n_splits,
+                                                seed=seed, progress=progress)
+            summary = pd.concat([summary, s_one])
+            preds[label] = p_one[label]
+            del emb, probe
+    summary = summary.sort_values("r2", ascending=False)
+    summary.attrs.update(n_rows=len(table), n_excluded_ambiguous=n_excluded,
+                         ambiguous=ambiguous, weighting=weighting, choice=choice)
+    return summary, preds
+
+
+def compare_discounting(
+    table: pd.DataFrame | None = None,
+    *,
+    models: Sequence[str] = ("exponential", "hyperbolic", "quasi-hyperbolic", "itch"),
+    scale: str = "relative",
+    hierarchical: bool = True,
+    method: str = "nuts",
+    draws: int = 500,
+    tune: int = 500,
+    chains: int = 2,
+    seed: int = 0,
+    n_participants: int | None = None,
+    progress: bool = False,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Rank intertemporal-choice models by PSIS-LOO (default data: Ericson et al. 2015).
+
+    Rows with a missing response (369 in Ericson et al.'s data) are left out of every
+    likelihood.
+
+    Parameters
+    ----------
+    table
+        An ``intertemporal`` table (default: ``load("ericson2015")``).
+    models
+        Models to compare.
+    scale
+        ``"relative"`` or ``"absolute"`` value differences for the discounting models.
+    hierarchical
+        Per-participant (non-centred) parameters or one pooled set.
+    method, draws, tune, chains, seed
+        Passed to :func:`cogalign.bayes.fit`.
+    n_participants
+        Use a random subset of participants (fast runs).
+    progress
+        Progress bars.
+
+    Returns
+    -------
+    table, fits
+        :func:`cogalign.bayes.compare` table (best first) and ``{model: fitted
+        IntertemporalChoiceModel}``.
+    """
+    from cogalign.bayes import compare
+    from cogalign.risky.estimators import IntertemporalChoiceModel
+
+    if table is None:
+        from cogalign.data import load
+
+        table = load("ericson2015", progress=False)
+    table = subsample_problems(table, n_participants, seed, group="participant_id")
+    fits = {}
+    for name in models:
+        fits[name] = IntertemporalChoiceModel(
+            name, scale=scale, hierarchical=hierarchical, method=method, draws=draws,
+            tune=tune, chains=chains, seed=seed, progress=progress,
+        ).fit(table)
+    ranking = compare({k: v.idata_ for k, v in fits.items()})
+    ranking.attrs.update(n_missing=next(iter(fits.values())).n_missing_, scale=scale,
+                         hierarchical=hierarchical, method=method)
+    return ranking, fits

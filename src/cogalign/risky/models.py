@@ -1,0 +1,311 @@
+"""NumPyro models of risky and intertemporal choice, with their parameters and priors.
+
+Each model is a plain NumPyro function of keyword data with the observation ``y`` (``None``
+to simulate); fit it with :func:`cogalign.bayes.fit`. Each has a PyMC twin in
+:mod:`cogalign.risky.pymc_models` with identical site names and priors.
+
+Likelihoods
+-----------
+Aggregate choice rates (choices13k): ``y`` B-choices out of ``n_choices`` per problem,
+
+.. math:: y_i \\sim \\operatorname{Binomial}\\left(n_i, \\sigma(\\eta_i)\\right)
+
+or, with ``likelihood="beta-binomial"``, a Beta-Binomial with mean :math:`\\sigma(\\eta_i)` (kept
+within :math:`[10^{-9}, 1 - 10^{-9}]`) and
+concentration :math:`\\kappa` for choices that are not independent across people (repeated
+trials of one person, heterogeneous people). Single trials:
+:math:`y_t \\sim \\operatorname{Bernoulli}(\\sigma(\\eta_t))`, with per-participant parameters
+in the hierarchical (non-centred) version. :math:`\\eta` is the choice log-odds from
+:func:`cogalign.risky.functions.choice_logits` or
+:func:`~cogalign.risky.functions.intertemporal_logits`.
+
+References
+----------
+Peterson, J. C., Bourgin, D. D., Agrawal, M., Reichman, D. & Griffiths, T. L. (2021). Using
+large-scale experiments and machine learning to discover theories of human decision-making.
+*Science*, 372(6547), 1209-1214.
+
+Ericson, K. M., White, J. M., Laibson, D. & Cohen, J. D. (2015). Money earlier or later? Simple
+heuristics explain intertemporal choices better than delay discounting does. *Psychological
+Science*, 26(6), 826-833.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from cogalign.bayes.params import Param, logit, update_params
+from cogalign.bayes.registry import pymc_version
+from cogalign.risky.functions import DISCOUNTING, THEORIES, WEIGHTINGS
+
+__all__ = [
+    "LIKELIHOODS",
+    "itch_autoscale_priors",
+    "intertemporal_model",
+    "intertemporal_params",
+    "risky_rates_model",
+    "risky_params",
+    "risky_trials_model",
+]
+
+LIKELIHOODS = ("binomial", "beta-binomial")
+Priors = Mapping[str, Mapping[str, float]] | None
+
+
+def _curvature(name: str, what: str) -> Param:
+    return Param(name, 0.1, 2.0, logit((0.85 - 0.1) / 1.9), 1.0,
+                 description=f"value-function curvature for {what}")
+
+
+def risky_params(
+    theory: str = "cpt",
+    weighting: str = "tk",
+    likelihood: str = "binomial",
+    priors: Priors = None,
+) -> list[Param]:
+    """The parameters of a risky-choice model, with their default priors.
+
+    ================  ================  ==============================================
+    parameter         range             default prior (median, 90% interval)
+    ================  ================  ==============================================
+    ``alpha``         (0.1, 2)          0.85 (0.23, 1.68); gains (EU: both domains)
+    ``beta``          (0.1, 2)          as ``alpha``; losses
+    ``lam``           > 0               1.5 (0.44, 5.2); loss aversion
+    ``gamma_gain``    (0.28, 2) for TK  0.7 (0.35, 1.47); probability-weighting curvature
+    ``gamma_loss``    as above          as above
+    ``delta_gain``    > 0               1.0 (0.44, 2.3); elevation (Prelec, LIO)
+    ``delta_loss``    > 0               as above
+    ``phi``           > 0               0.1 (0.0085, 1.18) per unit of utility
+    ``kappa``         > 0               20 (1.7, 236); Beta-Binomial concentration
+    ================  ================  ==============================================
+
+    Parameters
+    ----------
+    theory
+        ``"ev"``, ``"eu"``, ``"pt"`` or ``"cpt"``.
+    weighting
+        ``"tk"``, ``"prelec"``, ``"prelec1"`` or ``"lio"`` (PT and CPT).
+    likelihood
+        ``"binomial"`` or ``"beta-binomial"`` (adds ``kappa``).
+    priors
+        Overrides, e.g. ``{"lam": {"loc": 0.8, "scale": 0.5}}`` (raw-scale Normal).
+    """
+    if theory not in THEORIES:
+        raise ValueError(f"theory must be one of {THEORIES}, got {theory!r}")
+    if weighting not in WEIGHTINGS:
+        raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
+    if likelihood not in LIKELIHOODS:
+        raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
+    out: list[Param] = []
+    if theory == "eu":
+        out.append(_curvature("alpha", "gains and losses"))
+    if theory in ("pt", "cpt"):
+        out += [
+            _curvature("alpha", "gains"),
+            _curvature("beta", "losses"),
+            Param("lam", 0.0, None, math.log(1.5), 0.75, description="loss aversion"),
+        ]
+        for domain in ("gain", "loss"):
+            if weighting == "tk":
+                out.append(Param(f"gamma_{domain}", 0.28, 2.0, logit((0.7 - 0.28) / 1.72), 1.0,
+                                 description=f"weighting curvature ({domain}s)"))
+            else:
+                out.append(Param(f"gamma_{domain}", 0.0, 2.0, logit(0.35), 1.0,
+                                 description=f"weighting curvature ({domain}s)"))
+                if weighting in ("prelec", "lio"):
+                    out.append(Param(f"delta_{domain}", 0.0, None, 0.0, 0.5,
+                                     description=f"weighting elevation ({domain}s)"))
+    out.append(Param("phi", 0.0, None, math.log(0.1), 1.5, description="choice sensitivity"))
+    if likelihood == "beta-binomial":
+        out.append(Param("kappa", 0.0, None, math.log(20.0), 1.5,
+                         description="Beta-Binomial concentration"))
+    return update_params(out, priors)
+
+
+def intertemporal_params(model: str = "hyperbolic", scale: str = "relative",
+                         priors: Priors = None) -> list[Param]:
+    """The parameters of an intertemporal-choice model, with their default priors.
+
+    ``delta`` (per-period discount factor, in (0, 1), prior median 0.9), ``k`` (hyperbolic
+    rate, > 0, median 0.1), ``beta`` (present bias, in (0, 1), median 0.9), ``phi``
+    (sensitivity; median 5 for relative differences, 0.1 for absolute), and for ITCH the
+    coefficients ``b_i``, ``b_xa``, ``b_xr``, ``b_ta``, ``b_tr`` (Normal(0, 2.5); ``b_xa`` and
+    ``b_ta`` Normal(0, 1); :func:`itch_autoscale_priors` gives data-scaled ones, which
+    :class:`~cogalign.risky.IntertemporalChoiceModel` uses by default).
+    """
+    if model not in DISCOUNTING:
+        raise ValueError(f"model must be one of {DISCOUNTING}, got {model!r}")
+    if scale not in ("relative", "absolute"):
+        raise ValueError(f"scale must be 'relative' or 'absolute', got {scale!r}")
+    if model == "itch":
+        out = [
+            Param("b_i", None, None, 0.0, 2.5, description="intercept"),
+            Param("b_xa", None, None, 0.0, 1.0, description="absolute amount difference"),
+            Param("b_xr", None, None, 0.0, 2.5, description="relative amount difference"),
+            Param("b_ta", None, None, 0.0, 1.0, description="absolute delay difference"),
+            Param("b_tr", None, None, 0.0, 2.5, description="relative delay difference"),
+        ]
+        return update_params(out, priors)
+    out = []
+    if model in ("exponential", "quasi-hyperbolic"):
+        out.append(Param("delta", 0.0, 1.0, logit(0.9), 1.5, description="discount factor per period"))
+    if model == "quasi-hyperbolic":
+        out.insert(0, Param("beta", 0.0, 1.0, logit(0.9), 1.5, description="present bias"))
+    if model == "hyperbolic":
+        out.append(Param("k", 0.0, None, math.log(0.1), 1.5, description="hyperbolic discount rate"))
+    loc = math.log(5.0) if scale == "relative" else math.log(0.1)
+    out.append(Param("phi", 0.0, None, loc, 1.5, description="choice sensitivity"))
+    return update_params(out, priors)
+
+
+def itch_autoscale_priors(x1: Any, t1: Any, x2: Any, t2: Any,
+                          scale: float = 2.5) -> dict[str, dict[str, float]]:
+    """Data-scaled priors for ITCH's coefficients: Normal(0, (2.5 / sd(feature))^2).
+
+    ITCH's features live on very different scales (Ericson et al.'s amount differences run
+    from cents to thousands), so a fixed prior is either far too wide for one coefficient or
+    too narrow for another, and the posterior is badly conditioned for an optimiser or NUTS.
+    Scaling each prior by its feature's standard deviation (Gelman, Jakulin, Pittau & Su 2008;
+    rstanarm's ``autoscale``) puts every standardised coefficient on the same footing.
+    The intercept keeps Normal(0, 2.5^2).
+    """
+    import numpy as np
+
+    x1, t1, x2, t2 = (np.asarray(v, dtype=float) for v in (x1, t1, x2, t2))
+    feats = {
+        "b_xa": x2 - x1,
+        "b_xr": (x2 - x1) / ((x1 + x2) / 2.0),
+        "b_ta": t2 - t1,
+        "b_tr": (t2 - t1) / ((t1 + t2) / 2.0),
+    }
+    out = {"b_i": {"scale": scale}}
+    for name, f in feats.items():
+        sd = float(np.std(f))
+        out[name] = {"scale": scale / sd if sd > 0 else scale}
+    return out
+
+
+# --------------------------------------------------------------------------- NumPyro models
+
+
+@pymc_version("cogalign.risky.pymc_models:risky_rates_pymc")
+def risky_rates_model(
+    xa: Any, pa: Any, xb: Any, pb: Any, n_choices: Any, y: Any = None, *,
+    theory: str = "cpt", weighting: str = "tk", choice: str = "utility",
+    likelihood: str = "binomial", priors: Priors = None,
+) -> None:
+    """Aggregate choice rates: ``y`` choices of B out of ``n_choices`` per problem.
+
+    Parameters
+    ----------
+    xa, pa, xb, pb
+        ``(n_problems, K)`` sorted, padded gambles (:func:`~cogalign.risky.gambles.problem_arrays`).
+    n_choices
+        Choices behind each rate.
+    y
+        Choices of B (``None`` to simulate).
+    theory, weighting, choice
+        See :func:`cogalign.risky.functions.choice_logits`.
+    likelihood
+        ``"binomial"`` or ``"beta-binomial"``.
+    priors
+        Prior overrides (see :func:`risky_params`).
+    """
+    import jax.numpy as jnp
+    import numpyro
+    import numpyro.distributions as dist
+
+    from cogalign.bayes.params import sample_numpyro
+    from cogalign.risky.functions import choice_logits
+
+    params = sample_numpyro(risky_params(theory, weighting, likelihood, priors))
+    eta = choice_logits(theory, xa, pa, xb, pb, params, weighting, choice, jnp)
+    with numpyro.plate("problem", xa.shape[0]):
+        if likelihood == "binomial":
+            numpyro.sample("y", dist.Binomial(total_count=n_choices, logits=eta), obs=y)
+        else:
+            import jax
+
+            mean = jnp.clip(jax.nn.sigmoid(eta), 1e-9, 1.0 - 1e-9)
+            kappa = params["kappa"]
+            numpyro.sample(
+                "y",
+                dist.BetaBinomial(kappa * mean, kappa * (1.0 - mean), total_count=n_choices),
+                obs=y,
+            )
+
+
+@pymc_version("cogalign.risky.pymc_models:risky_trials_pymc")
+def risky_trials_model(
+    xa: Any, pa: Any, xb: Any, pb: Any, participant: Any = None, y: Any = None, *,
+    n_participants: int | None = None, theory: str = "cpt", weighting: str = "tk",
+    choice: str = "utility", priors: Priors = None,
+) -> None:
+    """Single risky choices (``y = 1`` for B), pooled or hierarchical over participants.
+
+    Parameters
+    ----------
+    xa, pa, xb, pb
+        ``(n_trials, K)`` gambles.
+    participant
+        0-based participant index of each trial (hierarchical version).
+    y
+        1 if B was chosen, 0 for A.
+    n_participants
+        ``None``: one set of parameters for everyone; an int: non-centred hierarchical
+        parameters per participant (see :func:`cogalign.bayes.sample_numpyro`).
+    """
+    import jax.numpy as jnp
+    import numpyro
+    import numpyro.distributions as dist
+
+    from cogalign.bayes.params import sample_numpyro
+    from cogalign.risky.functions import choice_logits
+
+    params = sample_numpyro(risky_params(theory, weighting, "binomial", priors), n_participants)
+    if n_participants is not None:
+        params = {k: v[participant] for k, v in params.items()}
+    eta = choice_logits(theory, xa, pa, xb, pb, params, weighting, choice, jnp)
+    with numpyro.plate("trial", xa.shape[0]):
+        numpyro.sample("y", dist.Bernoulli(logits=eta), obs=y)
+
+
+@pymc_version("cogalign.risky.pymc_models:intertemporal_pymc")
+def intertemporal_model(
+    x1: Any, t1: Any, x2: Any, t2: Any, participant: Any = None, y: Any = None, *,
+    model: str = "hyperbolic", scale: str = "relative", n_participants: int | None = None,
+    priors: Priors = None,
+) -> None:
+    """Intertemporal choices (``y = 1`` for the later-larger option).
+
+    Parameters
+    ----------
+    x1, t1, x2, t2
+        Sooner-smaller and later-larger amounts and delays per trial.
+    participant
+        0-based participant index (hierarchical version).
+    y
+        1 if the later-larger option was chosen.
+    model
+        ``"exponential"``, ``"hyperbolic"``, ``"quasi-hyperbolic"`` or ``"itch"``.
+    scale
+        ``"relative"`` or ``"absolute"`` value difference (discounting models; see
+        :func:`cogalign.risky.functions.intertemporal_logits`).
+    n_participants
+        ``None`` for a pooled model; an int for non-centred hierarchical parameters.
+    """
+    import jax.numpy as jnp
+    import numpyro
+    import numpyro.distributions as dist
+
+    from cogalign.bayes.params import sample_numpyro
+    from cogalign.risky.functions import intertemporal_logits
+
+    params = sample_numpyro(intertemporal_params(model, scale, priors), n_participants)
+    if n_participants is not None:
+        params = {k: v[participant] for k, v in params.items()}
+    eta = intertemporal_logits(x1, t1, x2, t2, model, params, scale, jnp)
+    with numpyro.plate("trial", x1.shape[0]):
+        numpyro.sample("y", dist.Bernoulli(logits=eta), obs=y)

@@ -1,0 +1,161 @@
+"""Estimators: parameter recovery for every fitting routine, predictions, scikit-learn protocol."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("numpyro")
+
+from cogalign.bayes import recover, recovery_summary  # noqa: E402
+from cogalign.errors import CogalignError  # noqa: E402
+from cogalign.risky import (  # noqa: E402
+    IntertemporalChoiceModel,
+    RiskyChoiceModel,
+    random_problems,
+    simulate_intertemporal,
+    simulate_rates,
+    simulate_risky_trials,
+)
+from cogalign.risky.simulate import DEFAULT_INTERTEMPORAL, DEFAULT_RISKY  # noqa: E402
+
+
+def _z_ok(summary, truth, names, k=4.0):
+    for name in names:
+        row = summary.loc[name]
+        assert abs(row["mean"] - truth[name]) < k * row["sd"] + 1e-3, (name, row.to_dict())
+
+
+def test_cpt_on_rates_recovers_tk92(cpt_fit, cpt_rates):
+    _z_ok(cpt_fit.summary_, DEFAULT_RISKY, ["alpha", "beta", "lam", "gamma_gain",
+                                            "gamma_loss", "phi"])
+    assert cpt_fit.method_ == "map" and cpt_fit.kind_ == "rates"
+    assert cpt_fit.n_obs_ == 400 and cpt_fit.n_excluded_ == 0
+    p = cpt_fit.predict_proba(cpt_rates)
+    assert np.corrcoef(p, cpt_rates["p_b"])[0, 1] > 0.99
+    assert cpt_fit.score(cpt_rates) > 0.8
+    assert set(cpt_fit.params_) >= {"alpha", "lam", "phi"}
+    assert "log_likelihood" in cpt_fit.idata_.groups()
+    assert cpt_fit.loo().elpd_loo < 0
+
+
+def test_sklearn_protocol(cpt_fit):
+    params = cpt_fit.get_params()
+    clone = type(cpt_fit)(**params)
+    assert clone.get_params() == params
+    assert "RiskyChoiceModel(" in repr(cpt_fit)
+    with pytest.raises(AttributeError):
+        RiskyChoiceModel().predict_proba(pd.DataFrame())
+
+
+def test_eu_and_beta_binomial_recover():
+    table = simulate_rates(random_problems(300, seed=3), "eu", {"alpha": 0.7, "phi": 0.2},
+                           likelihood="beta-binomial", seed=4)
+    est = RiskyChoiceModel("eu", likelihood="beta-binomial", draws=200,
+                           fit_kwargs={"posterior_predictive": False,
+                                       "log_likelihood": False}).fit(table)
+    _z_ok(est.summary_, {"alpha": 0.7, "phi": 0.2, "kappa": 20.0}, ["alpha", "phi", "kappa"])
+
+
+def test_ambiguous_rows_are_excluded_by_default(cpt_rates):
+    t = cpt_rates.head(60).assign(ambiguous=[i % 4 == 0 for i in range(60)])
+    est = RiskyChoiceModel("ev", draws=50, fit_kwargs={"posterior_predictive": False,
+                                                       "log_likelihood": False}).fit(t)
+    assert est.n_excluded_ == 15 and est.n_obs_ == 45
+    assert est.predict(t).shape == (60,)
+
+
+def test_pooled_trials_map_recovers():
+    table = simulate_risky_trials(10, 60, "eu", {"alpha": 0.8, "phi": 0.2}, sd=0.0, seed=5)
+    est = RiskyChoiceModel("eu", hierarchical=False, draws=200,
+                           fit_kwargs={"posterior_predictive": False}).fit(table)
+    assert est.method_ == "map" and est.kind_ == "trials"
+    _z_ok(est.summary_, {"alpha": 0.8, "phi": 0.2}, ["alpha", "phi"])
+    assert 0.5 < est.score(table) <= 1.0
+
+
+@pytest.mark.slow
+def test_hierarchical_trials_nuts_recovers_population():
+    table = simulate_risky_trials(12, 60, "eu", {"alpha": 0.8, "phi": 0.2}, sd=0.2, seed=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = RiskyChoiceModel("eu", draws=300, tune=300, chains=1, seed=1).fit(table)
+    assert est.method_ == "nuts"
+    _z_ok(est.summary_, {"alpha_pop": 0.8, "phi_pop": 0.2}, ["alpha_pop", "phi_pop"])
+    assert est.idata_.posterior["alpha"].dims[-1] == "participant"
+    new = table.assign(participant_id="someone-new").head(20)
+    p = est.predict_proba(new)
+    assert p.shape == (20,) and np.all((p > 0) & (p < 1))
+    assert est.predict(table.head(3)).tolist()[0] in ("A", "B")
+    assert 0.5 < est.score(table) <= 1.0
+
+
+@pytest.mark.parametrize("model", ["exponential", "hyperbolic", "quasi-hyperbolic", "itch"])
+def test_intertemporal_pooled_map_recovers(model):
+    truth = dict(DEFAULT_INTERTEMPORAL)
+    table = simulate_intertemporal(60, 25, model, sd=0.0, seed=6)
+    est = IntertemporalChoiceModel(model, hierarchical=False, draws=200,
+                                   fit_kwargs={"posterior_predictive": False,
+                                               "log_likelihood": False}).fit(table)
+    names = [n for n in est.summary_.index]
+    _z_ok(est.summary_, truth, names, k=4.5)
+    assert est.n_missing_ == 0 and est.method_ == "map"
+
+
+def test_intertemporal_missing_responses_are_left_out():
+    table = simulate_intertemporal(10, 10, "hyperbolic", seed=7)
+    table.loc[[0, 5, 9], "response"] = pd.NA
+    est = IntertemporalChoiceModel("hyperbolic", hierarchical=False, draws=50).fit(table)
+    assert est.n_missing_ == 3 and est.n_obs_ == 97
+    assert est.idata_.log_likelihood["y"].shape[-1] == 97
+    assert 0 <= est.score(table) <= 1
+    with pytest.raises(CogalignError, match="participant_id"):
+        IntertemporalChoiceModel("hyperbolic").fit(table.drop(columns="participant_id"))
+
+
+def test_map_of_a_hierarchical_model_warns():
+    table = simulate_intertemporal(5, 10, "hyperbolic", seed=8)
+    with pytest.warns(UserWarning, match="funnel"):
+        IntertemporalChoiceModel("hyperbolic", method="map", draws=20).fit(table)
+
+
+@pytest.mark.slow
+def test_recovery_coverage_over_repeated_simulations():
+    """Done-when check: true values fall in the 90% interval at about the nominal rate."""
+    from cogalign.risky.gambles import problem_arrays
+    from cogalign.risky.models import (
+        intertemporal_model,
+        itch_autoscale_priors,
+        risky_rates_model,
+    )
+    from cogalign.risky.simulate import intertemporal_design
+
+    problems = random_problems(250, seed=21)
+    arr = problem_arrays(problems)
+    total = np.full(250, 80)
+    tables = []
+    for theory, names in (("ev", ["phi"]), ("eu", ["alpha", "phi"]),
+                          ("pt", ["alpha", "beta", "lam", "gamma_gain", "gamma_loss", "phi"]),
+                          ("cpt", ["alpha", "beta", "lam", "gamma_gain", "gamma_loss", "phi"])):
+        truth = {n: DEFAULT_RISKY[n] for n in names}
+        tables.append(recover(risky_rates_model, truth,
+                              {**arr, "n_choices": total, "theory": theory}, n_sims=12,
+                              seed=1, draws=400))
+    design = intertemporal_design(1500, seed=2)
+    data = {c: design[c].to_numpy() for c in ("x1", "t1", "x2", "t2")}
+    for model, names in (("exponential", ["delta", "phi"]), ("hyperbolic", ["k", "phi"]),
+                         ("quasi-hyperbolic", ["beta", "delta", "phi"]),
+                         ("itch", ["b_i", "b_xa", "b_xr", "b_ta", "b_tr"])):
+        truth = {n: DEFAULT_INTERTEMPORAL[n] for n in names}
+        priors = itch_autoscale_priors(**data) if model == "itch" else None
+        tables.append(recover(intertemporal_model, truth,
+                              {**data, "model": model, "priors": priors},
+                              n_sims=12, seed=3, draws=400))
+    table = pd.concat(tables)
+    summary = recovery_summary(table)
+    # pooled over 8 models x 12 simulations x their parameters (~290 intervals)
+    assert 0.83 <= table["covered"].mean() <= 0.96, summary
+    assert (summary["coverage"] >= 0.5).all(), summary
