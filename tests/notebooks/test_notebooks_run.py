@@ -1,5 +1,6 @@
 """Every notebook in notebooks/ runs top to bottom in fast mode (COGALIGN_FAST=1)."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,10 @@ def test_notebook_runs(path, load_dataset, monkeypatch):
     for name in needs:
         load_dataset(name)  # skips with a reason when the data is absent
     monkeypatch.setenv("COGALIGN_FAST", "1")
+    # the kernel runs in notebooks/, so relative search-path folders must be made absolute
+    search = os.environ.get("COGALIGN_DATA_PATH", "")
+    absolute = os.pathsep.join(str(Path(p).resolve()) for p in search.split(os.pathsep) if p)
+    monkeypatch.setenv("COGALIGN_DATA_PATH", absolute)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     notebook = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",
