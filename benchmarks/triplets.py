@@ -87,7 +87,7 @@ def main() -> None:
     chunk = 100 * 200
     while time.perf_counter() - start < args.reference_seconds and done < len(data):
         part = data[done : done + chunk]
-        reference_epoch(weights, part, 0.005 / n_items, opt)
+        reference_epoch(weights, part, model.l1 / n_items, opt)
         done += len(part)
     ref_s = time.perf_counter() - start
     ref_rate = done / ref_s

@@ -101,6 +101,8 @@ def train(
     desc: str = "training",
     min_delta: float = 1e-4,
     min_epochs: int = 20,
+    lr_decays: int = 0,
+    decay_factor: float = 0.2,
 ) -> History:
     """Adam over shuffled large batches with early stopping on held-out NLL.
 
@@ -119,6 +121,11 @@ def train(
     min_epochs
         Early stopping never ends training before this many epochs (the held-out NLL can
         stall early while the sparsity penalty shrinks the initial weights).
+    lr_decays
+        When the held-out NLL stalls for ``patience`` epochs, go back to the best parameters
+        and multiply the learning rate by ``decay_factor``, up to this many times, before
+        stopping. Large-batch Adam plateaus above the optimum at a fixed rate; the decays
+        let it settle.
     """
     import torch
     from tqdm.auto import tqdm
@@ -155,6 +162,15 @@ def train(
         else:
             waited += 1
             if waited >= patience and epoch + 1 >= min_epochs:
+                if lr_decays > 0:
+                    lr_decays -= 1
+                    waited = 0
+                    with torch.no_grad():
+                        for p, saved in zip(params, best_state, strict=True):
+                            p.copy_(saved)
+                    for group in opt.param_groups:
+                        group["lr"] *= decay_factor
+                    continue
                 history.stopped_early = True
                 break
     with torch.no_grad():

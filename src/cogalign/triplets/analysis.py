@@ -2,8 +2,8 @@
 
 One call gives the tidy table behind "Uncovering the Computational Ingredients of Human-Like
 Representations in LLMs" style figures: odd-one-out accuracy per model and relative layer
-depth, with the human noise ceiling, plus a cross-validated SPoSE fit to the human data as the
-cognitive-model reference.
+depth, with the human noise ceiling. Fitted models of the human choices are cross-validated
+on the same folds with :func:`cogalign.triplets.cross_validate`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from cogalign.triplets.alignment import embed_concepts, prompt_alignment, triplet_alignment
@@ -62,23 +61,6 @@ def compare_models(
         summary.insert(0, "model", model)
         frames.append(summary)
     return pd.concat(frames, ignore_index=True)
-
-
-def spose_reference(table: pd.DataFrame, *, n_splits: int = 5, seed: int = 0,
-                    **spose_params: Any) -> dict[str, float]:
-    """Cross-validated SPoSE on the human trials, folds split by triplet.
-
-    Each fold's model is trained on the other folds' triplets and scored on triplets it never
-    saw; returns the mean held-out accuracy and its spread over folds.
-    """
-    from cogalign.triplets.spose import SPoSE
-
-    items = np.sort(table[["item_1", "item_2", "item_3"]].to_numpy(dtype=np.int64), axis=1)
-    _, group = np.unique(items, axis=0, return_inverse=True)
-    fold = np.random.default_rng(seed).permutation(group.max() + 1)[group.ravel()] % n_splits
-    params = {"n_items": int(items.max()) + 1, "progress": False, "seed": seed, **spose_params}
-    scores = [SPoSE(**params).fit(table[fold != k]).score(table[fold == k]) for k in range(n_splits)]
-    return {"accuracy": float(np.mean(scores)), "sd": float(np.std(scores)), "n_splits": n_splits}
 
 
 def plot_layer_curves(results: pd.DataFrame, *, ax: Any = None, reference: dict | None = None):

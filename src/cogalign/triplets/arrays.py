@@ -70,3 +70,23 @@ def split_by_triplet(
     test_groups[groups[:n_test]] = True
     test = test_groups[group]
     return np.flatnonzero(~test), np.flatnonzero(test)
+
+
+def triplet_folds(table: Any, n_splits: int = 5, *, seed: int = 0) -> NDArray[np.int64]:
+    """Fold number of every row for k-fold cross-validation split by triplet.
+
+    All presentations of one triplet (as a set of items, in any screen order) share a fold,
+    and the triplets are dealt to folds at random (seeded), so fold sizes differ by at most
+    one triplet.
+    """
+    if n_splits < 2:
+        raise CogalignError(f"n_splits must be at least 2, got {n_splits}")
+    items = np.sort(shown_triplets(table), axis=1)
+    _, group = np.unique(items, axis=0, return_inverse=True)
+    group = group.ravel()
+    n_groups = int(group.max()) + 1
+    if n_groups < n_splits:
+        raise CogalignError(f"only {n_groups} distinct triplets; cannot make {n_splits} folds")
+    rng = np.random.default_rng(seed)
+    fold_of_group = rng.permutation(n_groups) % n_splits
+    return fold_of_group[group].astype(np.int64)

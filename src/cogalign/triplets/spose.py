@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cogalign.triplets import _training
-from cogalign.triplets.arrays import odd_last, split_by_triplet
+from cogalign.triplets.arrays import odd_last, shown_triplets, split_by_triplet, triplet_folds
 from cogalign.triplets.base import TripletEmbeddingModel
 
 
@@ -44,7 +44,10 @@ class SPoSE(TripletEmbeddingModel):
     epochs, batch_size, lr
         Adam settings. Large batches keep the loop fast; ``lr`` is tuned for them.
     patience
-        Epochs without held-out improvement before stopping.
+        Epochs without held-out improvement before stopping (or before lowering the rate).
+    lr_decays
+        Times the learning rate is cut fivefold, from the best weights so far, when the
+        held-out loss stalls, before training stops.
     validation_fraction
         Share of the training triplets held out for early stopping.
     prune_threshold
@@ -70,12 +73,13 @@ class SPoSE(TripletEmbeddingModel):
     def __init__(
         self,
         n_dims: int = 100,
-        l1: float = 0.005,
+        l1: float = 0.01,
         n_items: int | None = None,
         epochs: int = 300,
         batch_size: int = 2048,
         lr: float = 0.01,
         patience: int = 10,
+        lr_decays: int = 2,
         validation_fraction: float = 0.1,
         prune_threshold: float = 0.1,
         init_mean: float | None = None,
@@ -91,6 +95,7 @@ class SPoSE(TripletEmbeddingModel):
         self.batch_size = batch_size
         self.lr = lr
         self.patience = patience
+        self.lr_decays = lr_decays
         self.validation_fraction = validation_fraction
         self.prune_threshold = prune_threshold
         self.init_mean = init_mean
@@ -128,6 +133,7 @@ class SPoSE(TripletEmbeddingModel):
             [weights], batch_loss, lambda: _training.triplet_nll(weights, val_t), train_t,
             epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, patience=self.patience,
             seed=self.seed, project=project, progress=self.progress, desc="SPoSE",
+            lr_decays=self.lr_decays,
         )
         w = weights.detach().cpu().numpy().astype(np.float64)
         keep = w.max(axis=0) >= self.prune_threshold
@@ -172,13 +178,9 @@ class SPoSECV:
 
     def fit(self, table: pd.DataFrame) -> SPoSECV:
         """Cross-validate every ``l1`` and refit the best on all of ``table``."""
-        rng = np.random.default_rng(self.seed)
-        items = np.sort(table[["item_1", "item_2", "item_3"]].to_numpy(dtype=np.int64), axis=1)
-        _, group = np.unique(items, axis=0, return_inverse=True)
-        fold_of_group = rng.permutation(group.max() + 1) % self.n_splits
-        fold = fold_of_group[group.ravel()]
+        fold = triplet_folds(table, self.n_splits, seed=self.seed)
         params = {"seed": self.seed, **self.spose_params}
-        params.setdefault("n_items", int(items.max()) + 1)
+        params.setdefault("n_items", int(shown_triplets(table).max()) + 1)
         rows = []
         for l1 in self.l1s:
             for k in range(self.n_splits):
