@@ -191,7 +191,7 @@ def _register_subpackage_commands() -> None:
     from cogalign.risky.cli import compare_risky, fit_intertemporal, fit_risky
     from cogalign.similarity.cli import align_similarity, turing_rsa
     from cogalign.studies.cli import study_group
-    from cogalign.triplets.cli import align_triplets
+    from cogalign.triplets.cli import align_triplets, fit_triplets
 
     main.add_command(embed_command, "embed")
     main.add_command(judge_command, "judge")
@@ -202,6 +202,7 @@ def _register_subpackage_commands() -> None:
     main.add_command(turing_rsa, "turing-rsa")
     fit.add_command(fit_risky, "risky")
     fit.add_command(fit_intertemporal, "intertemporal")
+    fit.add_command(fit_triplets, "triplets")
     compare.add_command(compare_risky, "risky")
 
 
