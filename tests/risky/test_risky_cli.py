@@ -1,4 +1,5 @@
-"""The click commands: cogalign fit risky / fit intertemporal / compare risky."""
+"""The click commands: cogalign fit risky / fit intertemporal / compare risky / compare
+intertemporal."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ from click.testing import CliRunner
 pytest.importorskip("numpyro")
 
 from cogalign.data.tables import to_csv_frame  # noqa: E402
-from cogalign.risky.cli import compare_risky, fit_intertemporal, fit_risky  # noqa: E402
+from cogalign.risky.cli import (  # noqa: E402
+    compare_intertemporal,
+    compare_risky,
+    fit_intertemporal,
+    fit_risky,
+)
 from cogalign.risky.simulate import (  # noqa: E402
     random_problems,
     simulate_intertemporal,
@@ -75,6 +81,35 @@ def test_compare_risky_json(rates_csv):
     assert out["grouped_by"] == "problem_id" and out["n_rows"] == 120
 
 
+def test_compare_intertemporal_json_ranks_by_loo(it_csv):
+    r = _run(compare_intertemporal, ["--data", str(it_csv), "--models",
+                                     "exponential,hyperbolic", "--pooled", "--draws", "300",
+                                     "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["method"] == "map" and out["hierarchical"] is False
+    assert out["n_obs"] == 600 and out["n_missing_excluded"] == 0
+    ranking = out["ranking"]
+    assert [row["rank"] for row in ranking] == [0, 1]
+    assert {row["model"] for row in ranking} == {"exponential", "hyperbolic"}
+    # the simulating model wins, and the table is consistent with itself
+    assert ranking[0]["model"] == "hyperbolic"
+    assert ranking[0]["elpd_diff"] == 0 and ranking[1]["elpd_diff"] > 0
+    assert ranking[0]["elpd_loo"] - ranking[1]["elpd_loo"] == pytest.approx(
+        ranking[1]["elpd_diff"], abs=1e-4)
+    assert sum(row["weight"] for row in ranking) == pytest.approx(1.0, abs=1e-4)
+    assert set(out["fits"]["hyperbolic"]["parameters"]) == {"k", "phi"}
+    assert set(out["fits"]["exponential"]["parameters"]) == {"delta", "phi"}
+    # the same settings give the same LOO as fit intertemporal
+    single = json.loads(_run(fit_intertemporal, ["--model", "hyperbolic", "--data", str(it_csv),
+                                                 "--pooled", "--draws", "300", "--json"]).output)
+    hyp = next(row for row in ranking if row["model"] == "hyperbolic")
+    assert hyp["elpd_loo"] == pytest.approx(single["loo"]["elpd"], abs=1e-6)
+    text = _run(compare_intertemporal, ["--data", str(it_csv), "--models",
+                                        "exponential,hyperbolic", "--pooled", "--draws", "100"])
+    assert text.exit_code == 0 and "elpd_loo" in text.output
+
+
 def test_errors_are_one_line_and_nonzero(tmp_path, rates_csv):
     cases = [
         (fit_risky, ["--data", str(tmp_path / "missing.csv")], "no such file"),
@@ -82,6 +117,8 @@ def test_errors_are_one_line_and_nonzero(tmp_path, rates_csv):
         (compare_risky, ["--data", str(rates_csv), "--models", "ev,rdu", "--no-llm"],
          "unknown model"),
         (fit_intertemporal, ["--data", str(rates_csv)], "intertemporal"),
+        (compare_intertemporal, ["--models", "hyperbolic,rdu"], "unknown model"),
+        (compare_intertemporal, ["--models", "hyperbolic"], "at least two"),
     ]
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")

@@ -171,3 +171,55 @@ def test_pymc_and_numpyro_nuts_posteriors_agree(family):
         diff = abs(float(xa.mean()) - float(xb.mean()))
         assert diff < 4 * mcse + 0.05 * float(xa.std()), name
     assert az.loo(a).elpd_loo == pytest.approx(az.loo(b).elpd_loo, abs=2.0)
+
+
+def _twin_gradient_case(kind):
+    if kind == "intertemporal-hyperbolic":
+        table = simulate_intertemporal(3, 12, "hyperbolic", seed=0)
+        data = {c: table[c].to_numpy(dtype=float) for c in ("x1", "t1", "x2", "t2")}
+        data.update(y=table["response"].to_numpy(dtype=np.int64), model="hyperbolic")
+        return intertemporal_model, data, "phi_raw"
+    if kind == "trials-eu":
+        table = simulate_risky_trials(2, 15, "eu", seed=1)
+        y = (table["response"] == "B").to_numpy(dtype=np.int64)
+        return risky_trials_model, {**problem_arrays(table), "y": y, "theory": "eu"}, "phi_raw"
+    table, data = _rates_data(n=30, seed=2, theory="eu")
+    return risky_rates_model, data, "phi_raw"
+
+
+@pytest.mark.parametrize("kind", ["intertemporal-hyperbolic", "trials-eu", "rates-eu"])
+def test_pymc_twins_stay_finite_at_extreme_logits(kind):
+    """PyMC's Bernoulli(logit_p) has a NaN gradient for y=0 past logit 37 and its
+    Binomial(logit_p) a -inf log-probability; the twins must match NumPyro's stable
+    log-density and gradient there (large sensitivities, as in NUTS warm-up)."""
+    pytest.importorskip("pymc")
+    import functools
+
+    import jax
+    from numpyro.infer.util import log_density
+
+    from cogalign.bayes import get_pymc_builder, split_data
+
+    model, data, big = _twin_gradient_case(kind)
+    arrays, static = split_data(data)
+    bound = functools.partial(model, **static)
+    pm_model = get_pymc_builder(model)(**data)
+    names = [v.name for v in pm_model.value_vars]
+    logp = pm_model.compile_logp(jacobian=False)
+    dlogp = pm_model.compile_dlogp(jacobian=False)
+    for value in (0.0, 6.0, 10.0):  # phi up to ~1e5 times its prior median
+        point = {n: np.asarray(0.0) for n in names}
+        point[big] = np.asarray(value)
+        with jax.enable_x64(True):
+            def lp(p):
+                return log_density(bound, (), arrays, p)[0]
+
+            jp = {n: jax.numpy.asarray(v) for n, v in point.items()}
+            lp_np = float(lp(jp))
+            grad_np = jax.grad(lp)(jp)
+        lp_pm = float(logp(point))
+        grad_pm = np.asarray(dlogp(point))
+        assert np.isfinite(lp_pm) and np.all(np.isfinite(grad_pm)), (value, lp_pm, grad_pm)
+        assert lp_pm == pytest.approx(lp_np, rel=1e-9)
+        np.testing.assert_allclose(grad_pm, [float(grad_np[n]) for n in names], rtol=1e-7,
+                                   atol=1e-9)

@@ -192,7 +192,8 @@ def compare_discounting(
     models: Sequence[str] = ("exponential", "hyperbolic", "quasi-hyperbolic", "itch"),
     scale: str = "relative",
     hierarchical: bool = True,
-    method: str = "nuts",
+    backend: str = "numpyro",
+    method: str | None = "nuts",
     draws: int = 500,
     tune: int = 500,
     chains: int = 2,
@@ -215,8 +216,9 @@ def compare_discounting(
         ``"relative"`` or ``"absolute"`` value differences for the discounting models.
     hierarchical
         Per-participant (non-centred) parameters or one pooled set.
-    method, draws, tune, chains, seed
-        Passed to :func:`cogalign.bayes.fit`.
+    backend, method, draws, tune, chains, seed
+        Passed to :func:`cogalign.bayes.fit` (``method=None``: NUTS for hierarchical fits,
+        else MAP).
     n_participants
         Use a random subset of participants (fast runs).
     progress
@@ -239,10 +241,12 @@ def compare_discounting(
     fits = {}
     for name in models:
         fits[name] = IntertemporalChoiceModel(
-            name, scale=scale, hierarchical=hierarchical, method=method, draws=draws,
-            tune=tune, chains=chains, seed=seed, progress=progress,
+            name, scale=scale, hierarchical=hierarchical, backend=backend, method=method,
+            draws=draws, tune=tune, chains=chains, seed=seed, progress=progress,
         ).fit(table)
     ranking = compare({k: v.idata_ for k, v in fits.items()})
-    ranking.attrs.update(n_missing=next(iter(fits.values())).n_missing_, scale=scale,
-                         hierarchical=hierarchical, method=method)
+    first = next(iter(fits.values()))
+    ranking.attrs.update(n_missing=first.n_missing_, n_obs=first.n_obs_, scale=scale,
+                         hierarchical=hierarchical, backend=backend, method=first.method_,
+                         n_participants=len(getattr(first, "participants_", [])) or None)
     return ranking, fits

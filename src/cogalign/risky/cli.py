@@ -1,7 +1,8 @@
 """Command-line entry points of the risky-choice paradigm.
 
-Three click commands, registered by the main CLI as ``cogalign fit risky``,
-``cogalign fit intertemporal`` and ``cogalign compare risky``. Each takes ``--json``; every
+Four click commands, registered by the main CLI as ``cogalign fit risky``,
+``cogalign fit intertemporal``, ``cogalign compare risky`` and ``cogalign compare
+intertemporal``. Each takes ``--json``; every
 error ends as a one-line reason and a non-zero exit status.
 """
 
@@ -19,7 +20,7 @@ import click
 
 from cogalign.errors import CogalignError
 
-__all__ = ["compare_risky", "fit_intertemporal", "fit_risky"]
+__all__ = ["compare_intertemporal", "compare_risky", "fit_intertemporal", "fit_risky"]
 
 _THEORIES = ["ev", "eu", "pt", "cpt"]
 _WEIGHTINGS = ["tk", "prelec", "prelec1", "lio"]
@@ -101,6 +102,29 @@ _common = [
 
 def _with_common(fn: Callable) -> Callable:
     for option in reversed(_common):
+        fn = option(fn)
+    return fn
+
+
+_intertemporal = [
+    click.option("--dataset", default="ericson2015", show_default=True,
+                 help="Registered dataset (ignored with --data)."),
+    click.option("--method", type=click.Choice(["auto", "map", "nuts", "svi"]), default="auto",
+                 show_default=True,
+                 help="NUTS, MAP + Laplace, or SVI; auto: NUTS for hierarchical fits, else MAP."),
+    click.option("--scale", type=click.Choice(["relative", "absolute"]), default="relative",
+                 show_default=True,
+                 help="Value difference relative to the mean amount, or absolute."),
+    click.option("--pooled", is_flag=True, help="One parameter set instead of per-participant."),
+    click.option("--limit", type=int, default=None,
+                 help="Use a random subset of N participants."),
+]
+
+
+def _intertemporal_options(fn: Callable) -> Callable:
+    """The options ``fit intertemporal`` and ``compare intertemporal`` share."""
+    fn = _with_common(fn)
+    for option in reversed(_intertemporal):
         fn = option(fn)
     return fn
 
@@ -196,16 +220,7 @@ def fit_risky(theory: str, dataset: str, method: str, weighting: str, choice: st
 @click.command("intertemporal")
 @click.option("--model", type=click.Choice(_DISCOUNTING), default="hyperbolic",
               show_default=True, help="Discounting model or the ITCH heuristic.")
-@click.option("--dataset", default="ericson2015", show_default=True,
-              help="Registered dataset (ignored with --data).")
-@click.option("--method", type=click.Choice(["auto", "map", "nuts", "svi"]), default="auto",
-              show_default=True,
-              help="NUTS, MAP + Laplace, or SVI; auto: NUTS for hierarchical fits, else MAP.")
-@click.option("--scale", type=click.Choice(["relative", "absolute"]), default="relative",
-              show_default=True, help="Value difference relative to the mean amount, or absolute.")
-@click.option("--pooled", is_flag=True, help="One parameter set instead of per-participant.")
-@click.option("--limit", type=int, default=None, help="Use a random subset of N participants.")
-@_with_common
+@_intertemporal_options
 @_errors
 def fit_intertemporal(model: str, dataset: str, method: str, scale: str, pooled: bool,
                       limit: int | None, data_path: str | None, backend: str, draws: int,
@@ -317,4 +332,71 @@ def compare_risky(dataset: str, data_path: str | None, models: str, weighting: s
         lines.append(f"{r['model']:<34}{r['r2']:>8.4f}{r['mse']:>10.5f}{r['r2_fold_sd']:>12.4f}")
     lines.append(f"{payload['n_rows']} rows, {folds} folds grouped by problem; "
                  f"{payload['n_excluded_ambiguous']} ambiguous rows: {ambiguous}")
+    _emit(payload, as_json, "\n".join(lines))
+
+
+@click.command("intertemporal")
+@click.option("--models", default=",".join(_DISCOUNTING), show_default=True,
+              help="Comma-separated models to compare (at least two).")
+@_intertemporal_options
+@_errors
+def compare_intertemporal(models: str, dataset: str, method: str, scale: str, pooled: bool,
+                          limit: int | None, data_path: str | None, backend: str, draws: int,
+                          tune: int, chains: int, seed: int, progress: bool,
+                          as_json: bool) -> None:
+    """Rank discounting models and ITCH by PSIS-LOO (same data, same settings as fit)."""
+    from cogalign.risky.analysis import compare_discounting
+    from cogalign.risky.data import load_intertemporal
+
+    t0 = time.perf_counter()
+    names = [m.strip().lower() for m in models.split(",") if m.strip()]
+    bad = [m for m in names if m not in _DISCOUNTING]
+    if bad:
+        raise CogalignError(f"unknown model(s) {bad}; choose from {list(_DISCOUNTING)}")
+    if len(set(names)) < 2:
+        raise CogalignError("compare needs at least two different models")
+    table = load_intertemporal(None if data_path else dataset, data_path)
+    ranking, fits = compare_discounting(
+        table, models=list(dict.fromkeys(names)), scale=scale, hierarchical=not pooled,
+        backend=backend, method=None if method == "auto" else method, draws=draws, tune=tune,
+        chains=chains, seed=seed, n_participants=limit, progress=progress,
+    )
+    rows = []
+    for name, row in ranking.iterrows():
+        rows.append({"model": str(name), "rank": int(row["rank"]),
+                     "elpd_loo": float(row["elpd_loo"]), "se": float(row["se"]),
+                     "p_loo": float(row["p_loo"]), "elpd_diff": float(row["elpd_diff"]),
+                     "dse": float(row["dse"]), "weight": float(row["weight"]),
+                     "n_bad_k": int(row["n_bad_k"]), "warning": bool(row["warning"])})
+    details = {}
+    for name, est in fits.items():
+        info: dict[str, Any] = {"parameters": _params_payload(est.summary_),
+                                "seconds": float(est.idata_.attrs.get("seconds", math.nan))}
+        if "diverging" in getattr(est.idata_, "sample_stats", {}):
+            info["divergences"] = int(est.idata_.sample_stats["diverging"].values.sum())
+        details[name] = info
+    attrs = ranking.attrs
+    payload: dict[str, Any] = {
+        "source": data_path or dataset,
+        "scale": scale,
+        "hierarchical": not pooled,
+        "backend": backend,
+        "method": attrs.get("method"),
+        "n_obs": attrs.get("n_obs"),
+        "n_missing_excluded": attrs.get("n_missing"),
+        "n_participants": attrs.get("n_participants"),
+        "criterion": "PSIS-LOO elpd (higher is better); weights by stacking",
+        "ranking": rows,
+        "fits": details,
+        "seconds": time.perf_counter() - t0,
+    }
+    lines = [f"{'model':<18}{'elpd_loo':>11}{'se':>8}{'elpd_diff':>11}{'dse':>8}"
+             f"{'weight':>8}{'p_loo':>9}"]
+    for r in rows:
+        lines.append(f"{r['model']:<18}{r['elpd_loo']:>11.1f}{r['se']:>8.1f}"
+                     f"{r['elpd_diff']:>11.1f}{r['dse']:>8.1f}{r['weight']:>8.3f}"
+                     f"{r['p_loo']:>9.1f}")
+    lines.append(f"{payload['n_obs']} trials on {data_path or dataset} "
+                 f"({payload['n_missing_excluded']} missing responses left out), "
+                 f"{'pooled' if pooled else 'hierarchical'}, {backend}/{payload['method']}")
     _emit(payload, as_json, "\n".join(lines))
