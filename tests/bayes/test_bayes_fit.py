@@ -163,6 +163,26 @@ def test_compare_prefers_the_true_model():
         compare({"one": fits["slope"]})
 
 
+def test_compare_keeps_a_fit_with_non_finite_loo_unranked():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=60)
+    y = 1.0 + 2.0 * x + rng.normal(0, 0.5, size=60)
+    fits = {name: fit(line, {"x": x, "y": y, "slope": slope}, method="map", draws=200)
+            for name, slope in (("slope", True), ("flat", False), ("broken", True))}
+    ll = fits["broken"].log_likelihood["y"].values.copy()
+    ll[0, :5, 3] = np.nan
+    fits["broken"].log_likelihood["y"].values = ll
+    with pytest.warns(UserWarning, match=r"broken \(its pointwise log-likelihood holds 5 NaN"):
+        table = compare(fits)
+    assert list(table.index) == ["slope", "flat", "broken"]
+    assert np.isnan(table.loc["broken", "rank"]) and table.loc["broken", "weight"] == 0
+    assert table.loc["slope", "weight"] + table.loc["flat", "weight"] == pytest.approx(1.0)
+    assert table.loc["broken", "problem"].startswith("its pointwise") and not table.loc[
+        "slope", "problem"]
+    with pytest.raises(CogalignError, match="finite PSIS-LOO"):
+        compare({"slope": fits["slope"], "broken": fits["broken"]})
+
+
 def test_summarize_reports_intervals(nuts_fit):
     table = summarize(nuts_fit, interval=0.9)
     assert set(["mean", "sd", "lower", "upper", "r_hat", "ess_bulk"]) <= set(table.columns)
@@ -240,3 +260,33 @@ def test_recover_with_prior_draws_and_vector_parameters():
                         seed=1, draws=200)
     assert set(table["parameter"]) == {"theta[0]", "theta[1]", "theta[2]"}
     assert len(table) == 6
+
+
+def test_loo_stays_finite_when_a_point_is_predicted_with_certainty():
+    """One answer of the hierarchical quasi-hyperbolic fit on Ericson et al. (2015): the
+    log-likelihood is 0 to float precision in most draws, ArviZ's Pareto fit divides by zero
+    and its elpd_loo is NaN; plain importance sampling is exact enough there."""
+    from pathlib import Path
+
+    import arviz as az
+
+    from cogalign.bayes import loo
+
+    rng = np.random.default_rng(0)
+    flat = np.load(Path(__file__).parent / "data" / "near_certain_loglik.npy")
+    ll = rng.normal(-0.7, 0.2, size=flat.shape + (30,))
+    ll[..., 11] = flat
+    idata = az.from_dict(posterior={"m": np.zeros(flat.shape)}, log_likelihood={"y": ll})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raw = az.loo(idata, pointwise=True)
+    assert np.isnan(float(raw.elpd_loo))  # the failure this guards against
+    result = loo(idata)
+    loo_i = np.asarray(result.loo_i)
+    assert np.all(np.isfinite(loo_i))
+    exact = np.log(flat.size) - np.log(np.sum(np.exp(-flat.ravel())))
+    assert loo_i[11] == pytest.approx(exact, rel=1e-9)
+    others = np.delete(np.asarray(raw.loo_i), 11)
+    np.testing.assert_allclose(np.delete(loo_i, 11), others)
+    assert float(result.elpd_loo) == pytest.approx(others.sum() + exact)
+    assert float(result.se) == pytest.approx(np.sqrt(loo_i.size * np.var(loo_i)))

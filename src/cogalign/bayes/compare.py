@@ -38,7 +38,48 @@ def loo(idata: Any, *, var_name: str | None = None) -> Any:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*Estimated shape parameter of Pareto.*")
         warnings.filterwarnings("ignore", message=".*pareto_k.*")
-        return az.loo(idata, pointwise=True, var_name=var_name)
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
+        result = az.loo(idata, pointwise=True, var_name=var_name)
+    return _repair_flat_points(result, idata, var_name)
+
+
+def _repair_flat_points(result: Any, idata: Any, var_name: str | None) -> Any:
+    """Plain importance sampling where PSIS breaks down on a nearly constant log-likelihood.
+
+    ArviZ's Pareto fit divides by a quantile of the tail's exceedances; when an observation is
+    predicted with probability one to float precision in many draws (log-likelihood exactly 0,
+    e.g. a dominated option in an intertemporal choice), that quantile is 0 and the point's
+    ``loo_i`` - and so the whole ``elpd_loo`` - becomes NaN. Where the log-likelihood of such a
+    point varies by less than 1 across draws, the raw importance ratios
+    :math:`1/p(y_i\\mid\\theta_s)` vary by less than a factor of e, so the unsmoothed estimate
+    :math:`\\log S - \\operatorname{logsumexp}_s(-\\log p(y_i\\mid\\theta_s))` is accurate, and it
+    replaces the NaN. Totals, standard error and ``p_loo`` are recomputed.
+    """
+    from scipy.special import logsumexp
+
+    loo_i = np.asarray(result.loo_i, dtype=float)
+    bad = ~np.isfinite(loo_i)
+    if not bad.any():
+        return result
+    group = idata.log_likelihood
+    name = var_name or next(iter(group.data_vars))
+    ll = np.asarray(group[name].values, dtype=float)
+    ll = ll.reshape(ll.shape[0] * ll.shape[1], -1)  # draws x points, as loo_i is raveled
+    if ll.shape[1] != loo_i.size:
+        return result
+    flat = bad & np.all(np.isfinite(ll), axis=0) & (np.ptp(ll, axis=0) < 1.0)
+    if not flat.any():
+        return result
+    n_draws = ll.shape[0]
+    loo_i = loo_i.copy()
+    loo_i[flat] = np.log(n_draws) - logsumexp(-ll[:, flat], axis=0)
+    lppd = float(np.sum(logsumexp(ll, axis=0) - np.log(n_draws)))
+    result = result.copy()
+    result["loo_i"] = result["loo_i"].copy(data=loo_i.reshape(np.shape(result["loo_i"])))
+    result["elpd_loo"] = float(np.sum(loo_i))
+    result["se"] = float(np.sqrt(loo_i.size * np.var(loo_i)))
+    result["p_loo"] = lppd - float(np.sum(loo_i))
+    return result
 
 
 def compare(
@@ -81,15 +122,44 @@ def compare(
     sizes = {name: int(np.asarray(v.loo_i).size) for name, v in loos.items()}
     if len(set(sizes.values())) != 1:
         raise CogalignError(f"the fits have different numbers of observations: {sizes}")
+    problems = {name: _loo_problem(fits[name], v, var_name) for name, v in loos.items()}
+    problems = {name: text for name, text in problems.items() if text}
+    ranked = {name: v for name, v in loos.items() if name not in problems}
+    if problems:
+        warnings.warn("left out of the ranking: " + "; ".join(
+            f"{name} ({text})" for name, text in problems.items()), UserWarning, stacklevel=2)
+    if len(ranked) < 2:
+        raise CogalignError("compare needs at least two fits with a finite PSIS-LOO; "
+                            + "; ".join(f"{name}: {text}" for name, text in problems.items()))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        table = az.compare(loos, method=method, scale=scale)
+        table = az.compare(ranked, method=method, scale=scale)
+    for name in problems:  # kept in the table, unranked, so no fit is silently lost
+        table.loc[name] = {"rank": np.nan, "elpd_loo": float(loos[name].elpd_loo),
+                           "p_loo": float(loos[name].p_loo), "weight": 0.0,
+                           "se": float(loos[name].se), "warning": True, "scale": scale}
     table["n_bad_k"] = [
         int(np.sum(np.asarray(loos[name].pareto_k) > k_threshold)) for name in table.index
     ]
     table["n_obs"] = [sizes[name] for name in table.index]
+    table["problem"] = [problems.get(name, "") for name in table.index]
     table.index.name = "model"
     return table
+
+
+def _loo_problem(idata: Any, elpd: Any, var_name: str | None) -> str:
+    """Why a fit's PSIS-LOO cannot be ranked ("" when it can)."""
+    if np.isfinite(float(elpd.elpd_loo)):
+        return ""
+    group = idata.log_likelihood
+    names = [var_name] if var_name else list(group.data_vars)
+    values = np.concatenate([np.asarray(group[n].values, dtype=float).ravel() for n in names])
+    n_nan = int(np.isnan(values).sum())
+    n_inf = int(np.isinf(values).sum())
+    if n_nan or n_inf:
+        return (f"its pointwise log-likelihood holds {n_nan} NaN and {n_inf} infinite values "
+                f"out of {values.size}")
+    return "its PSIS-LOO estimate is not finite"
 
 
 def summarize(

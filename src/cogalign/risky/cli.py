@@ -363,11 +363,13 @@ def compare_intertemporal(models: str, dataset: str, method: str, scale: str, po
     )
     rows = []
     for name, row in ranking.iterrows():
-        rows.append({"model": str(name), "rank": int(row["rank"]),
+        ranked = not math.isnan(float(row["rank"]))
+        rows.append({"model": str(name), "rank": int(row["rank"]) if ranked else None,
                      "elpd_loo": float(row["elpd_loo"]), "se": float(row["se"]),
                      "p_loo": float(row["p_loo"]), "elpd_diff": float(row["elpd_diff"]),
                      "dse": float(row["dse"]), "weight": float(row["weight"]),
-                     "n_bad_k": int(row["n_bad_k"]), "warning": bool(row["warning"])})
+                     "n_bad_k": int(row["n_bad_k"]), "warning": bool(row["warning"]),
+                     "problem": str(row["problem"]) or None})
     details = {}
     for name, est in fits.items():
         info: dict[str, Any] = {"parameters": _params_payload(est.summary_),
@@ -396,6 +398,8 @@ def compare_intertemporal(models: str, dataset: str, method: str, scale: str, po
         lines.append(f"{r['model']:<18}{r['elpd_loo']:>11.1f}{r['se']:>8.1f}"
                      f"{r['elpd_diff']:>11.1f}{r['dse']:>8.1f}{r['weight']:>8.3f}"
                      f"{r['p_loo']:>9.1f}")
+        if r["problem"]:
+            lines.append(f"  {r['model']} is not ranked: {r['problem']}")
     lines.append(f"{payload['n_obs']} trials on {data_path or dataset} "
                  f"({payload['n_missing_excluded']} missing responses left out), "
                  f"{'pooled' if pooled else 'hierarchical'}, {backend}/{payload['method']}")
