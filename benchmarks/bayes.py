@@ -15,8 +15,10 @@ For each backend: compile time (NumPyro: the seconds JAX reports spending on tra
 compilation during the run, from its ``jax.monitoring`` compile events - a second
 ``MCMC.run`` recompiles the sampler, so it cannot serve as a compile-free run; PyMC: building
 the log-density and gradient function), sampling time (warm-up + draws, without compilation),
-the smallest bulk ESS over the population-level parameters, and ESS per second of sampling.
-The goal stated in the design: NumPyro at least 3x PyMC's default sampler.
+the smallest bulk ESS over the population-level parameters, ESS per second of sampling, and
+the cost of one log-density-and-gradient evaluation in each backend (which bounds the ESS/s
+ratio when the gradient dominates). The goal stated in the design: NumPyro at least 3x PyMC's
+default sampler.
 """
 
 from __future__ import annotations
@@ -120,6 +122,43 @@ def _pymc(model, data, draws, tune, chains, seed):
     return idata, compile_s, sampling_s
 
 
+def _gradient_microseconds(model, data, n_calls=200):
+    """Microseconds per log-density-and-gradient call: JAX (jitted) and PyTensor (compiled).
+
+    NUTS spends its time in these calls plus the sampler's own per-step work; when the
+    gradient dominates, the backends' ESS per second can only differ by its ratio.
+    """
+    import functools
+
+    import jax
+    from numpyro.infer.util import initialize_model
+
+    from cogalign.bayes import get_pymc_builder, split_data
+
+    arrays, static = split_data(data)
+    bound = functools.partial(model, **static)
+    with jax.enable_x64(True):
+        info = initialize_model(jax.random.PRNGKey(0), bound, model_kwargs=arrays)
+        grad = jax.jit(jax.value_and_grad(info.potential_fn))
+        z = info.param_info.z
+        jax.block_until_ready(grad(z))
+        t0 = time.perf_counter()
+        for _ in range(n_calls):
+            out = grad(z)
+        jax.block_until_ready(out)
+        jax_us = (time.perf_counter() - t0) / n_calls * 1e6
+    pm_model = get_pymc_builder(model)(**data)
+    fn = pm_model.logp_dlogp_function(ravel_inputs=True)
+    fn.set_extra_values({})
+    x = np.concatenate([np.ravel(v) for v in pm_model.initial_point().values()])
+    fn(x)
+    t0 = time.perf_counter()
+    for _ in range(n_calls):
+        fn(x)
+    pymc_us = (time.perf_counter() - t0) / n_calls * 1e6
+    return {"numpyro": jax_us, "pymc": pymc_us}
+
+
 def _cpt_data(n_participants, n_trials, seed):
     from cogalign.risky.data import participant_index
     from cogalign.risky.gambles import problem_arrays
@@ -211,8 +250,12 @@ def main(argv: list[str] | None = None) -> int:
             ess = _min_ess(idata)
             res[backend] = {"compile_s": compile_s, "sampling_s": sampling_s,
                             "min_ess_bulk": ess, "ess_per_s": ess / sampling_s}
+        grad_us = _gradient_microseconds(model, data)
+        for backend in ("numpyro", "pymc"):
+            res[backend]["gradient_us"] = grad_us[backend]
         rows.append({"model": label, **res,
-                     "ratio_ess_per_s": res["numpyro"]["ess_per_s"] / res["pymc"]["ess_per_s"]})
+                     "ratio_ess_per_s": res["numpyro"]["ess_per_s"] / res["pymc"]["ess_per_s"],
+                     "ratio_gradient": grad_us["pymc"] / grad_us["numpyro"]})
     full = None if (args.quick or args.skip_full) else _full_choices13k(args.draws, args.tune,
                                                                         args.chains)
     payload = {"draws": args.draws, "tune": args.tune, "chains": args.chains, "cases": rows,
@@ -224,12 +267,14 @@ def main(argv: list[str] | None = None) -> int:
           "ESS = smallest bulk ESS over population parameters")
     for r in rows:
         print(f"\n{r['model']}")
-        print(f"  {'backend':<9}{'compile s':>11}{'sampling s':>12}{'min ESS':>10}{'ESS/s':>10}")
+        print(f"  {'backend':<9}{'compile s':>11}{'sampling s':>12}{'min ESS':>10}{'ESS/s':>10}"
+              f"{'gradient us':>13}")
         for b in ("numpyro", "pymc"):
             x = r[b]
             print(f"  {b:<9}{x['compile_s']:>11.1f}{x['sampling_s']:>12.1f}"
-                  f"{x['min_ess_bulk']:>10.0f}{x['ess_per_s']:>10.2f}")
-        print(f"  NumPyro / PyMC ESS per second: {r['ratio_ess_per_s']:.2f}x")
+                  f"{x['min_ess_bulk']:>10.0f}{x['ess_per_s']:>10.2f}{x['gradient_us']:>13.0f}")
+        print(f"  NumPyro / PyMC ESS per second: {r['ratio_ess_per_s']:.2f}x "
+              f"(per gradient call: {r['ratio_gradient']:.2f}x)")
     if full:
         print(f"\nfull choices13k CPT fit: {json.dumps(full)}")
     return 0

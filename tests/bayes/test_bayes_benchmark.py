@@ -46,3 +46,14 @@ def test_numpyro_sampling_time_excludes_compilation():
     assert compile_s > 0.1
     assert compile_s > 2 * sampling_s, (compile_s, sampling_s)
     assert sampling_s >= 0
+
+
+def test_gradient_timing_covers_both_backends():
+    pytest.importorskip("pymc")
+    from cogalign.risky.models import risky_trials_model
+
+    bench = _bench()
+    data = bench._cpt_data(3, 10, 0)
+    us = bench._gradient_microseconds(risky_trials_model, data, n_calls=5)
+    assert set(us) == {"numpyro", "pymc"}
+    assert all(np.isfinite(v) and v > 0 for v in us.values())
