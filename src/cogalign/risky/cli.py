@@ -78,6 +78,13 @@ def _params_text(summary: Any, interval: float) -> str:
     return "\n".join(lines)
 
 
+def _divergences(idata: Any) -> dict[str, int]:
+    """``{"divergences": n}`` for a NUTS fit, ``{}`` for MAP and SVI fits."""
+    if "diverging" not in getattr(idata, "sample_stats", {}):
+        return {}
+    return {"divergences": int(idata.sample_stats["diverging"].values.sum())}
+
+
 def _emit(payload: dict, as_json: bool, text: str) -> None:
     if as_json:
         click.echo(json.dumps(_clean(payload), indent=2, default=str))
@@ -211,8 +218,7 @@ def fit_risky(theory: str, dataset: str, method: str, weighting: str, choice: st
         lines.append(f"in-sample R2 = {payload['r2_in_sample']:.4f}")
     else:
         payload["accuracy_in_sample"] = est.score(table)
-    if "diverging" in getattr(est.idata_, "sample_stats", {}):
-        payload["divergences"] = int(est.idata_.sample_stats["diverging"].values.sum())
+    payload.update(_divergences(est.idata_))
     payload["seconds"] = time.perf_counter() - t0
     _emit(payload, as_json, "\n".join(lines))
 
@@ -256,8 +262,7 @@ def fit_intertemporal(model: str, dataset: str, method: str, scale: str, pooled:
                 "n_bad_k": int((elpd.pareto_k.values > 0.7).sum())},
         "accuracy_in_sample": est.score(table),
     }
-    if "diverging" in getattr(est.idata_, "sample_stats", {}):
-        payload["divergences"] = int(est.idata_.sample_stats["diverging"].values.sum())
+    payload.update(_divergences(est.idata_))
     payload["seconds"] = time.perf_counter() - t0
     text = "\n".join([
         f"{model} on {data_path or dataset}: {est.n_obs_} trials ({est.n_missing_} missing "
@@ -374,8 +379,7 @@ def compare_intertemporal(models: str, dataset: str, method: str, scale: str, po
     for name, est in fits.items():
         info: dict[str, Any] = {"parameters": _params_payload(est.summary_),
                                 "seconds": float(est.idata_.attrs.get("seconds", math.nan))}
-        if "diverging" in getattr(est.idata_, "sample_stats", {}):
-            info["divergences"] = int(est.idata_.sample_stats["diverging"].values.sum())
+        info.update(_divergences(est.idata_))
         details[name] = info
     attrs = ranking.attrs
     payload: dict[str, Any] = {
