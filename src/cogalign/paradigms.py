@@ -1,0 +1,320 @@
+"""The paradigm registry: every paradigm declares itself here once, and the core finds it.
+
+A paradigm is one package under ``cogalign/`` (or in any installed distribution) with a
+module that holds a :class:`Paradigm` named ``PARADIGM``: its trial schema, dataset names,
+simulator, estimators, study design, commands, demo section and language-model alignment
+entry. The command line (``cogalign fit``, ``align``, ``compare``, ``study``), the demo, the
+study runner and the sweep runner ask this registry what exists; none of them branches on a
+paradigm's name.
+
+Paradigms are found, in this order, in
+
+1. :data:`BUILTIN` (the modules of the paradigms that ship with cogalign),
+2. the ``cogalign.paradigms`` entry-point group of installed distributions
+   (``[project.entry-points."cogalign.paradigms"] toy = "my_package.paradigm"``),
+3. the environment variable ``COGALIGN_PARADIGMS``: module names separated by commas,
+4. :func:`register_paradigm` calls made at run time.
+
+Heavy parts are named as ``"module:attribute"`` strings and imported on first use
+(:func:`resolve`), so listing the paradigms imports no model code.
+
+>>> from cogalign.paradigms import get_paradigm
+>>> get_paradigm("triplets").schema_name
+'triplets'
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+from cogalign.errors import CogalignError
+
+__all__ = [
+    "BUILTIN",
+    "ENTRY_POINT_GROUP",
+    "ENV_VARIABLE",
+    "Paradigm",
+    "ParadigmError",
+    "all_paradigms",
+    "get_paradigm",
+    "register_paradigm",
+    "resolve",
+    "unregister_paradigm",
+    "with_part",
+]
+
+#: Modules of the paradigms that ship with cogalign; each defines ``PARADIGM``.
+BUILTIN: tuple[str, ...] = (
+    "cogalign.triplets.paradigm",
+    "cogalign.similarity.paradigm",
+    "cogalign.risky.paradigm",
+    "cogalign.intertemporal.paradigm",
+)
+
+#: Entry-point group through which installed distributions add paradigms.
+ENTRY_POINT_GROUP = "cogalign.paradigms"
+
+#: Environment variable naming extra paradigm modules (comma-separated).
+ENV_VARIABLE = "COGALIGN_PARADIGMS"
+
+#: A value or a ``"module:attribute"`` string naming it (imported on first use).
+Ref = Any
+
+
+class ParadigmError(CogalignError):
+    """A paradigm is unknown, declared twice, or declares something it does not have."""
+
+
+def resolve(ref: Ref) -> Any:
+    """Return the object a reference names.
+
+    Parameters
+    ----------
+    ref
+        ``"package.module:attribute"`` (imported now), or any other object (returned as is).
+
+    Returns
+    -------
+    object
+        The named object.
+
+    Raises
+    ------
+    ParadigmError
+        When the module or attribute does not exist.
+    """
+    if not isinstance(ref, str) or ":" not in ref:
+        return ref
+    module, _, attribute = ref.partition(":")
+    try:
+        obj: Any = importlib.import_module(module)
+    except ImportError as exc:
+        raise ParadigmError(f"cannot import {module!r} (named by {ref!r}): {exc}") from None
+    for part in attribute.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise ParadigmError(f"{module!r} has no attribute {attribute!r}") from None
+    return obj
+
+
+@dataclass(frozen=True)
+class Paradigm:
+    """One paradigm's declaration: what it has and where each part lives.
+
+    Every part but ``name``, ``title`` and ``schema`` is optional; the core offers only what
+    a paradigm declares. Parts given as ``"module:attribute"`` strings are imported on use.
+
+    Attributes
+    ----------
+    name
+        Registry name, used on the command line (``cogalign fit NAME``); lower case.
+    title
+        One line saying what the paradigm is.
+    schema
+        Name of its trial-table schema in :data:`cogalign.data.SCHEMAS`, or the
+        :class:`~cogalign.data.Schema` itself (registered there on registration).
+    datasets
+        Registry names of its public datasets (:mod:`cogalign.data.registry`).
+    simulator
+        Function returning a simulated trial table (keyword arguments, one of them
+        ``seed``).
+    estimators
+        Model name to estimator class (a :class:`cogalign.estimator.Estimator` subclass whose
+        ``fit`` takes the trial table).
+    default_estimator
+        The estimator ``cogalign fit NAME`` uses without ``--model``.
+    cv_groups
+        Column whose values keep rows together in cross-validation (``"participant_id"``:
+        whole people are held out), or a function ``table -> group labels``.
+    study_design
+        The :class:`cogalign.studies.design.Design` subclass that turns a study definition
+        into trial lists, screens and simulated participants.
+    commands
+        Click commands by slot: ``"fit"``, ``"align"`` and ``"compare"`` are mounted as
+        ``cogalign SLOT NAME``; ``"group"`` (a click group) as ``cogalign NAME``; any other key
+        as a top-level command of that name.
+    demo
+        Function ``(echo) -> dict``: the paradigm's section of ``cogalign demo``.
+    align
+        Function measuring a language model against people on this paradigm (the entry the
+        sweep runner and ``cogalign align NAME`` call).
+    reader
+        Function ``(path) -> trial table`` for users' files, if not the schema's generic reader.
+    """
+
+    name: str
+    title: str
+    schema: Any
+    datasets: tuple[str, ...] = ()
+    simulator: Ref = None
+    estimators: Mapping[str, Ref] = field(default_factory=dict)
+    default_estimator: str | None = None
+    cv_groups: Ref = "participant_id"
+    study_design: Ref = None
+    commands: Mapping[str, Ref] = field(default_factory=dict)
+    demo: Ref = None
+    align: Ref = None
+    reader: Ref = None
+
+    def __post_init__(self) -> None:
+        if not self.name or not self.name.replace("-", "").isalnum() or self.name != self.name.lower():
+            raise ParadigmError(f"paradigm name {self.name!r}: use lower-case letters, digits, '-'")
+        if self.default_estimator is not None and self.default_estimator not in self.estimators:
+            raise ParadigmError(
+                f"paradigm {self.name!r}: default_estimator {self.default_estimator!r} is not "
+                f"among its estimators {sorted(self.estimators)}"
+            )
+
+    @property
+    def schema_name(self) -> str:
+        """The name of the trial schema (the ``--paradigm`` of ``cogalign validate``)."""
+        return self.schema if isinstance(self.schema, str) else self.schema.name
+
+    def get_schema(self) -> Any:
+        """The :class:`~cogalign.data.Schema` of the paradigm's trial table."""
+        from cogalign.data.schemas import get_schema
+
+        return self.schema if not isinstance(self.schema, str) else get_schema(self.schema)
+
+    def estimator(self, name: str | None = None, **params: Any) -> Any:
+        """A new estimator by model name (default: :attr:`default_estimator`).
+
+        Raises
+        ------
+        ParadigmError
+            For an unknown model name, listing the known ones and the closest.
+        """
+        name = name or self.default_estimator
+        if name is None or name not in self.estimators:
+            known = sorted(self.estimators)
+            raise ParadigmError(
+                f"paradigm {self.name!r} has no model {name!r}{_closest(name, known)}; "
+                f"known: {', '.join(known) or 'none'}"
+            )
+        return resolve(self.estimators[name])(**params)
+
+    def part(self, attribute: str) -> Any:
+        """A declared part, imported (``None`` when the paradigm does not declare it)."""
+        return resolve(getattr(self, attribute))
+
+    def command(self, slot: str) -> Any:
+        """The click command in a slot (``"fit"``, ``"align"``, ...), or ``None``."""
+        ref = self.commands.get(slot)
+        return None if ref is None else resolve(ref)
+
+
+_REGISTRY: dict[str, Paradigm] = {}
+_ORIGIN: dict[str, str] = {}
+_DISCOVERED = False
+
+
+def register_paradigm(paradigm: Paradigm, *, origin: str = "register_paradigm()") -> Paradigm:
+    """Add a paradigm to the registry.
+
+    Its schema is added to :data:`cogalign.data.SCHEMAS` when given as an object.
+
+    Parameters
+    ----------
+    paradigm
+        The declaration.
+    origin
+        Where it came from (shown when a name is declared twice).
+
+    Returns
+    -------
+    Paradigm
+        The same declaration.
+
+    Raises
+    ------
+    ParadigmError
+        When another paradigm already has the name.
+    """
+    if not isinstance(paradigm, Paradigm):
+        raise ParadigmError(f"{origin}: expected a Paradigm, got {type(paradigm).__name__}")
+    previous = _REGISTRY.get(paradigm.name)
+    if previous is not None and previous is not paradigm:
+        raise ParadigmError(
+            f"paradigm {paradigm.name!r} from {origin} is already registered "
+            f"(from {_ORIGIN[paradigm.name]})"
+        )
+    if not isinstance(paradigm.schema, str):
+        from cogalign.data.schemas import register_schema
+
+        register_schema(paradigm.schema)
+    _REGISTRY[paradigm.name] = paradigm
+    _ORIGIN[paradigm.name] = origin
+    return paradigm
+
+
+def unregister_paradigm(name: str) -> None:
+    """Remove a paradigm registered at run time (tests use this to clean up)."""
+    _REGISTRY.pop(name, None)
+    _ORIGIN.pop(name, None)
+
+
+def _load_module(module: str, origin: str) -> None:
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as exc:
+        raise ParadigmError(f"{origin}: cannot import paradigm module {module!r}: {exc}") from None
+    paradigm = getattr(mod, "PARADIGM", None)
+    if paradigm is None:
+        raise ParadigmError(f"{origin}: module {module!r} defines no PARADIGM")
+    if _REGISTRY.get(getattr(paradigm, "name", None)) is not paradigm:
+        register_paradigm(paradigm, origin=f"{origin} ({module})")
+
+
+def _discover() -> None:
+    global _DISCOVERED
+    if _DISCOVERED:
+        return
+    _DISCOVERED = True
+    for module in BUILTIN:
+        _load_module(module, "cogalign")
+    for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        _load_module(entry.value.partition(":")[0], f"entry point {entry.name!r}")
+    for module in filter(None, (m.strip() for m in os.environ.get(ENV_VARIABLE, "").split(","))):
+        _load_module(module, f"${ENV_VARIABLE}")
+
+
+def all_paradigms() -> dict[str, Paradigm]:
+    """Every registered paradigm by name, in registration order."""
+    _discover()
+    return dict(_REGISTRY)
+
+
+def get_paradigm(name: str) -> Paradigm:
+    """A paradigm by name.
+
+    Raises
+    ------
+    ParadigmError
+        For an unknown name, listing the known ones and suggesting the closest.
+    """
+    registry = all_paradigms()
+    try:
+        return registry[name]
+    except KeyError:
+        raise ParadigmError(
+            f"unknown paradigm {name!r}{_closest(name, registry)}; known: {', '.join(registry)}"
+        ) from None
+
+
+def with_part(attribute: str) -> Iterator[Paradigm]:
+    """The paradigms that declare a part (e.g. ``"demo"`` or ``"study_design"``)."""
+    for paradigm in all_paradigms().values():
+        if getattr(paradigm, attribute):
+            yield paradigm
+
+
+def _closest(name: str | None, known: Mapping[str, Any] | list[str]) -> str:
+    close = difflib.get_close_matches(str(name), list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
