@@ -1,0 +1,1 @@
+"""Intertemporal choice: discounting models, the ITCH heuristic, hierarchical Bayesian fits."""
