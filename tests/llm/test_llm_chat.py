@@ -17,7 +17,7 @@ from cogalign.llm import (
     rating_distribution,
     sample_answers,
 )
-from cogalign.llm.chat import parse_choice, parse_rating
+from cogalign.llm.chat_answers import parse_choice, parse_rating
 
 LOG = math.log
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -79,67 +80,105 @@ def judge(
     rows, flat_orders, prompts, res = score_task(
         frame, task, model, permutations, seed, chat, batch_size, device, dtype, cache, progress
     )
-    names = task.alternative_names()
-    errors = np.array([e is not None for e in res.errors])
-    if task.kind == "choice":
-        k = len(names)
-        pos_prob = res.prob
-        alt_prob = np.full_like(pos_prob, np.nan)
-        for q, order in enumerate(flat_orders):
-            alt_prob[q, list(order)] = pos_prob[q]
-        bias = {
-            "position": list(range(1, k + 1)),
-            "mean_prob": np.nanmean(pos_prob, axis=0).tolist() if np.isfinite(pos_prob).any() else [np.nan] * k,
-            "chance": 1.0 / k,
-            "n": int((~errors).sum()),
-        }
-        if per_order:
-            detail = frame.iloc[rows].reset_index(names="trial")
-            detail["order"] = [",".join(str(a + 1) for a in o) for o in flat_orders]
-            detail["prompt"] = prompts
-            for p in range(k):
-                detail[f"p_position{p + 1}"] = pos_prob[:, p]
-            for a, name in enumerate(names):
-                detail[f"p_{name}"] = alt_prob[:, a]
-            detail["error"] = res.errors
-            if res.answers is not None:
-                detail["answer"] = res.answers
-            detail.attrs["position_bias"] = bias
-            return detail
-        out = frame.copy()
-        agg = trial_means(alt_prob, rows, len(frame))
-        for a, name in enumerate(names):
-            out[f"p_{name}"] = agg[:, a]
-        best = np.argmax(np.nan_to_num(agg, nan=-1.0), axis=1)
-        out["choice"] = [names[b] if np.isfinite(agg[i]).any() else None for i, b in enumerate(best)]
-        if task.alternatives == "fields":
-            out["choice_item"] = [
-                frame.iloc[i][names[b]] if np.isfinite(agg[i]).any() else None for i, b in enumerate(best)
-            ]
-        _add_counts(out, rows, errors, res.errors, len(frame))
-        out.attrs["position_bias"] = bias
+    scored = _Scored(frame, rows, flat_orders, prompts, res)
+    out = _choice_table(scored, task, per_order) if task.kind == "choice" else \
+        _rating_table(scored, per_order)
+    if not per_order:
         out.attrs["model_id"] = res.model_id
         out.attrs["task"] = task.name
+    return out
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """Every prompt of a judge run: its trial (``rows``), order, text and the model's result."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    orders: list[tuple[int, ...]]
+    prompts: list[str]
+    result: Any
+
+    def per_order(self, columns: Mapping[str, Any]) -> pd.DataFrame:
+        """One row per trial and order: the trial, ``order``, ``prompt``, ``columns``, errors."""
+        detail = self.frame.iloc[self.rows].reset_index(names="trial")
+        detail["order"] = [_order_text(o) for o in self.orders]
+        detail["prompt"] = self.prompts
+        for name, values in columns.items():
+            detail[name] = values
+        detail["error"] = self.result.errors
+        if self.result.answers is not None:
+            detail["answer"] = self.result.answers
+        return detail
+
+    def per_trial(self, out: pd.DataFrame) -> pd.DataFrame:
+        """Add ``n_orders``, ``n_errors`` and the joined ``error`` messages of each trial."""
+        n = len(self.frame)
+        messages = self.result.errors
+        errors = np.array([e is not None for e in messages], dtype=float)
+        out["n_orders"] = np.bincount(self.rows, minlength=n)
+        out["n_errors"] = np.bincount(self.rows, weights=errors, minlength=n).astype(int)
+        joined = []
+        for idx in trial_groups(self.rows, n):
+            msgs = sorted({messages[q] for q in idx if messages[q]})
+            joined.append("; ".join(msgs) if msgs else None)
+        out["error"] = joined
         return out
 
+
+def _order_text(order: Sequence[int]) -> str:
+    return ",".join(str(a + 1) for a in order)
+
+
+def _choice_table(scored: _Scored, task: Task, per_order: bool) -> pd.DataFrame:
+    """Choice tasks: probabilities per alternative (averaged over orders) and per position."""
+    res, frame, rows = scored.result, scored.frame, scored.rows
+    names = task.alternative_names()
+    k = len(names)
+    pos_prob = res.prob
+    alt_prob = np.full_like(pos_prob, np.nan)
+    for q, order in enumerate(scored.orders):
+        alt_prob[q, list(order)] = pos_prob[q]
+    bias = {
+        "position": list(range(1, k + 1)),
+        "mean_prob": np.nanmean(pos_prob, axis=0).tolist() if np.isfinite(pos_prob).any() else [np.nan] * k,
+        "chance": 1.0 / k,
+        "n": int(sum(e is None for e in res.errors)),
+    }
+    if per_order:
+        columns = {f"p_position{p + 1}": pos_prob[:, p] for p in range(k)}
+        columns.update({f"p_{name}": alt_prob[:, a] for a, name in enumerate(names)})
+        detail = scored.per_order(columns)
+        detail.attrs["position_bias"] = bias
+        return detail
+    out = frame.copy()
+    agg = trial_means(alt_prob, rows, len(frame))
+    for a, name in enumerate(names):
+        out[f"p_{name}"] = agg[:, a]
+    best = np.argmax(np.nan_to_num(agg, nan=-1.0), axis=1)
+    out["choice"] = [names[b] if np.isfinite(agg[i]).any() else None for i, b in enumerate(best)]
+    if task.alternatives == "fields":
+        out["choice_item"] = [
+            frame.iloc[i][names[b]] if np.isfinite(agg[i]).any() else None for i, b in enumerate(best)
+        ]
+    out = scored.per_trial(out)
+    out.attrs["position_bias"] = bias
+    return out
+
+
+def _rating_table(scored: _Scored, per_order: bool) -> pd.DataFrame:
+    """Rating tasks: the rating distribution averaged over orders, and the mean per order."""
+    res, frame, rows = scored.result, scored.frame, scored.rows
     values = res.values
     expected = res.expected
     order_means = {}
-    for order in sorted(set(flat_orders)):
-        sel = np.array([o == order for o in flat_orders])
-        order_means[",".join(str(a + 1) for a in order)] = float(np.nanmean(expected[sel])) if sel.any() else np.nan
+    for order in sorted(set(scored.orders)):
+        sel = np.array([o == order for o in scored.orders])
+        order_means[_order_text(order)] = float(np.nanmean(expected[sel])) if sel.any() else np.nan
     if per_order:
-        detail = frame.iloc[rows].reset_index(names="trial")
-        detail["order"] = [",".join(str(a + 1) for a in o) for o in flat_orders]
-        detail["prompt"] = prompts
-        detail["expected"] = expected
-        detail["sd"] = res.sd
-        detail["valid_mass"] = res.valid_mass
-        for j, v in enumerate(values):
-            detail[f"p_{v}"] = res.prob[:, j]
-        detail["error"] = res.errors
-        if res.answers is not None:
-            detail["answer"] = res.answers
+        columns = {"expected": expected, "sd": res.sd, "valid_mass": res.valid_mass}
+        columns.update({f"p_{v}": res.prob[:, j] for j, v in enumerate(values)})
+        detail = scored.per_order(columns)
         detail.attrs["order_means"] = order_means
         return detail
     out = frame.copy()
@@ -150,19 +189,6 @@ def judge(
     out["mode"] = [float(values[np.argmax(p)]) if np.isfinite(p).any() else np.nan for p in prob]
     out["valid_mass"] = trial_means(res.valid_mass[:, None], rows, len(frame))[:, 0]
     probs = pd.DataFrame(prob, columns=[f"p_{v}" for v in values], index=out.index)
-    out = pd.concat([out, probs], axis=1)
-    _add_counts(out, rows, errors, res.errors, len(frame))
+    out = scored.per_trial(pd.concat([out, probs], axis=1))
     out.attrs["order_means"] = order_means
-    out.attrs["model_id"] = res.model_id
-    out.attrs["task"] = task.name
     return out
-
-
-def _add_counts(out: pd.DataFrame, rows, errors, messages, n: int) -> None:
-    out["n_orders"] = np.bincount(rows, minlength=n)
-    out["n_errors"] = np.bincount(rows, weights=errors.astype(float), minlength=n).astype(int)
-    joined = []
-    for idx in trial_groups(rows, n):
-        msgs = sorted({messages[q] for q in idx if messages[q]})
-        joined.append("; ".join(msgs) if msgs else None)
-    out["error"] = joined

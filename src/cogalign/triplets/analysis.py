@@ -80,6 +80,7 @@ def fit_and_compare(
     folds: int = 5,
     seed: int = 0,
     save: str | Path | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Cross-validated accuracy of a fitted triplet model vs cosine baselines, with the ceiling.
 
@@ -108,6 +109,8 @@ def fit_and_compare(
         Seed of the folds and the fits.
     save
         Also fit on all trials and save the model here (``.npz``).
+    params
+        Other settings of the estimator (e.g. ``{"epochs": 200, "alpha": 0.01}``).
 
     Returns
     -------
@@ -128,7 +131,7 @@ def fit_and_compare(
     items = table[["item_1", "item_2", "item_3"]].to_numpy(dtype=np.int64)
     if n_items is None:
         n_items = max([int(items.max()) + 1, *(len(np.asarray(f)) for f in features.values())])
-    settings: dict[str, Any] = {"seed": seed, "progress": False}
+    settings: dict[str, Any] = {"seed": seed, "progress": False, **(params or {})}
     if n_dims is not None:
         settings["n_dims"] = n_dims
     estimator_class = getattr(triplets_package, TRIPLET_MODELS[model])
