@@ -32,7 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from cogalign.llm.cache import hash_strings, llm_cache_dir, make_key, new_temp_dir, publish_dir
+from cogalign.atomic import new_temp_dir, publish_dir
+from cogalign.llm.cache import hash_strings, llm_cache_dir, make_key
 from cogalign.llm.models import LoadedModel, ModelSpec, load_model, resolve_model
 from cogalign.llm.representations import (
     STATES_FILE,
