@@ -23,8 +23,7 @@ Modules
 :mod:`~cogalign.similarity.sweep`
     Prompt-template x temperature sweeps.
 :mod:`~cogalign.similarity.demo`
-    The section of ``cogalign demo`` (:mod:`~cogalign.similarity.analysis` gathers all of
-    the above under its earlier import path).
+    The section of ``cogalign demo``.
 
 Figures are in :mod:`cogalign.plots.similarity`; the commands are ``cogalign align
 similarity`` and ``cogalign turing-rsa``.

@@ -18,15 +18,10 @@ import numpy as np
 import pandas as pd
 
 from cogalign.errors import CogalignError
+from cogalign.paradigms import resolve
 from cogalign.triplets.alignment import align_model
-from cogalign.triplets.demo import demo_section
 
-# demo_section: the section of ``cogalign demo`` (:mod:`cogalign.triplets.demo`), also importable
-# from here, where the core's demo finds it.
-__all__ = ["TRIPLET_MODELS", "compare_models", "demo_section", "fit_and_compare"]
-
-#: Names of the fitted triplet models and their estimator classes (in :mod:`cogalign.triplets`).
-TRIPLET_MODELS = {"spose": "SPoSE", "feature-spose": "FeatureSPoSE", "vice": "VICE"}
+__all__ = ["compare_models", "fit_and_compare"]
 
 
 def compare_models(
@@ -97,7 +92,8 @@ def fit_and_compare(
         :func:`cogalign.triplets.alignment.concept_features`). Each is a cosine baseline;
         ``"feature-spose"`` is fitted on all of them side by side, in the order given.
     model
-        ``"spose"``, ``"feature-spose"`` or ``"vice"`` (:data:`TRIPLET_MODELS`).
+        ``"spose"``, ``"feature-spose"`` or ``"vice"`` (the estimators the paradigm declares
+        in :mod:`cogalign.triplets.paradigm`).
     n_items
         Number of items of SPoSE and VICE (default: the largest item index + 1, or the rows of
         the features if more).
@@ -124,9 +120,10 @@ def fit_and_compare(
     """
     import cogalign.triplets as triplets_package
     from cogalign.metrics import triplet_noise_ceiling
+    from cogalign.triplets.paradigm import PARADIGM
 
-    if model not in TRIPLET_MODELS:
-        raise CogalignError(f"model must be one of {sorted(TRIPLET_MODELS)}, got {model!r}")
+    if model not in PARADIGM.estimators:
+        raise CogalignError(f"model must be one of {sorted(PARADIGM.estimators)}, got {model!r}")
     names = list(features)
     items = table[["item_1", "item_2", "item_3"]].to_numpy(dtype=np.int64)
     if n_items is None:
@@ -134,7 +131,7 @@ def fit_and_compare(
     settings: dict[str, Any] = {"seed": seed, "progress": False, **(params or {})}
     if n_dims is not None:
         settings["n_dims"] = n_dims
-    estimator_class = getattr(triplets_package, TRIPLET_MODELS[model])
+    estimator_class = resolve(PARADIGM.estimators[model])
     stacked = None
     if model == "feature-spose":
         if not names:
