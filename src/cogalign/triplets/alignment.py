@@ -266,15 +266,12 @@ def prompt_alignment(
     return summary, judgments
 
 
-def _select_layers(layers: Sequence[int] | None, n_layers: int) -> list[int]:
-    """Layer indices in the order given (negative: from the end); all when None."""
-    if layers is None:
-        return list(range(n_layers))
-    picked = [int(p) for p in layers]
-    bad = [p for p in picked if not -n_layers <= p < n_layers]
-    if bad:
-        raise CogalignError(f"layers {bad} out of range for a model with {n_layers} layers")
-    return [p % n_layers for p in picked]
+def _select_layers(layers: str | int | Sequence[int] | None, n_layers: int) -> list[int]:
+    """Layer indices in the order given (a layer spec, see :mod:`cogalign.llm.layers`); all
+    when None."""
+    from cogalign.llm.layers import parse_layers
+
+    return parse_layers("all" if layers is None else layers, n_layers, sort=False)
 
 
 def align_model(
@@ -283,7 +280,7 @@ def align_model(
     *,
     model: str,
     method: str = "embedding",
-    layers: Sequence[int] | None = None,
+    layers: str | int | Sequence[int] | None = None,
     template: str | None = None,
     context: str | None = "auto",
     similarity: str = "cosine",
@@ -306,8 +303,8 @@ def align_model(
         :func:`triplet_alignment`) or ``"prompt"`` (forced-choice answer, see
         :func:`prompt_alignment`).
     layers
-        Embedding method: the layers to score, in this order (negative numbers count from the
-        end); all when None.
+        Embedding method: the layers to score, in this order: a layer spec such as ``"last"``,
+        ``"0,6"`` or ``"10:20"``, or a list (see :mod:`cogalign.llm.layers`); all when None.
     template, context
         How each concept is written and the prompt around it (see :func:`embed_concepts`;
         the prompt method uses ``template`` only).

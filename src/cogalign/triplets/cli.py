@@ -12,18 +12,6 @@ import numpy as np
 from cogalign.errors import CogalignError
 
 
-def _parse_layers(spec: str) -> list[int] | None:
-    """``--layer``: ``'all'`` (None), ``'last'`` or comma-separated integers (negative: from the end)."""
-    if spec == "all":
-        return None
-    if spec == "last":
-        return [-1]
-    try:
-        return [int(s) for s in spec.split(",")]
-    except ValueError:
-        raise CogalignError(f"--layer must be 'all', 'last' or comma-separated integers, got {spec!r}") from None
-
-
 def _read_trials(data_path: Path | None, dataset: str, progress: bool) -> tuple[Any, Any, str]:
     """The triplet table (a user's file or Psych-DS folder, else a dataset), the concepts, the source."""
     from cogalign.data import load, read_psychds, read_trials
@@ -41,7 +29,7 @@ def _read_trials(data_path: Path | None, dataset: str, progress: bool) -> tuple[
 @click.option("--dataset", default="things-triplets-test", show_default=True, help="Registered triplet dataset.")
 @click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
               help="Your own triplet file or Psych-DS folder (instead of --dataset).")
-@click.option("--layer", default="all", show_default=True, help="'all', 'last' or e.g. '0,6'.")
+@click.option("--layer", default="all", show_default=True, help="'all', 'last' or e.g. '0,6' or '10:20'.")
 @click.option("--method", type=click.Choice(["embedding", "prompt"]), default="embedding", show_default=True)
 @click.option("--template", default=None, help="Item text, e.g. '{item}: {definition}'.")
 @click.option("--context", default="auto", show_default=True,
@@ -59,7 +47,7 @@ def align_triplets(model: str, dataset: str, data_path: Path | None, layer: str,
 
     table, concepts, source = _read_trials(data_path, dataset, progress=not no_progress)
     result = align_model(table, concepts, model=model, method=method,
-                         layers=_parse_layers(layer) if method == "embedding" else None,
+                         layers=layer if method == "embedding" else None,
                          template=template, context=None if context == "none" else context,
                          similarity=similarity, n_boot=n_boot, seed=seed, progress=not no_progress)
     payload = {"model": model, "data": source, "method": method, "template": template,
@@ -84,10 +72,14 @@ def _feature_matrix(specs: tuple[str, ...], table, concepts, progress: bool) -> 
     blocks: dict[str, np.ndarray] = {}
     for spec in specs:
         model, _, layer = spec.partition(":")
-        picked = _parse_layers(layer or "last")
-        if picked is None or len(picked) != 1:
-            raise CogalignError(f"--features {spec!r}: give one layer, e.g. {model}:8 or {model}:last")
-        blocks[spec] = concept_features(table, concepts, model=model, layer=picked[0], progress=progress)
+        layer = layer or "last"
+        if layer == "last":
+            layer = "-1"
+        try:
+            index = int(layer)
+        except ValueError:
+            raise CogalignError(f"--features {spec!r}: give one layer, e.g. {model}:8 or {model}:last") from None
+        blocks[spec] = concept_features(table, concepts, model=model, layer=index, progress=progress)
     return blocks
 
 
