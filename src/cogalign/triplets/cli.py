@@ -119,6 +119,7 @@ def fit_triplets(model_name: str, dataset: str, data_path: Path | None, feature_
                  as_json: bool) -> None:
     """Cross-validated odd-one-out accuracy of a triplet model vs language-model baselines."""
     from cogalign.data import load, read_psychds, read_trials
+    from cogalign.estimator import clone
     from cogalign.metrics import triplet_noise_ceiling
     from cogalign.triplets import VICE, FeatureSPoSE, SPoSE, cross_validate
 
@@ -167,7 +168,7 @@ def fit_triplets(model_name: str, dataset: str, data_path: Path | None, feature_
         payload["best_baseline"] = best["model"]
         payload["beats_best_baseline"] = bool(fitted > best["accuracy"])
     if save_path is not None:
-        final = type(estimator)(**estimator.get_params())
+        final = clone(estimator)
         final.fit(table, features) if features is not None else final.fit(table)
         payload["saved"] = str(final.save(save_path))
         payload["n_dims_saved"] = final.n_dims_
