@@ -187,13 +187,9 @@ def compare() -> None:
 
 def _register_subpackage_commands() -> None:
     """Add the commands that live next to the code they drive."""
+    from cogalign.intertemporal.cli import compare_intertemporal, fit_intertemporal
     from cogalign.llm.cli import cache_group, embed_command, judge_command
-    from cogalign.risky.cli import (
-        compare_intertemporal,
-        compare_risky,
-        fit_intertemporal,
-        fit_risky,
-    )
+    from cogalign.risky.cli import compare_risky, fit_risky
     from cogalign.similarity.cli import align_similarity, turing_rsa
     from cogalign.studies.cli import study_group
     from cogalign.triplets.cli import align_triplets, fit_triplets

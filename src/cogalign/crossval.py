@@ -54,7 +54,7 @@ def make_splitter(cv: Any = 5, *, grouped: bool = False, seed: int = 0) -> Any:
     Parameters
     ----------
     cv
-        Number of folds, or a splitter (anything with ``split``), returned as is.
+        Number of folds, or a splitter (``split`` and ``get_n_splits``), returned as is.
     grouped
         Whether the rows have groups: :class:`~sklearn.model_selection.GroupKFold`
         (shuffled) instead of :class:`~sklearn.model_selection.KFold` (shuffled).
@@ -78,7 +78,7 @@ def make_splitter(cv: Any = 5, *, grouped: bool = False, seed: int = 0) -> Any:
             raise CogalignError(f"cross-validation needs at least 2 folds, got {cv}")
         kind = GroupKFold if grouped else KFold
         return kind(n_splits=int(cv), shuffle=True, random_state=seed)
-    if not hasattr(cv, "split"):
+    if not (hasattr(cv, "split") and hasattr(cv, "get_n_splits")):
         raise CogalignError(f"cv must be a number of folds or a scikit-learn splitter, got {cv!r}")
     return cv
 
