@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from cogalign.errors import CogalignError
 
@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 #: A column name, one group label per row, or a function of the data returning them.
-Groups = str | Any | Callable[[Any], Any] | None
+Groups = str | ArrayLike | Callable[[Any], ArrayLike] | None
 
 #: ``{column: scorer(fitted_model, test_rows) -> float}``.
 Scoring = Mapping[str, Callable[[Any, Any], float]]
@@ -248,7 +248,7 @@ def cross_validate(
     fit_params
         Keyword arguments of every ``fit`` call (e.g. item features).
     progress
-        Progress bar over folds and models.
+        Progress bar over the folds.
 
     Returns
     -------

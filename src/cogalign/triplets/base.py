@@ -79,7 +79,7 @@ class TripletEmbeddingModel(Estimator):
         self._check_fitted()
         path = Path(path)
         arrays = {"embedding_": self.embedding_, **self._extra_state()}
-        settings = json.dumps({"class": type(self).__name__, "params": self.get_params()},
+        settings = json.dumps({"class": type(self).__name__, "params": self.get_params(deep=False)},
                               default=lambda value: np.asarray(value).tolist())
         np.savez_compressed(path, _settings=np.array(settings), **arrays)
         return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
