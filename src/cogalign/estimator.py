@@ -51,8 +51,8 @@ class NotFittedError(CogalignError, _SklearnNotFittedError):
 class Estimator(BaseEstimator):
     """Base class of every cogalign estimator (scikit-learn's ``BaseEstimator``).
 
-    Subclasses list their settings as ``__init__`` arguments stored under the same names,
-    implement ``fit`` returning ``self``, and, where they can be scored, ``score`` returning a
+    Subclasses list their settings as ``__init__`` arguments stored under the same names
+    (``self._set_init_params(locals())`` stores them all), implement ``fit`` returning ``self``, and, where they can be scored, ``score`` returning a
     number where higher is better, with :attr:`score_name` saying what it is.
 
     Attributes

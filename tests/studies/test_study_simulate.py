@@ -279,8 +279,9 @@ def test_output_feeds_the_paradigm_packages(tmp_path):
     assert odd_last.shape == (len(table), 3) and (odd_last[:, 2] == table["response"]).all()
 
     risky_data = pytest.importorskip("cogalign.risky.data")
+    intertemporal_data = pytest.importorskip("cogalign.intertemporal.data")
     for name, reader in (("risky", risky_data.read_risky),
-                         ("intertemporal", risky_data.read_intertemporal)):
+                         ("intertemporal", intertemporal_data.read_intertemporal)):
         summary = simulate(small_study(name), tmp_path / name)
         loaded = reader(summary["data_file"])
         assert len(loaded) == summary["trials_total"] - 2
