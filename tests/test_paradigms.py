@@ -25,6 +25,7 @@ from cogalign.paradigms import (
     all_paradigms,
     get_paradigm,
     register_paradigm,
+    resolve,
     unregister_paradigm,
 )
 
@@ -62,6 +63,18 @@ def test_builtin_paradigms_are_registered_with_their_parts():
         p = registry[name]
         assert p.study_design is not None and p.part("study_design").__name__.endswith("Design")
         assert p.get_schema().name == p.schema_name
+
+
+def test_every_declared_part_of_every_paradigm_resolves():
+    for p in all_paradigms().values():
+        for attribute in ("simulator", "study_design", "demo", "align", "reader", "cv_groups"):
+            value = getattr(p, attribute)
+            if isinstance(value, str) and ":" in value:
+                assert callable(p.part(attribute)), (p.name, attribute)
+        for slot in p.commands:
+            assert p.command(slot).name, (p.name, slot)
+        for name, ref in p.estimators.items():
+            assert callable(resolve(ref)), (p.name, name)
 
 
 def test_unknown_paradigm_and_model_are_named_with_a_suggestion():
