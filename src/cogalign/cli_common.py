@@ -22,6 +22,7 @@ import functools
 import json
 import math
 import sys
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,8 @@ EXIT_INTERNAL = 70
 ERROR_PREFIX = "error: "
 
 #: Exceptions that mean "the input or the environment is wrong", not "cogalign has a bug".
-HANDLED: tuple[type[BaseException], ...] = (CogalignError, OSError, ImportError)
+#: ``ValueError`` is among them: library functions raise it for a value a user chose.
+HANDLED: tuple[type[BaseException], ...] = (CogalignError, OSError, ImportError, ValueError)
 
 
 def one_line(exc: BaseException) -> str:
@@ -185,16 +187,22 @@ class CogalignGroup(click.Group):
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorator for a command run outside the ``cogalign`` group (``python -m ...``).
+    """Decorator of every command: handled errors become one line and exit status 1.
 
-    Handled errors become a :class:`click.ClickException` (one line, exit status 1); inside
-    the ``cogalign`` command line, :class:`CogalignGroup` does the same for every command.
+    Handled errors (:data:`HANDLED`) become a :class:`click.ClickException`, so a command
+    gives a one-line reason also when it runs outside the ``cogalign`` group (a click group of
+    its own, ``python -m ...``, a test's ``CliRunner``); inside it, :class:`CogalignGroup`
+    prints it with the common prefix. Library warnings about deprecations in dependencies
+    (``FutureWarning``, ``DeprecationWarning``) are kept out of the command's output.
     """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return func(*args, **kwargs)
         except click.ClickException:
             raise
         except HANDLED as exc:

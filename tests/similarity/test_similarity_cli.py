@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from cogalign.cli import _Group
+from cogalign.cli_common import CogalignGroup as _Group
 from cogalign.similarity import RaterPopulation
 from cogalign.similarity.cli import align_similarity, turing_rsa
 

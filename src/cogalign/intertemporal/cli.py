@@ -7,11 +7,8 @@ reason and a non-zero exit status.
 
 from __future__ import annotations
 
-import functools
-import json
 import math
 import time
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +21,7 @@ from cogalign.bayes.cli_options import (
     params_payload,
     params_text,
 )
+from cogalign.cli_common import emit, handle_errors
 from cogalign.errors import CogalignError
 from cogalign.intertemporal.functions import DISCOUNTING
 
@@ -32,46 +30,7 @@ __all__ = ["compare_intertemporal", "fit_intertemporal"]
 _DISCOUNTING = list(DISCOUNTING)
 
 
-def _errors(fn: Callable) -> Callable:
-    """Turn the errors a user can cause into a one-line :class:`click.ClickException`."""
 
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", FutureWarning)
-                warnings.simplefilter("ignore", DeprecationWarning)
-                return fn(*args, **kwargs)
-        except click.ClickException:
-            raise
-        except (CogalignError, ValueError, KeyError, FileNotFoundError) as exc:
-            problems = getattr(exc, "problems", None)
-            if problems:
-                more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-                raise click.ClickException(f"invalid data: {problems[0]}{more}") from None
-            text = str(exc).strip().splitlines()
-            raise click.ClickException(text[0] if text else type(exc).__name__) from None
-
-    return wrapper
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 6)
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item"):
-        return _clean(value.item())
-    return value
-
-
-def _emit(payload: dict, as_json: bool, text: str) -> None:
-    if as_json:
-        click.echo(json.dumps(_clean(payload), indent=2, default=str))
-    else:
-        click.echo(text)
 
 
 _OPTIONS = [
@@ -103,7 +62,7 @@ def _intertemporal_options(command: Callable) -> Callable:
 @click.option("--model", type=click.Choice(_DISCOUNTING), default="hyperbolic",
               show_default=True, help="Discounting model or the ITCH heuristic.")
 @_intertemporal_options
-@_errors
+@handle_errors
 def fit_intertemporal(model: str, dataset: str, method: str, scale: str, pooled: bool,
                       limit: int | None, data_path: str | None, backend: str, draws: int,
                       tune: int, chains: int, seed: int, progress: bool, as_json: bool) -> None:
@@ -147,14 +106,14 @@ def fit_intertemporal(model: str, dataset: str, method: str, scale: str, pooled:
         params_text(est.summary_, est.interval),
         f"PSIS-LOO elpd = {elpd.elpd_loo:.1f} (se {elpd.se:.1f})",
     ])
-    _emit(payload, as_json, text)
+    emit(payload, as_json, text, digits=6)
 
 
 @click.command("intertemporal")
 @click.option("--models", default=",".join(_DISCOUNTING), show_default=True,
               help="Comma-separated models to compare (at least two).")
 @_intertemporal_options
-@_errors
+@handle_errors
 def compare_intertemporal(models: str, dataset: str, method: str, scale: str, pooled: bool,
                           limit: int | None, data_path: str | None, backend: str, draws: int,
                           tune: int, chains: int, seed: int, progress: bool,
@@ -217,4 +176,4 @@ def compare_intertemporal(models: str, dataset: str, method: str, scale: str, po
     lines.append(f"{payload['n_obs']} trials on {data_path or dataset} "
                  f"({payload['n_missing_excluded']} missing responses left out), "
                  f"{'pooled' if pooled else 'hierarchical'}, {backend}/{payload['method']}")
-    _emit(payload, as_json, "\n".join(lines))
+    emit(payload, as_json, "\n".join(lines), digits=6)

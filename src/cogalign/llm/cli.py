@@ -9,38 +9,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 
-from cogalign.errors import CogalignError
+from cogalign.cli_common import emit, handle_errors
 
 __all__ = ["cache_group", "embed_command", "judge_command", "read_items"]
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
-
-def _errors_to_click(func: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except click.ClickException:
-            raise
-        except (CogalignError, ValueError, TypeError, KeyError, OSError, ImportError) as exc:
-            raise click.ClickException(_one_line(exc)) from exc
-
-    return wrapper
-
-
-def _emit(payload: Any, as_json: bool, text: str) -> None:
-    click.echo(json.dumps(payload, indent=2, default=str) if as_json else text)
 
 
 def read_items(path: str | Path, column: str | None = None) -> list[str]:
@@ -117,7 +96,7 @@ def _read_trials(path: Path):
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the on-disk cache.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@_errors_to_click
+@handle_errors
 def embed_command(
     model: str, items_path: Path, out: Path, column: str | None, layers: str, pooling: str,
     template: str | None, span: str, center: bool, batch_size: int, max_length: int | None,
@@ -147,7 +126,7 @@ def embed_command(
     }
     hit = " (from cache)" if payload["cache_hit"] else ""
     text = f"{out}: {reps.shape[0]} items x {reps.shape[1]} layers x {reps.shape[2]} ({reps.model_id}){hit}"
-    _emit(payload, as_json, text)
+    emit(payload, as_json, text)
 
 
 def _parse_permutations(value: str | None) -> Any:
@@ -187,7 +166,7 @@ def _parse_permutations(value: str | None) -> Any:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the on-disk cache.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@_errors_to_click
+@handle_errors
 def judge_command(
     model: str, task: str, items_path: Path, out: Path, permutations: str | None, seed: int,
     per_order: bool, samples: int | None, temperature: float, backend: str, base_url: str | None,
@@ -240,7 +219,7 @@ def judge_command(
         bias = payload["position_bias"]
         shares = ", ".join(f"{p}: {m:.3f}" for p, m in zip(bias["position"], bias["mean_prob"], strict=True))
         text += f"\nmean probability by position ({shares}); chance {bias['chance']:.3f}"
-    _emit(payload, as_json, text)
+    emit(payload, as_json, text)
 
 
 @click.group("cache")
@@ -259,7 +238,7 @@ def _human(n: int) -> str:
 
 @cache_group.command("info")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@_errors_to_click
+@handle_errors
 def cache_info_command(as_json: bool) -> None:
     """Where the cache is and what it holds."""
     from cogalign.llm.cache import cache_info
@@ -268,7 +247,7 @@ def cache_info_command(as_json: bool) -> None:
     lines = [f"{info['path']}  ({_human(info['total_bytes'])})"]
     for kind, stats in info["kinds"].items():
         lines.append(f"  {kind:<7} {stats['entries']:>6} entries  {_human(stats['bytes']):>10}")
-    _emit(info, as_json, "\n".join(lines))
+    emit(info, as_json, "\n".join(lines))
 
 
 @cache_group.command("clear")
@@ -277,11 +256,11 @@ def cache_info_command(as_json: bool) -> None:
 @click.option("--model", default=None, help="Only entries whose model id contains this text.")
 @click.option("--older-than", type=float, default=None, help="Only entries older than this many days.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@_errors_to_click
+@handle_errors
 def cache_clear_command(kind: str | None, model: str | None, older_than: float | None, as_json: bool) -> None:
     """Delete cache entries (all of them by default)."""
     from cogalign.llm.cache import cache_clear, llm_cache_dir
 
     removed = cache_clear(kind, model=model, older_than_days=older_than)
     payload = {"path": str(llm_cache_dir()), **removed}
-    _emit(payload, as_json, f"removed {removed['entries']} entries ({_human(removed['bytes'])})")
+    emit(payload, as_json, f"removed {removed['entries']} entries ({_human(removed['bytes'])})")

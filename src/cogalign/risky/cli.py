@@ -7,12 +7,7 @@ exit status.
 
 from __future__ import annotations
 
-import functools
-import json
-import math
 import time
-import warnings
-from collections.abc import Callable
 from typing import Any
 
 import click
@@ -24,6 +19,7 @@ from cogalign.bayes.cli_options import (
     params_payload,
     params_text,
 )
+from cogalign.cli_common import emit, handle_errors
 from cogalign.errors import CogalignError
 
 __all__ = ["compare_risky", "fit_risky"]
@@ -33,46 +29,7 @@ _WEIGHTINGS = ["tk", "prelec", "prelec1", "lio"]
 _OFFLINE_LLMS = ("minilm-l6", "smollm2-135m")
 
 
-def _errors(fn: Callable) -> Callable:
-    """Turn the errors a user can cause into a one-line :class:`click.ClickException`."""
 
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", FutureWarning)
-                warnings.simplefilter("ignore", DeprecationWarning)
-                return fn(*args, **kwargs)
-        except click.ClickException:
-            raise
-        except (CogalignError, ValueError, KeyError, FileNotFoundError) as exc:
-            problems = getattr(exc, "problems", None)
-            if problems:
-                more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-                raise click.ClickException(f"invalid data: {problems[0]}{more}") from None
-            text = str(exc).strip().splitlines()
-            raise click.ClickException(text[0] if text else type(exc).__name__) from None
-
-    return wrapper
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 6)
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item"):
-        return _clean(value.item())
-    return value
-
-
-def _emit(payload: dict, as_json: bool, text: str) -> None:
-    if as_json:
-        click.echo(json.dumps(_clean(payload), indent=2, default=str))
-    else:
-        click.echo(text)
 
 
 @click.command("risky")
@@ -98,7 +55,7 @@ def _emit(payload: dict, as_json: bool, text: str) -> None:
                    "rates or trial table.")
 @fit_options
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@_errors
+@handle_errors
 def fit_risky(theory: str, dataset: str, method: str, weighting: str, choice: str,
               likelihood: str, ambiguous: str, pooled: bool, folds: int, limit: int | None,
               data_path: str | None, backend: str, draws: int, tune: int, chains: int,
@@ -160,7 +117,7 @@ def fit_risky(theory: str, dataset: str, method: str, weighting: str, choice: st
         payload["accuracy_in_sample"] = est.score(table)
     payload.update(divergences(est.idata_))
     payload["seconds"] = time.perf_counter() - t0
-    _emit(payload, as_json, "\n".join(lines))
+    emit(payload, as_json, "\n".join(lines), digits=6)
 
 
 @click.command("risky")
@@ -185,7 +142,7 @@ def fit_risky(theory: str, dataset: str, method: str, weighting: str, choice: st
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--progress/--no-progress", default=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@_errors
+@handle_errors
 def compare_risky(dataset: str, data_path: str | None, models: str, weighting: str,
                   llms: tuple[str, ...], no_llm: bool, prompted: tuple[str, ...], formats: str,
                   ambiguous: str, folds: int, limit: int | None, seed: int, progress: bool,
@@ -226,4 +183,4 @@ def compare_risky(dataset: str, data_path: str | None, models: str, weighting: s
         lines.append(f"{r['model']:<34}{r['r2']:>8.4f}{r['mse']:>10.5f}{r['r2_fold_sd']:>12.4f}")
     lines.append(f"{payload['n_rows']} rows, {folds} folds grouped by problem; "
                  f"{payload['n_excluded_ambiguous']} ambiguous rows: {ambiguous}")
-    _emit(payload, as_json, "\n".join(lines))
+    emit(payload, as_json, "\n".join(lines), digits=6)

@@ -21,6 +21,7 @@ import click
 import numpy as np
 import pandas as pd
 
+from cogalign.cli_common import handle_errors, json_safe
 from cogalign.errors import CogalignError
 
 
@@ -32,21 +33,9 @@ def _read_ratings(path: Path) -> pd.DataFrame:
     return read_psychds(path, "similarity") if path.is_dir() else read_trials(path, "similarity")
 
 
-def _clean(value: Any) -> Any:
-    """JSON-able: NaN -> None, NumPy scalars -> Python."""
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return _clean(frame.to_dict(orient="records"))
+    return json_safe(frame.to_dict(orient="records"))
 
 
 def _fmt(x: Any, digits: int = 4) -> str:
@@ -82,6 +71,7 @@ def _fmt(x: Any, digits: int = 4) -> str:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handle_errors
 def align_similarity(model: str, dataset: str, data_path: Path | None, method: str, layer: str,
                      pooling: str | None, template: str | None, prompt: str | None,
                      orders: str, n_pairs: int | None, rsa_method: str, n_boot: int,
@@ -131,7 +121,7 @@ def align_similarity(model: str, dataset: str, data_path: Path | None, method: s
                        "layers": _records(summary)}
     except ValueError as exc:  # bad input that reached the metrics or llm layer
         raise CogalignError(str(exc).splitlines()[0]) from None
-    payload = _clean(payload)
+    payload = json_safe(payload)
     if as_json:
         click.echo(json.dumps(payload, indent=2))
         return
@@ -218,6 +208,7 @@ def _llm_candidates(table: pd.DataFrame, models: tuple[str, ...], layer: str,
               help="Folder for turing_rsa.csv, humans.csv, turing_rsa.json and the figures.")
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handle_errors
 def turing_rsa(dataset: str, data_path: Path | None, candidates: str, models: tuple[str, ...],
                layer: str, synthetic: int, temperature: float, prompt: str | None,
                orders: str, rsa_method: str, n_boot: int, seed: int, out_dir: Path | None,
@@ -264,7 +255,7 @@ def turing_rsa(dataset: str, data_path: Path | None, candidates: str, models: tu
                 [n for p in picked for n in p.names]
     except ValueError as exc:
         raise CogalignError(str(exc).splitlines()[0]) from None
-    payload = _clean({"data": source, **result.to_dict(), "spread": spread})
+    payload = json_safe({"data": source, **result.to_dict(), "spread": spread})
     if out_dir is not None:
         payload["files"] = _write_outputs(out_dir, result, payload, everything, all_names,
                                           groups)

@@ -9,6 +9,7 @@ from typing import Any
 import click
 import numpy as np
 
+from cogalign.cli_common import handle_errors
 from cogalign.errors import CogalignError
 
 
@@ -39,6 +40,7 @@ def _read_trials(data_path: Path | None, dataset: str, progress: bool) -> tuple[
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handle_errors
 def align_triplets(model: str, dataset: str, data_path: Path | None, layer: str, method: str,
                    template: str | None, context: str, similarity: str, n_boot: int, seed: int,
                    no_progress: bool, as_json: bool) -> None:
@@ -101,6 +103,7 @@ def _feature_matrix(specs: tuple[str, ...], table, concepts, progress: bool) -> 
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handle_errors
 def fit_triplets(model_name: str, dataset: str, data_path: Path | None, feature_specs: tuple[str, ...],
                  dims: int | None, folds: int, save_path: Path | None, seed: int, no_progress: bool,
                  as_json: bool) -> None:
