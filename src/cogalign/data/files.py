@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -24,7 +23,16 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from cogalign.errors import ChecksumError, DatasetNotFoundError
-from cogalign.paths import cache_dir, data_search_path
+from cogalign.paths import cache_dir, data_search_path, ensure_folder, temp_file
+
+__all__ = [
+    "RemoteFile",
+    "cached_path",
+    "download_file",
+    "find_local",
+    "locate",
+    "sha256_of",
+]
 
 _HASHES: dict[tuple[str, int, int], str] = {}
 CHUNK = 1 << 20
@@ -149,16 +157,24 @@ def download_file(
     -------
     pathlib.Path
         The cached file.
+
+    Raises
+    ------
+    CacheError
+        When the cache folder cannot be created or written (before anything is downloaded).
+    DatasetNotFoundError
+        When no URL gives the file.
+    ChecksumError
+        When a downloaded copy does not match its sha256 (it is discarded).
     """
     target = cached_path(remote)
     if target.is_file() and not force:
         _check(target, remote)
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    ensure_folder(target.parent)
     tried: list[str] = []
     for url in remote.urls:
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-        tmp = Path(tmp_name)
+        fd, tmp = temp_file(target.parent, target.name, suffix=".part")
         try:
             digest = hashlib.sha256()
             with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
