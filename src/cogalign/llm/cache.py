@@ -328,9 +328,10 @@ def cache_info() -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"path": str, "total_bytes": int, "kinds": {kind: {"entries": int, "bytes": int}}}``
-        for the kinds ``embed``, ``judge``, ``chat``, ``models`` and ``temporary``: files and
-        folders that interrupted writes left anywhere in the cache (downloads included).
+        ``{"path": str, "total_bytes": int, "kinds": {kind: {"entries": int, "bytes": int}},
+        "temporary": {"entries": int, "bytes": int}}`` for the kinds ``embed``, ``judge``,
+        ``chat`` and ``models``; ``temporary`` counts the files and folders that interrupted
+        writes left anywhere in the cache (downloads included); ``total_bytes`` counts both.
         Nothing is created.
 
     Raises
@@ -348,14 +349,14 @@ def cache_info() -> dict[str, Any]:
         total += size
     temporaries = _temporaries()
     size = sum(_size(p) for p in temporaries)
-    kinds["temporary"] = {"entries": len(temporaries), "bytes": size}
     total += size
-    return {"path": str(root), "total_bytes": total, "kinds": kinds}
+    return {"path": str(root), "total_bytes": total, "kinds": kinds,
+            "temporary": {"entries": len(temporaries), "bytes": size}}
 
 
 def cache_clear(
     kind: str | None = None, *, model: str | None = None, older_than_days: float | None = None
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Delete cache entries, and the temporary files that killed runs left behind.
 
     Parameters
