@@ -286,6 +286,9 @@ class _Unparseable(ValueError):
 
 def _is_missing(values: pd.Series) -> np.ndarray:
     miss = values.isna().to_numpy()
+    if isinstance(values.dtype, pd.StringDtype):
+        lowered = values.str.strip().str.lower()
+        return miss | lowered.isin(MISSING_TEXT).to_numpy(dtype=bool, na_value=False)
     if values.dtype.kind not in "iufbmM":
         text = values.map(lambda v: isinstance(v, str) and v.strip().lower() in MISSING_TEXT)
         miss = miss | text.to_numpy(dtype=bool)
@@ -301,13 +304,15 @@ def _parse(values: pd.Series, dtype: DType) -> tuple[pd.Series, np.ndarray, dict
     missing = _is_missing(values)
     bad = np.zeros(len(values), dtype=bool)
     reasons: dict[int, str] = {}
-    if dtype == "str" and (values.dtype.kind not in "O" or values.map(
-            lambda v: isinstance(v, str) or v is None or v is pd.NA
-            or (isinstance(v, float) and np.isnan(v))).all()):
+    if dtype == "str" and (values.dtype.kind not in "O" or isinstance(values.dtype, pd.StringDtype)
+                           or values.map(lambda v: isinstance(v, str) or v is None or v is pd.NA
+                                         or (isinstance(v, float) and np.isnan(v))).all()):
         out = values.map(lambda v: v if isinstance(v, str) else str(v)).astype(object)
         out[missing] = None
         return out, bad, reasons
     fast = _parse_fast(values, dtype)
+    if fast is None:
+        fast = _parse_number_text(values, dtype, missing)
     if fast is not None:
         return fast, bad, reasons
     parsed = np.empty(len(values), dtype=object)
@@ -358,6 +363,38 @@ def _parse_fast(values: pd.Series, dtype: DType) -> pd.Series | None:
     if dtype == "bool" and kind == "b":
         return values.astype("boolean")
     return None
+
+
+def _parse_number_text(values: pd.Series, dtype: DType, missing: np.ndarray) -> pd.Series | None:
+    """Vectorised parse of a text column whose every cell spells a finite number exactly.
+
+    Returns ``None`` as soon as any cell needs a closer look, so that the cell-by-cell parse
+    can say what is wrong with it.
+    """
+    if dtype not in ("int", "float") or not isinstance(values.dtype, pd.StringDtype):
+        return None
+    present = ~missing
+    text = values[present].str.strip()
+    pattern = _INT_TEXT if dtype == "int" else _FLOAT_TEXT
+    if not text.str.fullmatch(pattern.pattern).all():
+        return None
+    if dtype == "int":
+        text = text.str.replace(r"\.0*$", "", regex=True)
+    try:
+        numbers = np.asarray(text.to_numpy(dtype=object), dtype=str).astype(
+            np.int64 if dtype == "int" else np.float64)
+    except (OverflowError, ValueError):
+        return None
+    if dtype == "float":
+        if not np.isfinite(numbers).all():
+            return None
+        out = np.full(len(values), np.nan)
+        out[present] = numbers
+        return pd.Series(out, index=values.index, dtype="float64")
+    full = pd.array(np.zeros(len(values), dtype=np.int64), dtype="Int64")
+    full[present] = numbers
+    full[missing] = pd.NA
+    return pd.Series(full, index=values.index)
 
 
 _INT_TEXT = re.compile(r"[+-]?[0-9]+(?:\.0*)?")

@@ -52,6 +52,8 @@ def _read_text(path: Path) -> str:
         raise _fail(path, "no such file")
     if path.is_dir():
         raise _fail(path, "is a folder, not a file")
+    if not path.is_file():
+        raise _fail(path, "is not a regular file (a device, pipe or socket)")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -134,38 +136,61 @@ def _read_delimited(path: Path, sep: str) -> tuple[pd.DataFrame, np.ndarray]:
     text = _read_text(path)
     if not text.strip():
         raise _fail(path, "the file is empty")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
-    log = ProblemLog()
-    header: list[str] | None = None
-    header_line = 0
-    rows: list[list[str]] = []
-    starts: list[int] = []
-    ragged: list[tuple[int, int, int]] = []  # (row, line, cells)
-    end = 0  # the line the previous record ended on
-    try:
-        for record in reader:
-            start, end = end + 1, reader.line_num
-            if not record:  # a blank line
-                continue
-            if header is None:
-                header, header_line = record, start
-                _check_header(path, header, sep, header_line)
-                continue
-            if len(record) != len(header):
-                ragged.append((len(rows) + len(ragged) + 1, start, len(record)))
-                continue
-            rows.append(record)
-            starts.append(start)
-    except csv.Error as exc:
-        raise _fail(path, _csv_error_text(exc), line=reader.line_num) from None
-    assert header is not None  # the text is not blank, so there is a first record
+    header, starts, ragged, end = _scan(path, text, sep)
     torn = not text.endswith(("\n", "\r"))
+    log = ProblemLog()
     for k, (row, line, cells) in enumerate(ragged):
         last = k == len(ragged) - 1 and line == end
         log.add(Problem(str(path), row, None,
                         _ragged_text(cells, len(header), sep, last and torn), line))
     log.raise_if_any()
-    return pd.DataFrame(rows, columns=header, dtype=str), np.asarray(starts, dtype=np.int64)
+    return _frame(path, text, sep, header, len(starts)), np.asarray(starts, dtype=np.int64)
+
+
+def _records(path: Path, text: str, sep: str):
+    """``(first line, last line, cells)`` of every non-blank record of delimited text."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    end = 0  # the line the previous record ended on
+    try:
+        for record in reader:
+            start, end = end + 1, reader.line_num
+            if record:
+                yield start, end, record
+    except csv.Error as exc:
+        raise _fail(path, _csv_error_text(exc), line=reader.line_num) from None
+
+
+def _scan(path: Path, text: str, sep: str):
+    """Check the header and find ragged rows, keeping only where each row starts."""
+    header: list[str] | None = None
+    starts: list[int] = []
+    ragged: list[tuple[int, int, int]] = []  # (row, line, cells)
+    end = 0
+    for start, stop, record in _records(path, text, sep):
+        end = stop
+        if header is None:
+            header = record
+            _check_header(path, header, sep, start)
+        elif len(record) != len(header):
+            ragged.append((len(starts) + len(ragged) + 1, start, len(record)))
+        else:
+            starts.append(start)
+    assert header is not None  # the text is not blank, so there is a first record
+    return header, starts, ragged, end
+
+
+def _frame(path: Path, text: str, sep: str, header: list[str], n_rows: int) -> pd.DataFrame:
+    """The table of text cells: by pandas' C parser, checked against the scan, else by ours."""
+    if n_rows:
+        try:
+            table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, na_filter=False,
+                                engine="c")
+        except (ValueError, pd.errors.ParserError):
+            table = None
+        if table is not None and list(table.columns) == header and len(table) == n_rows:
+            return table
+    rows = [cells for _, _, cells in _records(path, text, sep)][1:]
+    return pd.DataFrame(rows, columns=header, dtype=str)
 
 
 def _check_header(path: Path, header: list[str], sep: str, line: int) -> None:
