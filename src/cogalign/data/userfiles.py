@@ -156,8 +156,8 @@ def _records(path: Path, text: str, sep: str):
             start, end = end + 1, reader.line_num
             if record:
                 yield start, end, record
-    except csv.Error as exc:
-        raise _fail(path, _csv_error_text(exc), line=reader.line_num) from None
+    except csv.Error as exc:  # named by the line the record starts on
+        raise _fail(path, _csv_error_text(exc), line=end + 1) from None
 
 
 def _scan(path: Path, text: str, sep: str):
@@ -230,7 +230,7 @@ def _csv_error_text(exc: csv.Error) -> str:
     if "field larger than field limit" in text:
         return f"a cell is longer than {csv.field_size_limit()} characters"
     if "unexpected end of data" in text:
-        return "a quoted cell is never closed (a missing '\"')"
+        return "a quoted cell in the row starting on this line is never closed (a missing '\"')"
     return f"not valid delimited text ({text})"
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import time
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from cogalign.errors import CogalignError
 from cogalign.paths import (
     CacheError,
     cache_dir,
@@ -384,12 +386,20 @@ def cache_clear(
     cogalign.paths.CacheError
         When ``COGALIGN_CACHE`` is a file, or some entries could not be deleted (a read-only
         cache); the message says how many were removed and which were not.
+    CogalignError
+        When ``older_than_days`` is negative, infinite or NaN (which would remove everything
+        or nothing without saying so).
     """
     known = (*KINDS, "models", "temporary")
     kinds = known if kind is None else (kind,)
     for k in kinds:
         if k not in known:
             raise ValueError(f"unknown cache kind {k!r}; expected one of {known}")
+    if older_than_days is not None and not (math.isfinite(older_than_days) and older_than_days >= 0):
+        raise CogalignError(
+            f"the age limit must be a number of days >= 0, got {older_than_days!r}; nothing was "
+            "removed"
+        )
     root = _llm_root()
     removed = 0
     freed = 0
