@@ -31,7 +31,14 @@ import pandas as pd
 
 from cogalign.data.schema import Problem, ProblemLog, ValidationError, check_columns_unique
 
-__all__ = ["DELIMITERS", "ITEM_COLUMNS", "read_items_file", "read_table_file", "read_table_with_lines"]
+__all__ = [
+    "DELIMITERS",
+    "ITEM_COLUMNS",
+    "read_header",
+    "read_items_file",
+    "read_table_file",
+    "read_table_with_lines",
+]
 
 #: The delimiter of a delimited-text file, by file-name ending (other endings: comma).
 DELIMITERS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
@@ -48,12 +55,7 @@ def _fail(path: Path, message: str, *, row: int | None = None, line: int | None 
 
 def _read_text(path: Path) -> str:
     """The file's text (UTF-8, an initial byte-order mark dropped), or a clear refusal."""
-    if not path.exists():
-        raise _fail(path, "no such file")
-    if path.is_dir():
-        raise _fail(path, "is a folder, not a file")
-    if not path.is_file():
-        raise _fail(path, "is not a regular file (a device, pipe or socket)")
+    _check_regular_file(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -191,6 +193,60 @@ def _frame(path: Path, text: str, sep: str, header: list[str], n_rows: int) -> p
             return table
     rows = [cells for _, _, cells in _records(path, text, sep)][1:]
     return pd.DataFrame(rows, columns=header, dtype=str)
+
+
+def read_header(path: str | Path, *, delimiter: str | None = None) -> list[str]:
+    """The column names of a delimited-text file, read without reading the rest of it.
+
+    For telling file formats apart before reading a whole file. The header gets the checks of
+    :func:`read_table_file` (encoding, delimiter hint, repeated or empty names).
+
+    Parameters
+    ----------
+    path
+        The file; a ``.json``/``.jsonl``/``.ndjson`` file has no header (``[]``).
+    delimiter
+        As in :func:`read_table_file`.
+
+    Returns
+    -------
+    list of str
+        The names in the header.
+
+    Raises
+    ------
+    ValidationError
+        Naming the file: missing, not UTF-8, empty, or a header :func:`read_table_file`
+        refuses.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in _JSON_SUFFIXES and delimiter is None:
+        return []
+    sep = delimiter or DELIMITERS.get(suffix, ",")
+    _check_regular_file(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh, delimiter=sep, strict=True)
+            for record in reader:
+                if record:
+                    _check_header(path, record, sep, reader.line_num)
+                    return record
+    except UnicodeDecodeError as exc:
+        raise _fail(path, f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save the file "
+                          "as UTF-8") from None
+    except csv.Error as exc:
+        raise _fail(path, _csv_error_text(exc), line=1) from None
+    raise _fail(path, "the file is empty")
+
+
+def _check_regular_file(path: Path) -> None:
+    if not path.exists():
+        raise _fail(path, "no such file")
+    if path.is_dir():
+        raise _fail(path, "is a folder, not a file")
+    if not path.is_file():
+        raise _fail(path, "is not a regular file (a device, pipe or socket)")
 
 
 def _check_header(path: Path, header: list[str], sep: str, line: int) -> None:
