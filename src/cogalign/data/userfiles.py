@@ -81,7 +81,20 @@ def read_table_file(
 ) -> pd.DataFrame:
     """Read a user's table: CSV, TSV, a JSON list of row objects, or JSON lines.
 
-    The same as :func:`read_table_with_lines` without the line numbers; see there.
+    Parameters
+    ----------
+    path, delimiter, allow_empty
+        As in :func:`read_table_with_lines`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Delimited text as text cells, JSON values as parsed.
+
+    Raises
+    ------
+    ValidationError
+        As :func:`read_table_with_lines`.
     """
     return read_table_with_lines(path, delimiter=delimiter, allow_empty=allow_empty)[0]
 
@@ -138,7 +151,7 @@ def _read_delimited(path: Path, sep: str) -> tuple[pd.DataFrame, np.ndarray]:
     text = _read_text(path)
     if not text.strip():
         raise _fail(path, "the file is empty")
-    header, starts, ragged, end = _scan(path, text, sep)
+    header, starts, ragged, end, ends = _scan(path, text, sep)
     torn = not text.endswith(("\n", "\r"))
     log = ProblemLog()
     for k, (row, line, cells) in enumerate(ragged):
@@ -146,7 +159,7 @@ def _read_delimited(path: Path, sep: str) -> tuple[pd.DataFrame, np.ndarray]:
         log.add(Problem(str(path), row, None,
                         _ragged_text(cells, len(header), sep, last and torn), line))
     log.raise_if_any()
-    return _frame(path, text, sep, header, len(starts)), np.asarray(starts, dtype=np.int64)
+    return _frame(path, text, sep, header, len(starts), ends), np.asarray(starts, dtype=np.int64)
 
 
 def _records(path: Path, text: str, sep: str):
@@ -163,10 +176,12 @@ def _records(path: Path, text: str, sep: str):
 
 
 def _scan(path: Path, text: str, sep: str):
-    """Check the header and find ragged rows, keeping only where each row starts."""
+    """Check the header and find ragged rows, keeping where each row starts, and the first and
+    last rows (to check the fast parse against)."""
     header: list[str] | None = None
     starts: list[int] = []
     ragged: list[tuple[int, int, int]] = []  # (row, line, cells)
+    ends: list[list[str]] = []
     end = 0
     for start, stop, record in _records(path, text, sep):
         end = stop
@@ -177,11 +192,13 @@ def _scan(path: Path, text: str, sep: str):
             ragged.append((len(starts) + len(ragged) + 1, start, len(record)))
         else:
             starts.append(start)
+            ends = [ends[0] if ends else record, record]
     assert header is not None  # the text is not blank, so there is a first record
-    return header, starts, ragged, end
+    return header, starts, ragged, end, ends
 
 
-def _frame(path: Path, text: str, sep: str, header: list[str], n_rows: int) -> pd.DataFrame:
+def _frame(path: Path, text: str, sep: str, header: list[str], n_rows: int,
+           ends: list[list[str]]) -> pd.DataFrame:
     """The table of text cells: by pandas' C parser, checked against the scan, else by ours."""
     if n_rows:
         try:
@@ -189,7 +206,8 @@ def _frame(path: Path, text: str, sep: str, header: list[str], n_rows: int) -> p
                                 engine="c")
         except (ValueError, pd.errors.ParserError):
             table = None
-        if table is not None and list(table.columns) == header and len(table) == n_rows:
+        if (table is not None and list(table.columns) == header and len(table) == n_rows
+                and [table.iloc[0].tolist(), table.iloc[-1].tolist()] == ends):
             return table
     rows = [cells for _, _, cells in _records(path, text, sep)][1:]
     return pd.DataFrame(rows, columns=header, dtype=str)
