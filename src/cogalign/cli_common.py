@@ -1,6 +1,7 @@
 """What every ``cogalign`` command shares: errors, ``--json`` output, layer specs, data options.
 
-Commands are thin: they parse options, call one library function and print its result with
+Commands are thin: they parse options (layer specs with :func:`parse_layers`, the one parser
+of :mod:`cogalign.llm.layers`), call one library function and print its result with
 :func:`emit`. Errors a user can cause end in a one-line reason and exit status 1
 (:data:`EXIT_ERROR`); wrong usage (an unknown option, a bad value for an option) exits with 2
 (:data:`EXIT_USAGE`); anything unexpected exits with :data:`EXIT_INTERNAL` and asks to be
@@ -28,6 +29,7 @@ from typing import Any
 import click
 
 from cogalign.errors import CogalignError
+from cogalign.llm.layers import parse_layers
 
 __all__ = [
     "ERROR_PREFIX",
@@ -199,71 +201,6 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             raise click.ClickException(one_line(exc)) from None
 
     return wrapper
-
-
-def parse_layers(spec: str | int | Iterable[int], n_layers: int) -> list[int]:
-    """Layer indices from a layer spec.
-
-    Parameters
-    ----------
-    spec
-        ``"all"``, ``"last"``, ``"first"``, a comma-separated list of indices and ranges
-        (``"3,5"``, ``"10:20"``, ``"0,4:8,-1"``; ranges are Python slices: start included,
-        end excluded, an optional step ``"0:24:4"``; negative numbers count from the end), an
-        integer, or a list of integers.
-    n_layers
-        How many layers the model has.
-
-    Returns
-    -------
-    list of int
-        Non-negative indices in the order given, without repeats.
-
-    Raises
-    ------
-    CogalignError
-        For a malformed spec or an index out of range.
-    """
-    if isinstance(spec, int):
-        parts: list[str] = [str(spec)]
-    elif isinstance(spec, str):
-        text = spec.strip().lower()
-        if text == "all":
-            return list(range(n_layers))
-        if text == "last":
-            return [n_layers - 1]
-        if text == "first":
-            return [0]
-        parts = [p.strip() for p in text.split(",")]
-    else:
-        parts = [str(int(p)) for p in spec]
-    picked: list[int] = []
-    for part in parts:
-        try:
-            if ":" in part:
-                bounds = [int(b) if b.strip() else None for b in part.split(":")]
-                if len(bounds) > 3 or (len(bounds) == 3 and bounds[2] == 0):
-                    raise ValueError(part)
-                chosen = list(range(n_layers))[slice(*bounds)]
-                if not chosen:
-                    raise CogalignError(
-                        f"layer range {part!r} selects no layer of a model with {n_layers} layers"
-                    )
-                picked += chosen
-            else:
-                k = int(part)
-                if not -n_layers <= k < n_layers:
-                    raise CogalignError(
-                        f"layer {k} is out of range for a model with {n_layers} layers "
-                        f"(0 to {n_layers - 1}, or -1 for the last)"
-                    )
-                picked.append(k % n_layers)
-        except ValueError:
-            raise CogalignError(
-                f"layer spec {spec!r}: expected 'all', 'last', indices and ranges such as "
-                "'3,5' or '10:20'"
-            ) from None
-    return list(dict.fromkeys(picked))
 
 
 def json_option(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -10,18 +10,11 @@ import time
 import numpy as np
 import pytest
 
+from cogalign.atomic import atomic_write_bytes, new_temp_dir
 from cogalign.data import write_psychds
 from cogalign.data.files import RemoteFile, download_file, find_local
 from cogalign.errors import CogalignError
-from cogalign.llm.cache import (
-    atomic_save_npz,
-    atomic_write_bytes,
-    cache_clear,
-    cache_info,
-    file_sha256,
-    llm_cache_dir,
-    new_temp_dir,
-)
+from cogalign.llm.cache import atomic_save_npz, cache_clear, cache_info, file_sha256, llm_cache_dir
 from cogalign.paths import (
     CacheError,
     DataPathError,

@@ -8,13 +8,13 @@ file follows schema.org's ``Dataset`` with a ``variableMeasured`` list.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from cogalign.atomic import atomic_write_text
 from cogalign.data.schema import (
     Problem,
     ProblemLog,
@@ -27,11 +27,9 @@ from cogalign.data.schemas import get_schema
 from cogalign.data.tables import to_csv_frame
 from cogalign.data.userfiles import read_table_with_lines
 from cogalign.errors import CogalignError
-from cogalign.paths import temp_file
 
 __all__ = [
     "DESCRIPTION_FILE",
-    "atomic_write_text",
     "data_file_name",
     "read_psychds",
     "write_description",
@@ -294,17 +292,3 @@ def _duplicates_across_files(
         log.add(Problem(str(path), int(row_of[i]) + 1, ",".join(key), message(int(i)),
                         int(lines[row_of[i]])))
 
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write text to ``path`` through a temporary file and a rename, fsynced."""
-    path = Path(path)
-    fd, tmp = temp_file(path.parent, path.name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

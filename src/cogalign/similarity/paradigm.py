@@ -17,6 +17,6 @@ PARADIGM = Paradigm(
         "align": "cogalign.similarity.cli:align_similarity",
         "turing-rsa": "cogalign.similarity.cli:turing_rsa",
     },
-    demo="cogalign.similarity.analysis:demo_section",
-    align="cogalign.similarity.analysis:align_ratings",
+    demo="cogalign.similarity.demo:demo_section",
+    align="cogalign.similarity.group:align_ratings",
 )

@@ -24,6 +24,6 @@ PARADIGM = Paradigm(
         "fit": "cogalign.triplets.cli:fit_triplets",
         "align": "cogalign.triplets.cli:align_triplets",
     },
-    demo="cogalign.triplets.analysis:demo_section",
+    demo="cogalign.triplets.demo:demo_section",
     align="cogalign.triplets.alignment:triplet_alignment",
 )
