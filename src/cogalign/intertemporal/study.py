@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from cogalign.bayes.params import expit
+from cogalign.intertemporal.functions import intertemporal_logits
 from cogalign.studies.definition import Field, StudyDefinition, one_of, positive_list
 from cogalign.studies.design import (
     Design,
@@ -166,8 +167,6 @@ class HyperbolicParticipant(SimulatedParticipant):
 
     def choose(self, trial: Trial, rng: np.random.Generator) -> tuple[float, float]:
         """The chosen amount's screen position, and how clear the choice was (0 to 1)."""
-        from cogalign.intertemporal.functions import intertemporal_logits
-
         s = trial.stimulus
         logit = intertemporal_logits(s["x1"], s["t1"], s["x2"], s["t2"], self.model,
                                      self.model_params(), scale="absolute")

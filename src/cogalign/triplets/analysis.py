@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cogalign.errors import CogalignError
+from cogalign.estimator import clone
 from cogalign.paradigms import resolve
 from cogalign.triplets.alignment import align_model
 
@@ -166,7 +167,7 @@ def fit_and_compare(
             report["best_baseline"] = best["model"]
             report["beats_best_baseline"] = bool(fitted > best["accuracy"])
     if save is not None:
-        final = type(estimator)(**estimator.get_params())
+        final = clone(estimator)
         final.fit(table, stacked) if stacked is not None else final.fit(table)
         report["saved"] = str(final.save(save))
         report["n_dims_saved"] = final.n_dims_
