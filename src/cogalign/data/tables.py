@@ -9,25 +9,24 @@ import pandas as pd
 
 from cogalign.data.schema import Schema, validate
 from cogalign.data.schemas import get_schema
-from cogalign.data.userfiles import DELIMITERS, read_table_file, read_table_with_lines
-
-__all__ = ["read_csv_text", "read_trials", "to_csv_frame"]
+from cogalign.data.userfiles import (
+    DELIMITERS,
+    read_header,
+    read_table_file,
+    read_table_with_lines,
+)
 
 __all__ = ["header_columns", "read_csv_text", "read_trials", "to_csv_frame"]
 
 
 def header_columns(path: str | Path) -> list[str]:
-    """The column names on the first line of a CSV or TSV file; ``[]`` for JSON files.
+    """The column names of a CSV or TSV file, read without the rest; ``[]`` for JSON files.
 
-    Used to tell file formats apart before reading a whole file.
+    Used to tell file formats apart before reading a whole file; the header gets the checks of
+    every user file (:func:`cogalign.data.userfiles.read_header`: encoding, delimiter hint,
+    repeated or empty names), so an unreadable file is refused here with a clear reason.
     """
-    path = Path(path)
-    if path.suffix.lower() in (".json", ".jsonl"):
-        return []
-    with path.open(encoding="utf-8-sig") as fh:
-        line = fh.readline().rstrip("\r\n")
-    sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    return [h.strip().strip('"') for h in line.split(sep)]
+    return read_header(path)
 
 
 def read_csv_text(path: str | Path, *, allow_empty: bool = True) -> pd.DataFrame:
