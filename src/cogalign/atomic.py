@@ -6,6 +6,12 @@ crosses a file system), is flushed and ``fsync``-ed, and is then moved into plac
 the previous content (if any) is left untouched; a crashed or concurrent writer never leaves a
 half-written file behind. Folders are published the same way (:func:`publish_dir`).
 
+Temporary files and folders are named ``.<name>.<random>.tmp`` (``.part`` for downloads), which
+``cogalign cache info|clear`` recognise as left by interrupted runs, and get the permissions
+the user's umask allows once in place (see :func:`cogalign.paths.temp_file`). A folder that
+cannot be written raises :class:`cogalign.paths.FolderError` (``CacheError`` in the cache)
+with a one-line reason.
+
 >>> from cogalign.atomic import atomic_write_text
 >>> atomic_write_text("summary.json", "{}")  # doctest: +SKIP
 """
@@ -14,11 +20,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
+
+from cogalign.paths import temp_file, temp_folder
 
 __all__ = [
     "atomic_open",
@@ -60,8 +67,7 @@ def atomic_open(
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_open writes new files only: mode 'w' or 'wb', got {mode!r}")
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    fd, tmp = temp_file(target.parent, target.name, suffix=suffix)
     try:
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
             yield fh
@@ -87,9 +93,7 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "
 
 def new_temp_dir(parent: Path, name: str) -> Path:
     """Create a fresh temporary folder in ``parent``, next to where ``name`` will be published."""
-    parent = Path(parent)
-    parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=parent, prefix=f".{name}.", suffix=".tmp"))
+    return temp_folder(parent, name)
 
 
 def publish_dir(tmp: Path, final: Path) -> Path:

@@ -12,6 +12,12 @@ from cogalign.data.registry import REGISTRY, Dataset, get_dataset, load, registe
 from cogalign.data.schema import Column, Problem, Schema, ValidationError, validate
 from cogalign.data.schemas import SCHEMAS, get_schema
 from cogalign.data.tables import read_trials
+from cogalign.data.userfiles import (
+    read_header,
+    read_items_file,
+    read_table_file,
+    read_table_with_lines,
+)
 
 __all__ = [
     "REGISTRY",
@@ -28,9 +34,13 @@ __all__ = [
     "get_schema",
     "load",
     "locate",
+    "read_header",
+    "read_items_file",
     "read_jspsych",
     "read_psychds",
     "read_psychopy_csv",
+    "read_table_file",
+    "read_table_with_lines",
     "read_trials",
     "register",
     "sha256_of",

@@ -23,7 +23,16 @@ from tqdm.auto import tqdm
 
 from cogalign.atomic import atomic_open
 from cogalign.errors import ChecksumError, DatasetNotFoundError
-from cogalign.paths import cache_dir, data_search_path
+from cogalign.paths import cache_dir, data_search_path, ensure_folder
+
+__all__ = [
+    "RemoteFile",
+    "cached_path",
+    "download_file",
+    "find_local",
+    "locate",
+    "sha256_of",
+]
 
 _HASHES: dict[tuple[str, int, int], str] = {}
 CHUNK = 1 << 20
@@ -148,12 +157,21 @@ def download_file(
     -------
     pathlib.Path
         The cached file.
+
+    Raises
+    ------
+    CacheError
+        When the cache folder cannot be created or written (before anything is downloaded).
+    DatasetNotFoundError
+        When no URL gives the file.
+    ChecksumError
+        When a downloaded copy does not match its sha256 (it is discarded).
     """
     target = cached_path(remote)
     if target.is_file() and not force:
         _check(target, remote)
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    ensure_folder(target.parent)
     tried: list[str] = []
     for url in remote.urls:
         try:

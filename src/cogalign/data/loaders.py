@@ -14,8 +14,9 @@ import pandas as pd
 import scipy.io
 
 from cogalign.data.containers import MoralGraph, RDMStack
-from cogalign.data.schema import Problem, ValidationError, validate
+from cogalign.data.schema import Column, Problem, ProblemLog, Schema, ValidationError, validate
 from cogalign.data.schemas import INTERTEMPORAL, RISKY_RATES, TRIPLETS
+from cogalign.data.userfiles import read_table_with_lines
 from cogalign.errors import CogalignError
 
 Files = dict[str, Path]
@@ -96,26 +97,85 @@ def load_things_triplets(files: Files) -> pd.DataFrame:
     return out
 
 
+#: The columns of choices13k's ``c13k_selections.csv`` that the loader uses.
+C13K_SELECTIONS = Schema(
+    "choices13k-selections",
+    (
+        Column("Problem", "int", minimum=0), Column("Feedback", "bool"),
+        Column("n", "int", minimum=1), Column("Block", "int"), Column("Ha", "float"),
+        Column("LotShapeB", "int"), Column("LotNumB", "int"), Column("Amb", "bool"),
+        Column("Corr", "int"), Column("bRate", "float", minimum=0.0, maximum=1.0),
+        Column("bRate_std", "float", nullable=True, minimum=0.0),
+    ),
+    key=("Problem", "Feedback"),
+    description="choices13k's selections file as published (one row per problem and feedback).",
+)
+
+#: Ericson et al.'s ``choices.csv`` as published.
+ERICSON_CHOICES = Schema(
+    "ericson2015-choices",
+    (
+        Column("Subject", "str"), Column("Condition", "int"), Column("Question", "int", minimum=1),
+        Column("G", "float"), Column("R", "float"), Column("D", "float"),
+        Column("X1", "float"), Column("T1", "float"), Column("X2", "float"), Column("T2", "float"),
+        Column("LaterOptionChosen", "int", nullable=True, allowed=(0, 1)),
+    ),
+    key=("Subject", "Question"),
+    description="Ericson et al. (2015) choices.csv as published (one row per answer).",
+)
+
+
+def _gamble(value: object) -> tuple[list[float], list[float]] | None:
+    """``(probabilities, outcomes)`` of a choices13k gamble ``[[p, x], ...]``, or ``None``."""
+    if not isinstance(value, list) or not value:
+        return None
+    probs, outcomes = [], []
+    for pair in value:
+        if (not isinstance(pair, list) or len(pair) != 2
+                or not all(isinstance(v, int | float) and not isinstance(v, bool)
+                           and np.isfinite(v) for v in pair)):
+            return None
+        probs.append(float(pair[0]))
+        outcomes.append(float(pair[1]))
+    return probs, outcomes
+
+
 def load_choices13k(files: Files) -> pd.DataFrame:
     """choices13k choice rates with every outcome and probability of both gambles merged in.
 
     Row ``i`` of ``c13k_selections.csv`` is key ``"i"`` of ``c13k_problems.json``; the merge is
-    checked against the CSV's own two-outcome summary of gamble A.
+    checked against the CSV's own two-outcome summary of gamble A. Both files go through the
+    checks of a user's file (they may be a user's copy): problems name the file and row.
     """
-    sel = pd.read_csv(files["choices13k/c13k_selections.csv"])
-    problems_path = files["choices13k/c13k_problems.json"]
-    problems = json.loads(Path(problems_path).read_text())
-    if len(problems) != len(sel):
-        raise CogalignError(f"{problems_path}: {len(problems)} problems for {len(sel)} rows")
+    sel_path = files["choices13k/c13k_selections.csv"]
+    raw, lines = read_table_with_lines(sel_path)
+    sel = validate(raw, C13K_SELECTIONS, source=str(sel_path), lines=lines)
+    problems_path = Path(files["choices13k/c13k_problems.json"])
+    try:
+        problems = json.loads(problems_path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise CogalignError(f"{problems_path}: not readable JSON ({exc})") from None
+    if not isinstance(problems, dict) or len(problems) != len(sel):
+        count = len(problems) if isinstance(problems, dict) else type(problems).__name__
+        raise CogalignError(f"{problems_path}: expected an object with one key per row of "
+                            f"{sel_path} ({len(sel)}), got {count}")
     columns: dict[str, list] = {"outcomes_a": [], "probs_a": [], "outcomes_b": [], "probs_b": []}
+    log = ProblemLog()
     for i in range(len(sel)):
-        entry = problems[str(i)]
-        for side in ("a", "b"):
-            pairs = entry[side.upper()]
-            columns[f"probs_{side}"].append([float(p) for p, _ in pairs])
-            columns[f"outcomes_{side}"].append([float(x) for _, x in pairs])
-        if max(columns["outcomes_a"][-1]) != sel["Ha"].iloc[i]:
-            raise CogalignError(f"{problems_path}: key '{i}' does not match row {i + 1} of the CSV")
+        entry = problems.get(str(i))
+        sides = {s: _gamble(entry.get(s.upper())) if isinstance(entry, dict) else None
+                 for s in ("a", "b")}
+        if any(v is None for v in sides.values()):
+            log.add(Problem(str(problems_path), None, f"key '{i}'",
+                            "expected {\"A\": [[p, x], ...], \"B\": [[p, x], ...]} with numbers"))
+            continue
+        for side, (probs, outcomes) in sides.items():
+            columns[f"probs_{side}"].append(probs)
+            columns[f"outcomes_{side}"].append(outcomes)
+        if max(sides["a"][1]) != sel["Ha"].iloc[i]:
+            log.add(Problem(str(problems_path), None, f"key '{i}'",
+                            f"does not match row {i + 1} of {sel_path}"))
+    log.raise_if_any()
     table = pd.DataFrame(
         {
             "problem_id": sel["Problem"],
@@ -131,33 +191,35 @@ def load_choices13k(files: Files) -> pd.DataFrame:
             "lot_num_b": sel["LotNumB"],
         }
     )
-    return validate(table, RISKY_RATES, source=str(files["choices13k/c13k_selections.csv"]))
+    return validate(table, RISKY_RATES, source=str(sel_path), lines=lines)
 
 
 def load_ericson2015(files: Files) -> pd.DataFrame:
     """Ericson et al. (2015) intertemporal choices: 940 people x 25 questions.
 
     ``response`` is 1 when the later-larger option was chosen; 369 answers are missing in the
-    original and stay missing. ``trial`` is ``Question - 1``.
+    original and stay missing. ``trial`` is ``Question - 1``. The file goes through the checks
+    of a user's file (it may be a user's copy): problems name the file, row and column.
     """
     path = files["ericson2015/choices.csv"]
-    raw = pd.read_csv(path)
+    raw, lines = read_table_with_lines(path)
+    typed = validate(raw, ERICSON_CHOICES, source=str(path), lines=lines)
     table = pd.DataFrame(
         {
-            "participant_id": raw["Subject"].astype(str),
-            "trial": raw["Question"] - 1,
-            "condition": raw["Condition"],
-            "x1": raw["X1"].astype(float),
-            "t1": raw["T1"].astype(float),
-            "x2": raw["X2"].astype(float),
-            "t2": raw["T2"].astype(float),
-            "response": raw["LaterOptionChosen"],
-            "g": raw["G"],
-            "r": raw["R"],
-            "d": raw["D"],
+            "participant_id": typed["Subject"].astype(str),
+            "trial": typed["Question"] - 1,
+            "condition": typed["Condition"],
+            "x1": typed["X1"],
+            "t1": typed["T1"],
+            "x2": typed["X2"],
+            "t2": typed["T2"],
+            "response": typed["LaterOptionChosen"],
+            "g": typed["G"],
+            "r": typed["R"],
+            "d": typed["D"],
         }
     )
-    return validate(table, INTERTEMPORAL, source=str(path), csv_lines=True)
+    return validate(table, INTERTEMPORAL, source=str(path), lines=lines)
 
 
 def _mat_structs(path: Path, key: str) -> list:

@@ -6,7 +6,6 @@ study and from a public dataset look the same downstream.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -15,9 +14,13 @@ import pandas as pd
 
 from cogalign.data.schema import MISSING_TEXT, Schema, validate
 from cogalign.data.schemas import get_schema
-from cogalign.data.tables import read_csv_text
+from cogalign.data.userfiles import read_table_with_lines
 from cogalign.errors import CogalignError
 
+__all__ = [
+    "read_jspsych",
+    "read_psychopy_csv",
+]
 
 def _missing(series: pd.Series) -> np.ndarray:
     return series.map(
@@ -99,7 +102,7 @@ def read_psychopy_csv(
         The validated trial table. Row numbers in errors are the file's rows.
     """
     schema = get_schema(paradigm) if isinstance(paradigm, str) else paradigm
-    raw = read_csv_text(path)
+    raw, lines = read_table_with_lines(path)
     source = str(path)
     loops = [c[: -len(".thisN")] for c in raw.columns if c.endswith(".thisN")]
     if loop is None:
@@ -110,6 +113,8 @@ def read_psychopy_csv(
         raise CogalignError(f"{source}: loop '{loop}' not found; loops in the file: {loops}")
     in_loop = ~_missing(raw[f"{loop}.thisN"])
     rows = np.flatnonzero(in_loop)
+    if not len(rows):
+        raise CogalignError(f"{source}: no trials: the loop '{loop}' has no rows")
     mapping = {"trial": f"{loop}.thisN"}
     if "participant" in raw.columns:
         mapping["participant_id"] = "participant"
@@ -120,7 +125,8 @@ def read_psychopy_csv(
         raw.iloc[rows].reset_index(drop=True), mapping, recode or {}, response_columns or {}, source
     )
     out = validate(
-        table, schema, source=source, n_items=n_items, csv_lines=True, file_rows=rows
+        table, schema, source=source, n_items=n_items, file_rows=rows,
+        lines=lines[rows],
     )
     out.attrs["non_trial_rows"] = int((~in_loop).sum())
     out.attrs["loop"] = loop
@@ -164,23 +170,23 @@ def read_jspsych(
     schema = get_schema(paradigm) if isinstance(paradigm, str) else paradigm
     path = Path(path)
     source = str(path)
-    if path.suffix.lower() == ".json":
-        try:
-            rows = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise CogalignError(f"{source}: cannot read JSON ({exc})") from None
-        if not isinstance(rows, list):
-            raise CogalignError(f"{source}: expected a JSON list of trial objects")
-        raw = pd.DataFrame(rows)
-    else:
-        raw = read_csv_text(path)
+    raw, lines = read_table_with_lines(path)
     keep = np.ones(len(raw), dtype=bool)
     for field, value in (select or {}).items():
         if field not in raw.columns:
             raise CogalignError(f"{source}: field '{field}' (in select=) is not in the data")
         keep &= raw[field].map(lambda v, value=value: str(v) == str(value)).to_numpy(dtype=bool)
     rows = np.flatnonzero(keep)
+    if not len(rows):
+        raise CogalignError(f"{source}: no trials: no row matches select={dict(select or {})}")
     table = raw.iloc[rows].reset_index(drop=True)
+    for column in ("rt", "participant_id", "subject"):
+        if column in table.columns:
+            nested = table[column].map(lambda v: isinstance(v, list | dict)).to_numpy(dtype=bool)
+            if nested.any():
+                i = int(np.flatnonzero(nested)[0])
+                raise CogalignError(f"{source}, row {rows[i] + 1}, column '{column}': expected a "
+                                    f"single value, got {type(table[column].iloc[i]).__name__}")
     if "rt" in table.columns:
         ms = pd.to_numeric(table["rt"].replace({"": None, "null": None}), errors="coerce")
         bad = ms.isna().to_numpy() & ~_missing(table["rt"])
@@ -200,6 +206,6 @@ def read_jspsych(
         table["trial"] = np.arange(len(table))
     table = _apply_mapping(table, columns or {}, recode or {}, response_columns or {}, source)
     return validate(
-        table, schema, source=source, n_items=n_items,
-        csv_lines=path.suffix.lower() == ".csv", file_rows=rows,
+        table, schema, source=source, n_items=n_items, file_rows=rows,
+        lines=None if lines is None else lines[rows],
     )

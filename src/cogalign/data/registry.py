@@ -7,7 +7,8 @@ the cache, or downloaded (see :mod:`cogalign.data.files`); nothing is shipped in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,16 @@ from typing import Any
 from cogalign.data import loaders
 from cogalign.data.files import RemoteFile, find_local, locate
 from cogalign.errors import ChecksumError, CogalignError
+
+__all__ = [
+    "ITEM_NAMES",
+    "REGISTRY",
+    "Dataset",
+    "closest_names",
+    "get_dataset",
+    "load",
+    "register",
+]
 
 _VICE_OLD = "https://raw.githubusercontent.com/LukasMut/VICE/f484c1446459c12c15deb2df1476f53969ad6f4d"
 _VICE = "https://raw.githubusercontent.com/LukasMut/VICE/5f80103ef4c9eb29477c4cadb1c9c54476d59e97"
@@ -105,13 +116,38 @@ def register(dataset: Dataset) -> Dataset:
 
 
 def get_dataset(name: str) -> Dataset:
-    """Return a registered dataset by name, with the known names in the error."""
+    """Return a registered dataset by name; an unknown name gets the closest known ones.
+
+    >>> get_dataset("choices13")                  # doctest: +SKIP
+    CogalignError: unknown dataset 'choices13'; did you mean 'choices13k'? known: ...
+    """
     try:
         return REGISTRY[name]
     except KeyError:
+        close = closest_names(name, REGISTRY)
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+        shown = name if len(name) <= 60 else name[:57] + "..."
         raise CogalignError(
-            f"unknown dataset '{name}'; known: {', '.join(sorted(REGISTRY))}"
+            f"unknown dataset '{shown}'; {hint}known: {', '.join(sorted(REGISTRY))}"
         ) from None
+
+
+def closest_names(name: str, known: Iterable[str], n: int = 2) -> list[str]:
+    """The known names closest to ``name`` (case and separators ignored), best first.
+
+    Names that contain what was typed (``"things"``) come first, then names within a few
+    typing mistakes (``"choises13k"``).
+    """
+    def norm(text: str) -> str:
+        return "".join(ch for ch in text.lower() if ch.isalnum())
+
+    typed = norm(name)
+    by_norm = {norm(k): k for k in known}
+    if not typed:
+        return []
+    found = [k for nk, k in by_norm.items() if typed in nk or (len(nk) >= 4 and nk in typed)]
+    found += [by_norm[m] for m in difflib.get_close_matches(typed, list(by_norm), n=n, cutoff=0.6)]
+    return list(dict.fromkeys(found))[:n]
 
 
 def load(name: str, *, download: bool = True, progress: bool = True) -> Any:

@@ -67,6 +67,14 @@ def _sooner_before_later(df: pd.DataFrame) -> Iterator[tuple[int, str, str]]:
         yield i, "t2", f"the later delay t2={t2[i]:g} is not after the sooner delay t1={t1[i]:g}"
 
 
+def _sooner_not_larger(df: pd.DataFrame) -> Iterator[tuple[int, str, str]]:
+    x1 = df["x1"].to_numpy(dtype=float)
+    x2 = df["x2"].to_numpy(dtype=float)
+    for i in np.flatnonzero(x1 > x2):
+        yield i, "x2", (f"the later amount x2={x2[i]:g} is smaller than the sooner amount "
+                        f"x1={x1[i]:g} (x1 and x2 swapped?)")
+
+
 TRIPLETS = Schema(
     "triplets",
     (
@@ -157,8 +165,9 @@ INTERTEMPORAL = Schema(
         Column("condition", "int", required=False, description="Between-participant condition"),
         RT,
     ),
-    checks=(_sooner_before_later,),
-    description="Intertemporal choice: sooner-smaller vs later-larger.",
+    checks=(_sooner_before_later, _sooner_not_larger),
+    description="Intertemporal choice: sooner-smaller vs later-larger. Rules: t1 < t2, and "
+    "x1 <= x2 (equal amounts are attention checks: waiting gains nothing).",
 )
 
 BELIEFS = Schema(

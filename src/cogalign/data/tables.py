@@ -7,50 +7,43 @@ from pathlib import Path
 
 import pandas as pd
 
-from cogalign.data.schema import Schema, check_columns_unique, validate
+from cogalign.data.schema import Schema, validate
 from cogalign.data.schemas import get_schema
-from cogalign.errors import CogalignError
+from cogalign.data.userfiles import (
+    DELIMITERS,
+    read_header,
+    read_table_file,
+    read_table_with_lines,
+)
 
 __all__ = ["header_columns", "read_csv_text", "read_trials", "to_csv_frame"]
 
 
 def header_columns(path: str | Path) -> list[str]:
-    """The column names on the first line of a CSV or TSV file; ``[]`` for JSON files.
+    """The column names of a CSV or TSV file, read without the rest; ``[]`` for JSON files.
 
-    Used to tell file formats apart before reading a whole file.
+    Used to tell file formats apart before reading a whole file; the header gets the checks of
+    every user file (:func:`cogalign.data.userfiles.read_header`: encoding, delimiter hint,
+    repeated or empty names), so an unreadable file is refused here with a clear reason.
     """
-    path = Path(path)
-    if path.suffix.lower() in (".json", ".jsonl"):
-        return []
-    with path.open(encoding="utf-8-sig") as fh:
-        line = fh.readline().rstrip("\r\n")
-    sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    return [h.strip().strip('"') for h in line.split(sep)]
+    return read_header(path)
 
 
-def read_csv_text(path: str | Path) -> pd.DataFrame:
+def read_csv_text(path: str | Path, *, allow_empty: bool = True) -> pd.DataFrame:
     """Read a CSV or TSV file with every cell as text, so validation sees what was written.
+
+    A thin name for :func:`cogalign.data.userfiles.read_table_file` on delimited text (a
+    ``.json`` file is read as delimited text too): ragged rows, a wrong delimiter, text that
+    is not UTF-8 and the rest are refused with the file, row and line.
 
     Raises
     ------
-    CogalignError
-        When the file is missing, empty or not parseable as delimited text.
+    ValidationError
+        When the file is missing, empty or not valid delimited text.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CogalignError(f"{path}: no such file")
-    sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            header = fh.readline().rstrip("\r\n").split(sep)
-        check_columns_unique([h.strip('"') for h in header], str(path))
-        return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except pd.errors.EmptyDataError:
-        raise CogalignError(f"{path}: the file is empty") from None
-    except pd.errors.ParserError as exc:
-        raise CogalignError(f"{path}: not a valid delimited text file ({exc})") from None
-    except UnicodeDecodeError as exc:
-        raise CogalignError(f"{path}: not UTF-8 text ({exc})") from None
+    return read_table_file(path, delimiter=DELIMITERS.get(path.suffix.lower(), ","),
+                           allow_empty=allow_empty)
 
 
 def read_trials(
@@ -62,7 +55,7 @@ def read_trials(
     ----------
     path
         The file. ``.csv``/``.tsv`` are read as text; ``.json`` as a list of row objects;
-        ``.jsonl`` as one object per line.
+        ``.jsonl`` as one object per line (see :func:`~cogalign.data.userfiles.read_table_file`).
     paradigm
         Paradigm name (see :data:`cogalign.data.schemas.SCHEMAS`) or a :class:`Schema`.
     n_items
@@ -76,30 +69,17 @@ def read_trials(
     Raises
     ------
     ValidationError
-        Naming the file, row (and CSV line) and column of every problem.
+        Naming the file, row (and line) and column of every problem; a file with a header
+        but no trials is refused as empty.
     """
     schema = get_schema(paradigm) if isinstance(paradigm, str) else paradigm
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in (".json", ".jsonl"):
-        table = _read_json_rows(path)
-        return validate(table, schema, source=str(path), n_items=n_items)
-    table = read_csv_text(path)
-    return validate(table, schema, source=str(path), n_items=n_items, csv_lines=True)
+    table, lines = read_table_with_lines(path)
+    return validate(table, schema, source=str(path), n_items=n_items, lines=lines)
 
 
 def _read_json_rows(path: Path) -> pd.DataFrame:
-    try:
-        text = path.read_text(encoding="utf-8")
-        if path.suffix.lower() == ".jsonl":
-            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-        else:
-            rows = json.loads(text)
-    except (OSError, json.JSONDecodeError) as exc:
-        raise CogalignError(f"{path}: cannot read JSON ({exc})") from None
-    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise CogalignError(f"{path}: expected a list of objects, one per trial")
-    return pd.DataFrame(rows)
+    """A ``.json`` list of row objects or ``.jsonl`` lines (see :func:`read_table_file`)."""
+    return read_table_file(path, allow_empty=True)
 
 
 def to_csv_frame(table: pd.DataFrame) -> pd.DataFrame:

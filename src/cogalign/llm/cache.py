@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import time
@@ -29,7 +30,15 @@ from typing import Any
 import numpy as np
 
 from cogalign.atomic import atomic_open, atomic_write_bytes
-from cogalign.paths import cache_dir
+from cogalign.errors import CogalignError
+from cogalign.paths import (
+    CacheError,
+    cache_dir,
+    cache_root,
+    ensure_folder,
+    is_temporary,
+    usable_folder,
+)
 
 #: Bumped whenever the meaning of a cached entry changes, so old entries are not reused.
 CACHE_VERSION = 1
@@ -49,15 +58,18 @@ def llm_cache_dir(kind: str | None = None) -> Path:
     -------
     pathlib.Path
         The folder (created if missing).
+
+    Raises
+    ------
+    cogalign.paths.CacheError
+        When the folder cannot be created (``COGALIGN_CACHE`` is a file, or read-only).
     """
     root = cache_dir("llm")
     if kind is None:
         return root
     if kind not in KINDS and kind != "models":
         raise ValueError(f"unknown cache kind {kind!r}; expected one of {KINDS}")
-    path = root / kind
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return ensure_folder(root / kind)
 
 
 def _canonical(obj: Any) -> Any:
@@ -141,41 +153,98 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     """Return a file's SHA-256, memoised on (path, size, mtime) in ``hashes.json``.
 
     Hashing a model file once costs a fraction of a second per 100 MB; later calls read the memo,
-    so a cache hit never re-reads weights.
+    so a cache hit never re-reads weights. A cache that cannot be used (read-only, or
+    ``COGALIGN_CACHE`` naming a file) only costs the memo: the file is hashed every time.
     """
     path = Path(path).resolve()
     st = path.stat()
-    memo_path = llm_cache_dir() / "hashes.json"
+    try:
+        memo_path = llm_cache_dir() / "hashes.json"
+    except CacheError:
+        return _sha256_file(path)
     try:
         memo = json.loads(memo_path.read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
+        memo = {}
+    if not isinstance(memo, dict):
         memo = {}
     entry = memo.get(str(path))
-    if entry and entry.get("size") == st.st_size and entry.get("mtime_ns") == st.st_mtime_ns:
+    if (isinstance(entry, dict) and entry.get("size") == st.st_size
+            and entry.get("mtime_ns") == st.st_mtime_ns and isinstance(entry.get("sha256"), str)):
         return entry["sha256"]
     value = _sha256_file(path)
     memo[str(path)] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": value}
     try:
         atomic_write_json(memo_path, memo)
-    except OSError:  # a read-only cache still works, it just re-hashes
+    except (OSError, CacheError):  # a read-only cache still works, it just re-hashes
         pass
     return value
 
 
 # --------------------------------------------------------------------------- info / clear
 
+#: A temporary file or folder untouched for this long belongs to a run that was killed;
+#: younger ones may belong to a run still writing them, and ``cache clear`` keeps them.
+STALE_SECONDS = 3600.0
+
+
+def _llm_root() -> Path:
+    """The language-model cache folder, not created; an error when a file is in its way."""
+    root = cache_dir("llm", create=False)
+    usable_folder(root)
+    return root
+
 
 def _entries(kind: str) -> list[Path]:
-    folder = llm_cache_dir() / kind
+    folder = _llm_root() / kind
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if not p.name.startswith("."))
 
 
+def _temporaries() -> list[Path]:
+    """Temporary files and folders anywhere in the cache (downloads, entries, models)."""
+    root = cache_root()
+    found: list[Path] = []
+    if not root.is_dir():
+        return found
+    for folder, subfolders, files in os.walk(root):
+        for name in list(subfolders):
+            if is_temporary(name):
+                found.append(Path(folder) / name)
+                subfolders.remove(name)
+        found += [Path(folder) / name for name in files if is_temporary(name)]
+    return sorted(found)
+
+
 def _size(path: Path) -> int:
-    if path.is_file():
-        return path.stat().st_size
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    try:
+        if not path.is_dir():
+            return path.lstat().st_size
+        total = 0
+        for f in path.rglob("*"):
+            try:
+                total += f.lstat().st_size if f.is_file() else 0
+            except OSError:  # removed meanwhile by another process
+                continue
+        return total
+    except OSError:
+        return 0
+
+
+def _last_modified(path: Path) -> float:
+    """The newest modification time of a file, or of anything inside a folder."""
+    try:
+        newest = path.lstat().st_mtime
+    except OSError:
+        return 0.0
+    if path.is_dir():
+        for f in path.rglob("*"):
+            try:
+                newest = max(newest, f.lstat().st_mtime)
+            except OSError:
+                continue
+    return newest
 
 
 def _entry_model(path: Path) -> str | None:
@@ -188,9 +257,27 @@ def _entry_model(path: Path) -> str | None:
             _, meta = load_npz(path)
         else:
             return None
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, RecursionError):
         return None
-    return meta.get("model_id") or meta.get("model")
+    if not isinstance(meta, dict):
+        return None
+    found = meta.get("model_id") or meta.get("model")
+    return found if isinstance(found, str) else None
+
+
+def _remove(path: Path) -> None:
+    """Delete a cache entry so that it is either whole or gone, never half-deleted.
+
+    A folder is first renamed to a temporary name (atomic), then deleted; if deleting fails
+    midway, what is left is a temporary folder, which ``cache info`` counts and a later
+    ``cache clear`` removes.
+    """
+    if path.is_dir() and not path.is_symlink():
+        doomed = path.with_name(f".{path.name}.{os.getpid()}-{time.monotonic_ns()}.tmp")
+        os.rename(path, doomed)
+        shutil.rmtree(doomed)
+    else:
+        path.unlink()
 
 
 def cache_info() -> dict[str, Any]:
@@ -199,8 +286,18 @@ def cache_info() -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"path": str, "total_bytes": int, "kinds": {kind: {"entries": int, "bytes": int}}}``.
+        ``{"path": str, "total_bytes": int, "kinds": {kind: {"entries": int, "bytes": int}},
+        "temporary": {"entries": int, "bytes": int}}`` for the kinds ``embed``, ``judge``,
+        ``chat`` and ``models``; ``temporary`` counts the files and folders that interrupted
+        writes left anywhere in the cache (downloads included); ``total_bytes`` counts both.
+        Nothing is created.
+
+    Raises
+    ------
+    cogalign.paths.CacheError
+        When ``COGALIGN_CACHE`` (or a folder above it) is a file.
     """
+    root = _llm_root()
     kinds = {}
     total = 0
     for kind in (*KINDS, "models"):
@@ -208,51 +305,117 @@ def cache_info() -> dict[str, Any]:
         size = sum(_size(p) for p in entries)
         kinds[kind] = {"entries": len(entries), "bytes": size}
         total += size
-    return {"path": str(llm_cache_dir()), "total_bytes": total, "kinds": kinds}
+    temporaries = _temporaries()
+    size = sum(_size(p) for p in temporaries)
+    total += size
+    return {"path": str(root), "total_bytes": total, "kinds": kinds,
+            "temporary": {"entries": len(temporaries), "bytes": size}}
 
 
 def cache_clear(
     kind: str | None = None, *, model: str | None = None, older_than_days: float | None = None
-) -> dict[str, int]:
-    """Delete cache entries.
+) -> dict[str, Any]:
+    """Delete cache entries, and the temporary files that killed runs left behind.
 
     Parameters
     ----------
     kind
-        Only this kind (``"embed"``, ``"judge"``, ``"chat"``, ``"models"``); all kinds when None.
+        Only this kind (``"embed"``, ``"judge"``, ``"chat"``, ``"models"``, or ``"temporary"``
+        for the temporary files only); all kinds when None.
     model
-        Only entries whose recorded model id contains this string.
+        Only entries whose recorded model id contains this string (temporary files, which
+        record no model, are then kept).
     older_than_days
         Only entries last modified more than this many days ago.
 
     Returns
     -------
     dict
-        ``{"entries": removed count, "bytes": freed bytes}``.
+        ``{"path": the language-model cache folder, "entries": removed count,
+        "bytes": freed bytes (entries and temporary files),
+        "temporary": temporary files and folders removed, "temporary_kept": those kept because
+        they were written to in the last hour (:data:`STALE_SECONDS`), so may belong to a
+        running program}``.
+
+    Raises
+    ------
+    cogalign.paths.CacheError
+        When ``COGALIGN_CACHE`` is a file, or some entries could not be deleted (a read-only
+        cache); the message says how many were removed and which were not.
+    CogalignError
+        When ``older_than_days`` is negative, infinite or NaN (which would remove everything
+        or nothing without saying so).
     """
-    kinds = (*KINDS, "models") if kind is None else (kind,)
+    known = (*KINDS, "models", "temporary")
+    kinds = known if kind is None else (kind,)
     for k in kinds:
-        if k not in (*KINDS, "models"):
-            raise ValueError(f"unknown cache kind {k!r}; expected one of {(*KINDS, 'models')}")
+        if k not in known:
+            raise ValueError(f"unknown cache kind {k!r}; expected one of {known}")
+    if older_than_days is not None and not (math.isfinite(older_than_days) and older_than_days >= 0):
+        raise CogalignError(
+            f"the age limit must be a number of days >= 0, got {older_than_days!r}; nothing was "
+            "removed"
+        )
+    root = _llm_root()
     removed = 0
     freed = 0
+    failed: list[tuple[Path, OSError]] = []
     now = time.time()
     for k in kinds:
+        if k == "temporary":
+            continue
         for entry in _entries(k):
             if model is not None:
                 recorded = _entry_model(entry)
                 if recorded is None or model not in recorded:
                     continue
             if older_than_days is not None:
-                if now - entry.stat().st_mtime < older_than_days * 86400:
+                if now - _last_modified(entry) < older_than_days * 86400:
                     continue
             size = _size(entry)
-            if entry.is_dir():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
+            try:
+                _remove(entry)
+            except FileNotFoundError:  # removed meanwhile by another process
+                continue
+            except OSError as exc:
+                failed.append((entry, exc))
+                continue
             removed += 1
             freed += size
+    temporary = kept = 0
+    if model is None:
+        stale = max(STALE_SECONDS, (older_than_days or 0.0) * 86400)
+        inside = None if kind in (None, "temporary") else root / kind
+        for tmp in _temporaries():
+            if inside is not None and not tmp.is_relative_to(inside):
+                continue
+            if now - _last_modified(tmp) < stale:
+                kept += 1
+                continue
+            size = _size(tmp)
+            try:
+                if tmp.is_dir() and not tmp.is_symlink():
+                    shutil.rmtree(tmp)
+                else:
+                    tmp.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                failed.append((tmp, exc))
+                continue
+            temporary += 1
+            freed += size
     if kind is None and model is None and older_than_days is None:
-        (llm_cache_dir() / "hashes.json").unlink(missing_ok=True)
-    return {"entries": removed, "bytes": freed}
+        try:
+            (root / "hashes.json").unlink(missing_ok=True)
+        except OSError as exc:
+            failed.append((root / "hashes.json", exc))
+    if failed:
+        path, exc = failed[0]
+        raise CacheError(
+            f"removed {removed} entries and {temporary} temporary files, but {len(failed)} could "
+            f"not be removed ({path}: {exc.strerror or exc}); is the cache folder {root} "
+            "read-only?"
+        )
+    return {"path": str(root), "entries": removed, "bytes": freed, "temporary": temporary,
+            "temporary_kept": kept}
