@@ -16,8 +16,8 @@ from typing import Any
 
 import click
 
-from cogalign.cli_common import CogalignGroup, emit, text_table
-from cogalign.errors import CogalignError
+from cogalign.cli_common import CogalignGroup, emit, json_safe, text_table
+from cogalign.errors import ChecksumError
 from cogalign.paradigms import ParadigmError, all_paradigms, get_paradigm
 
 #: The groups whose sub-commands are paradigms (``cogalign fit triplets``).
@@ -134,7 +134,7 @@ def datasets_info(name: str, as_json: bool) -> None:
         try:
             local = find_local(f)
             status = str(local) if local else "missing"
-        except CogalignError as exc:
+        except ChecksumError as exc:
             status = f"corrupt ({exc})"
         files.append({"path": f.path, "urls": list(f.urls), "sha256": f.sha256, "local": status})
     info = {**_dataset_row(ds), "title": ds.title, "files": files}
@@ -191,11 +191,7 @@ def validate_command(path: Path, paradigm: str, n_items: int | None, as_json: bo
         table = read_psychds(path, paradigm) if path.is_dir() else read_trials(path, paradigm, n_items=n_items)
     except ValidationError as exc:
         if as_json:
-            problems = [
-                {"file": p.source, "row": p.row, "line": p.line, "column": p.column, "message": p.message}
-                for p in exc.problems
-            ]
-            click.echo(json.dumps({"valid": False, "problems": problems}, indent=2))
+            click.echo(json.dumps(json_safe(exc.report()), indent=2, allow_nan=False))
             sys.exit(1)
         raise
     summary = {"valid": True, "path": str(path), "paradigm": paradigm, **summarize(table)}

@@ -74,7 +74,8 @@ def one_line(exc: BaseException) -> str:
     """
     problems = getattr(exc, "problems", None)
     if problems:
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        total = getattr(exc, "n_problems", len(problems))
+        more = f" (and {total - 1} more problems)" if total > 1 else ""
         return f"{problems[0]}{more}"
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
     if not lines:
@@ -172,8 +173,10 @@ class CogalignGroup(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
         except click.UsageError as exc:
-            if as_json:
+            # nested groups see the same error: print its JSON once, in the innermost group
+            if as_json and not getattr(exc, "_cogalign_reported", False):
                 click.echo(json.dumps(error_payload(exc.format_message(), EXIT_USAGE), indent=2))
+                exc._cogalign_reported = True  # type: ignore[attr-defined]
             raise
         except click.ClickException as exc:
             _fail(exc.format_message(), EXIT_ERROR, as_json)

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from cogalign.data import read_items_file as read_items
 from cogalign.llm import Representations
-from cogalign.llm.cli import cache_group, embed_command, judge_command, read_items
+from cogalign.llm.cli import cache_group, embed_command, judge_command
 
 
 @pytest.fixture()

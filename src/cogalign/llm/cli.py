@@ -7,7 +7,6 @@ exits non-zero with a one-line reason on error.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -16,62 +15,16 @@ import click
 
 from cogalign.cli_common import emit, handle_errors
 
-__all__ = ["cache_group", "embed_command", "judge_command", "read_items"]
+__all__ = ["cache_group", "embed_command", "judge_command"]
 
 
 
-
-
-def read_items(path: str | Path, column: str | None = None) -> list[str]:
-    """Read items from a file: ``.txt`` (one per line), ``.csv``/``.tsv`` (a column) or ``.json``.
-
-    Parameters
-    ----------
-    path
-        The file.
-    column
-        Column of a CSV/TSV file; by default ``item``, ``name``, ``word`` or ``concept`` if
-        present, else the first column.
-
-    Returns
-    -------
-    list of str
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"items file not found: {path}")
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv"):
-        import pandas as pd
-
-        frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
-        if column is None:
-            column = next((c for c in ("item", "name", "word", "concept") if c in frame.columns), frame.columns[0])
-        if column not in frame.columns:
-            raise ValueError(f"column {column!r} not in {path.name} (columns: {list(frame.columns)})")
-        items = [str(v) for v in frame[column]]
-    elif suffix == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, list) or not all(isinstance(x, str) for x in data):
-            raise ValueError(f"{path.name} must hold a JSON list of strings")
-        items = data
-    else:
-        items = [line.rstrip("\r\n") for line in path.read_text(encoding="utf-8").splitlines()]
-        items = [line for line in items if line.strip()]
-    if not items:
-        raise ValueError(f"no items in {path}")
-    return items
 
 
 def _read_trials(path: Path):
-    import pandas as pd
+    from cogalign.data import read_table_file
 
-    if not path.is_file():
-        raise FileNotFoundError(f"trials file not found: {path}")
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        return pd.DataFrame(json.loads(path.read_text(encoding="utf-8")))
-    return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", keep_default_na=False)
+    return read_table_file(path)
 
 
 @click.command("embed")
@@ -103,9 +56,10 @@ def embed_command(
     device: str, dtype: str | None, float16: bool, no_cache: bool, no_progress: bool, as_json: bool,
 ) -> None:
     """Hidden states per layer for a list of items, saved as items x layers x width."""
+    from cogalign.data import read_items_file
     from cogalign.llm.embed import embed
 
-    items = read_items(items_path, column)
+    items = read_items_file(items_path, column)
     start = time.perf_counter()
     reps = embed(
         items, model, layers=layers, pooling=pooling, template=template, span=span, center=center,
@@ -247,20 +201,24 @@ def cache_info_command(as_json: bool) -> None:
     lines = [f"{info['path']}  ({_human(info['total_bytes'])})"]
     for kind, stats in info["kinds"].items():
         lines.append(f"  {kind:<7} {stats['entries']:>6} entries  {_human(stats['bytes']):>10}")
+    temporary = info["temporary"]
+    lines.append(f"  {'temporary':<7} {temporary['entries']:>4} files  {_human(temporary['bytes']):>10}"
+                 "  (left by interrupted runs; cogalign cache clear --kind temporary)")
     emit(info, as_json, "\n".join(lines))
 
 
 @cache_group.command("clear")
-@click.option("--kind", type=click.Choice(["embed", "judge", "chat", "models"]), default=None,
-              help="Only this kind of entry (default: all).")
+@click.option("--kind", type=click.Choice(["embed", "judge", "chat", "models", "temporary"]),
+              default=None, help="Only this kind of entry (default: all); 'temporary': the "
+                                 "files interrupted runs left behind.")
 @click.option("--model", default=None, help="Only entries whose model id contains this text.")
 @click.option("--older-than", type=float, default=None, help="Only entries older than this many days.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @handle_errors
 def cache_clear_command(kind: str | None, model: str | None, older_than: float | None, as_json: bool) -> None:
     """Delete cache entries (all of them by default)."""
-    from cogalign.llm.cache import cache_clear, llm_cache_dir
+    from cogalign.llm.cache import cache_clear
 
     removed = cache_clear(kind, model=model, older_than_days=older_than)
-    payload = {"path": str(llm_cache_dir()), **removed}
+    payload = dict(removed)
     emit(payload, as_json, f"removed {removed['entries']} entries ({_human(removed['bytes'])})")

@@ -67,8 +67,10 @@ def read_risky(path: str | Path) -> pd.DataFrame:
 
 
 def _json_has(path: Path, column: str) -> bool:
-    text = path.read_text(encoding="utf-8")[:4000]
-    return f'"{column}"' in text
+    """Whether a JSON or JSON-lines table has a column (read through the one user-file reader)."""
+    from cogalign.data import read_table_file
+
+    return column in read_table_file(path, allow_empty=True).columns
 
 
 def load_risky(dataset: str | None = "choices13k", data: str | Path | None = None, *,

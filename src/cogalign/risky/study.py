@@ -8,7 +8,6 @@ functions (:func:`cogalign.risky.functions.choice_logits`).
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -242,20 +241,11 @@ def _percent(q: float) -> str:
 
 def _read_problems(definition: StudyDefinition, path: Path) -> list[dict[str, Any]]:
     """Gamble pairs from a JSON-lines or CSV file (outcomes_a, probs_a, outcomes_b, probs_b)."""
+    from cogalign.data import read_table_file
+
     if not path.is_file():
         raise DefinitionError(f"{definition.path}: [gambles] file: {path} does not exist")
-    rows: list[dict[str, Any]] = []
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() in (".jsonl", ".json"):
-        try:
-            raw = (json.loads(text) if path.suffix.lower() == ".json"
-                   else [json.loads(line) for line in text.splitlines() if line.strip()])
-        except json.JSONDecodeError as exc:
-            raise DefinitionError(f"{path}: not valid JSON ({exc})") from None
-        rows = list(raw)
-    else:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.DictReader(fh))
+    rows = read_table_file(path).to_dict(orient="records")
     out = []
     for i, row in enumerate(rows):
         problem = {}
@@ -263,8 +253,12 @@ def _read_problems(definition: StudyDefinition, path: Path) -> list[dict[str, An
             value = row.get(key) if isinstance(row, dict) else None
             try:
                 value = json.loads(value) if isinstance(value, str) else value
+                if isinstance(value, bool | str) or any(isinstance(v, bool | str) for v in value):
+                    raise TypeError(value)
                 problem[key] = [float(v) for v in value]
-            except (TypeError, ValueError):
+                if not all(np.isfinite(problem[key])):
+                    raise ValueError(value)
+            except (TypeError, ValueError, RecursionError):
                 raise DefinitionError(
                     f"{path}: problem {i + 1}: '{key}' must be a list of numbers, got {value!r}"
                 ) from None

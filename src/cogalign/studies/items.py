@@ -15,7 +15,6 @@ own choice rule to these vectors.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,21 +84,23 @@ class Item:
 def read_items(definition: StudyDefinition, path: Path) -> list[Item]:
     """The items of an item file (a CSV with ``name`` and optionally ``label``, ``category``,
     ``image``), checked: no empty or repeated names."""
+    from cogalign.data import read_table_with_lines
+
     if not path.is_file():
         raise DefinitionError(f"{definition.path}: [items] file: {path} does not exist")
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames is None or "name" not in reader.fieldnames:
-            raise DefinitionError(f"{path}: the item file needs a 'name' column")
-        rows = list(reader)
+    frame, lines = read_table_with_lines(path)
+    if "name" not in frame.columns:
+        raise DefinitionError(f"{path}: the item file needs a 'name' column")
+    rows = frame.fillna("").astype(str).to_dict(orient="records")
     items = []
     seen: set[str] = set()
     for i, row in enumerate(rows):
         name = (row.get("name") or "").strip()
+        where = f"{path}: row {i + 1}" + (f" (line {int(lines[i])})" if lines is not None else "")
         if not name:
-            raise DefinitionError(f"{path}: row {i + 1}: empty name")
+            raise DefinitionError(f"{where}: empty name")
         if name in seen:
-            raise DefinitionError(f"{path}: row {i + 1}: item {name!r} appears twice")
+            raise DefinitionError(f"{where}: item {name!r} appears twice")
         seen.add(name)
         label = (row.get("label") or "").strip() or name.replace("_", " ")
         category = (row.get("category") or "").strip() or None

@@ -120,7 +120,7 @@ class _AppendFile:
         """Create the file (it must not exist) and write its first text."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o666)
         except FileExistsError:
             raise CogalignError(f"{self.path} exists; refusing to overwrite it") from None
         _lock(fd, self.path)
