@@ -309,11 +309,6 @@ async def health(request: Request) -> Response:
     return JSONResponse({"ok": True, "schema": revision, "studies": sorted(state.studies)})
 
 
-async def no_icon(request: Request) -> Response:
-    """No favicon (browsers ask for one)."""
-    return Response(status_code=204)
-
-
 async def _request_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestError)
     return JSONResponse({"error": str(exc)}, status_code=exc.status)
@@ -366,7 +361,6 @@ def create_app(config: ServeConfig, *, migrate: bool = True) -> Starlette:
     routes = [
         Route("/", index),
         Route("/healthz", health),
-        Route("/favicon.ico", no_icon),
         Route("/s/{name}", study_redirect),
         Route("/s/{name}/", study_page),
         Route("/s/{name}/images/{file}", study_image),

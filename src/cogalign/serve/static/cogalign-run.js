@@ -116,7 +116,11 @@
       this.pumping = false;
       this.fatal = null;
       this.onFatal = () => {};
-      window.addEventListener("online", () => this.pump());
+      this.wake = null;
+      window.addEventListener("online", () => {
+        if (this.wake) this.wake();
+        this.pump();
+      });
     }
 
     hasSession() {
@@ -185,7 +189,7 @@
         const final = res && (res.ok || (res.status >= 400 && res.status < 500 && res.status !== 429));
         if (!final) {
           setStatus("Connection lost: your answers are kept and will be sent when it is back.");
-          await sleep(delay + Math.random() * delay / 2);
+          await this.pause(delay + Math.random() * delay / 2);
           delay = backoff(delay);
           continue;
         }
@@ -211,6 +215,18 @@
         this.drainers = [];
         drained.forEach((resolve) => resolve());
       }
+    }
+
+    pause(ms) {
+      // a backoff wait that ends early when the browser comes back online
+      return new Promise((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        this.wake = () => {
+          clearTimeout(timer);
+          this.wake = null;
+          resolve();
+        };
+      });
     }
 
     drain() {
