@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from serve_helpers import ADMIN_TOKEN, OPEN_LIMITS, SHORT, STUDIES, PostgresServer, ServerProcess, postgres_bin
+from serve_helpers import ADMIN_TOKEN, OPEN_LIMITS, SHORT, STUDIES, server_process
 
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -24,16 +24,16 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def postgres():
     """A PostgreSQL server for the whole test session."""
-    bindir = postgres_bin()
-    if bindir is None:
+    from cogalign.errors import CogalignError
+    from cogalign.serve.local import PostgresServer, postgres_bin
+
+    if postgres_bin() is None:
         pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found (apt-get install postgresql)")
     if importlib.util.find_spec("psycopg") is None:
         pytest.skip("psycopg not installed (pip install 'cogalign[serve]')")
-    server = PostgresServer(bindir)
     try:
-        server.start()
-    except RuntimeError as exc:
-        shutil.rmtree(server.folder, ignore_errors=True)
+        server = PostgresServer.start_new()
+    except CogalignError as exc:
         pytest.skip(f"could not start PostgreSQL: {exc}")
     yield server
     server.stop()
@@ -81,12 +81,12 @@ def client(make_app, sqlite_url):
 
 
 @pytest.fixture
-def server_process(tmp_path):
+def serve_process(tmp_path):
     """Start ``cogalign serve`` subprocesses; every one is stopped at the end."""
-    started: list[ServerProcess] = []
+    started = []
 
-    def start(db: str, **kwargs) -> ServerProcess:
-        server = ServerProcess(db, tmp_path / f"server-{len(started)}.log", **kwargs).start()
+    def start(db: str, **kwargs):
+        server = server_process(db, tmp_path / f"server-{len(started)}.log", **kwargs).start()
         started.append(server)
         return server
 

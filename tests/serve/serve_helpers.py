@@ -1,18 +1,16 @@
-"""Helpers for the online-study tests: a throwaway PostgreSQL server, server processes, ports."""
+"""Helpers for the online-study tests: short studies, answers, servers on SQLite or PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
-import pwd
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
+
+from cogalign.serve.local import ServerProcess as _ServerProcess
 
 REPO = Path(__file__).resolve().parents[2]
 STUDIES = REPO / "studies"
@@ -53,140 +51,34 @@ def answer(trial: int, value: float, *, key: str | None = None, device: str | No
             "onset_utc": "2026-01-01T12:00:00.000Z", "response_utc": "2026-01-01T12:00:00.800Z"}
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def server_process(db: str, log: Path, *, studies: Path = STUDIES,
+                   overrides: tuple[str, ...] = SHORT, workers: int = 1) -> _ServerProcess:
+    """A ``cogalign serve`` subprocess for the tests (open rate limits, the test admin token,
+    no dataset search path so the shipped item lists are used)."""
+    env = {k: v for k, v in os.environ.items() if k != "COGALIGN_DATA_PATH"}
+    env.setdefault("PYTHONPATH", str(REPO / "src"))
+    return _ServerProcess(studies, db, log, overrides=overrides, rate_limits=OPEN_LIMITS,
+                          admin_token=ADMIN_TOKEN, workers=workers, env=env)
 
 
-def postgres_bin() -> Path | None:
-    """The folder with PostgreSQL's ``initdb`` and ``pg_ctl`` (Debian: /usr/lib/postgresql)."""
-    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
-            return folder
-    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
-    if initdb and pg_ctl and Path(initdb).parent == Path(pg_ctl).parent:
-        return Path(initdb).parent
-    return None
+def run_async(coroutine: Coroutine) -> Any:
+    """Run a coroutine to completion in its own thread (Playwright's sync API may already
+    run an event loop in this one)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
-class PostgresServer:
-    """A PostgreSQL server in a temporary folder, on a free local port.
+def wait_until(page: Any, function: str, arg: Any = None, timeout: float = 20.0) -> Any:
+    """Poll a JavaScript function in the page until it returns something true.
 
-    ``initdb`` refuses to run as root; when the tests run as root, the server runs as the
-    ``postgres`` user (or ``nobody``), which owns the temporary folder.
+    ``page.evaluate`` goes through the DevTools protocol, which the page's content security
+    policy does not restrict (Playwright's own ``wait_for_function`` polls with ``eval``).
     """
-
-    def __init__(self, bindir: Path):
-        self.bindir = bindir
-        self.folder = Path(tempfile.mkdtemp(prefix="cogalign-pg-"))
-        self.port = free_port()
-        self._as: dict[str, Any] = {}
-        if os.geteuid() == 0:
-            for name in ("postgres", "nobody"):
-                try:
-                    account = pwd.getpwnam(name)
-                    break
-                except KeyError:
-                    continue
-            else:
-                raise RuntimeError("running as root and there is no postgres or nobody user")
-            os.chown(self.folder, account.pw_uid, account.pw_gid)
-            self._as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
-
-    def _run(self, *args: str) -> None:
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "HOME": str(self.folder)}
-        result = subprocess.run([str(self.bindir / args[0]), *args[1:]], cwd=self.folder, env=env,
-                                capture_output=True, text=True, timeout=120, **self._as)
-        if result.returncode != 0:
-            log = self.folder / "server.log"
-            extra = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-            raise RuntimeError(f"{args[0]} failed: {result.stderr[-2000:]}\n{extra}")
-
-    def start(self) -> None:
-        """Create the cluster and start the server."""
-        data = str(self.folder / "data")
-        self._run("initdb", "-D", data, "-A", "trust", "-U", "cogalign", "-E", "UTF8",
-                  "--locale=C", "--no-sync")
-        self._run("pg_ctl", "-D", data, "-l", str(self.folder / "server.log"), "-w", "-t", "60",
-                  "-o", f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
-                        "-c max_connections=300", "start")
-
-    def create_database(self, name: str) -> str:
-        """A new, empty database; its SQLAlchemy URL."""
-        import psycopg
-
-        with psycopg.connect(host="127.0.0.1", port=self.port, user="cogalign",
-                             dbname="postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return f"postgresql+psycopg://cogalign@127.0.0.1:{self.port}/{name}"
-
-    def stop(self) -> None:
-        """Stop the server and delete its folder."""
-        try:
-            self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
-        finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
-
-
-class ServerProcess:
-    """``python -m cogalign.serve`` in a subprocess on a free port."""
-
-    def __init__(self, db: str, log: Path, *, studies: Path = STUDIES,
-                 overrides: tuple[str, ...] = SHORT, limits: tuple[str, ...] = OPEN_LIMITS,
-                 workers: int = 1):
-        self.db = db
-        self.log = log
-        self.studies = studies
-        self.overrides = overrides
-        self.limits = limits
-        self.workers = workers
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 60.0) -> ServerProcess:
-        """Start it and wait until it answers."""
-        import httpx
-
-        args = [sys.executable, "-m", "cogalign.serve", str(self.studies), "--db", self.db,
-                "--port", str(self.port), "--admin-token", ADMIN_TOKEN,
-                "--workers", str(self.workers)]
-        for o in self.overrides:
-            args += ["--set", o]
-        for limit in self.limits:
-            args += ["--rate-limit", limit]
-        env = {k: v for k, v in os.environ.items() if k != "COGALIGN_DATA_PATH"}
-        env.setdefault("PYTHONPATH", str(REPO / "src"))
-        with open(self.log, "ab") as fh:
-            self.process = subprocess.Popen(args, stdout=fh, stderr=subprocess.STDOUT, env=env,
-                                            start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited: {self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1.0, trust_env=False).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"the server did not answer in {timeout:g} s: {self.log.read_text()[-3000:]}")
-
-    def kill(self) -> None:
-        """kill -9 the server (and its workers)."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        """Stop the server gracefully (kill it if it does not stop)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(function, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waited {timeout:g} s for {function}")
+        time.sleep(0.02)

@@ -6,11 +6,10 @@ import base64
 import io
 import json
 import re
+import shutil
 import zipfile
 
 import pytest
-import shutil
-
 from serve_helpers import ADMIN_TOKEN, SHORT, STUDIES, answer, short_studies
 from starlette.testclient import TestClient
 

@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from serve_helpers import SHORT, STUDIES, ServerProcess
+from serve_helpers import SHORT, STUDIES, server_process, wait_until
 
 from cogalign.data import read_psychds
 from cogalign.serve.db import Database
@@ -81,7 +81,7 @@ def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     studies = _make_studies(tmp / "studies")
     db = f"sqlite:///{tmp / 'studies.db'}"
-    server = ServerProcess(db, tmp / "server.log", studies=studies)
+    server = server_process(db, tmp / "server.log", studies=studies)
     server.overrides = _overrides(server.port)
     server.start()
     shots = Path(os.environ.get("COGALIGN_SCREENSHOTS") or tmp / "screenshots")
@@ -109,10 +109,9 @@ def _state(page) -> tuple[str, str]:
         "[document.body.dataset.screen || '', document.body.dataset.trial || '']"))
 
 
-def _wait_change(page, old: tuple[str, str], timeout: float = 20_000) -> None:
-    page.wait_for_function(
-        "(o) => (document.body.dataset.screen || '') !== o[0] || "
-        "(document.body.dataset.trial || '') !== o[1]", arg=list(old), timeout=timeout)
+def _wait_change(page, old: tuple[str, str]) -> None:
+    wait_until(page, "(o) => (document.body.dataset.screen || '') !== o[0] || "
+                     "(document.body.dataset.trial || '') !== o[1]", list(old))
 
 
 def _shot(site, page, name: str) -> None:

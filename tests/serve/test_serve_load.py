@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from serve_helpers import short_studies
+from serve_helpers import run_async, short_studies
 
 from cogalign.serve.db import Database
 from cogalign.serve.loadtest import LoadReport, run_load
@@ -41,16 +41,18 @@ def _check_complete(db_url: str, studies, counts: dict[str, int]) -> None:
         db.dispose()
 
 
-def test_fifty_participants_at_once_lose_and_duplicate_nothing(db_url, server_process):
+def test_fifty_participants_at_once_lose_and_duplicate_nothing(db_url, serve_process):
+    """Two worker processes share the database and the signing key: a token one worker made
+    opens the session in the other."""
     studies = short_studies()
-    server = server_process(db_url)
+    server = serve_process(db_url, workers=2)
     counts = _split(N_PARTICIPANTS, list(studies))
 
     async def everyone() -> list[LoadReport]:
         return await asyncio.gather(*(
             run_load(server.url, studies[name], n, repeat_share=0.2) for name, n in counts.items()))
 
-    reports = asyncio.run(everyone())
+    reports = run_async(everyone())
     assert sum(r.finished for r in reports) == N_PARTICIPANTS
     assert sum(r.retries for r in reports) == 0
     saved = sum(r.saved for r in reports)
@@ -61,9 +63,9 @@ def test_fifty_participants_at_once_lose_and_duplicate_nothing(db_url, server_pr
     db.dispose()
 
 
-def test_kill_9_keeps_every_acknowledged_trial(db_url, server_process):
+def test_kill_9_keeps_every_acknowledged_trial(db_url, serve_process):
     studies = short_studies()
-    server = server_process(db_url)
+    server = serve_process(db_url)
     counts = _split(N_PARTICIPANTS, list(studies))
     reports = {name: LoadReport() for name in studies}
     lost: list[tuple[str, str, int]] = []
@@ -92,7 +94,7 @@ def test_kill_9_keeps_every_acknowledged_trial(db_url, server_process):
         await run
         return checked
 
-    checked = asyncio.run(scenario())
+    checked = run_async(scenario())
     assert checked >= 80
     assert lost == []
     assert sum(r.retries for r in reports.values()) > 0  # the clients did see the server go

@@ -8,7 +8,7 @@ import json
 import threading
 
 import pytest
-from serve_helpers import SHORT, STUDIES
+from serve_helpers import SHORT, STUDIES, wait_until
 
 from cogalign.data import read_psychds
 from cogalign.errors import CogalignError
@@ -68,8 +68,8 @@ def test_static_site_runs_resumes_and_its_answers_import(hosted, chromium, tmp_p
     answered: list[int] = []
     reloaded = False
     while True:
-        page.wait_for_function("document.body.dataset.screen && "
-                               "!['starting', 'saving'].includes(document.body.dataset.screen)")
+        wait_until(page, "() => document.body.dataset.screen && "
+                         "!['starting', 'saving'].includes(document.body.dataset.screen)")
         screen = page.evaluate("document.body.dataset.screen")
         trial = page.evaluate("document.body.dataset.trial")
         if screen == "end":
@@ -81,15 +81,14 @@ def test_static_site_runs_resumes_and_its_answers_import(hosted, chromium, tmp_p
             answered.append(int(trial))
             page.keyboard.press("ArrowRight")
             if len(answered) == 2 and not reloaded:
-                page.wait_for_function(f"document.body.dataset.trial !== '{trial}'")
+                wait_until(page, "(t) => document.body.dataset.trial !== t", trial)
                 page.reload()
                 reloaded = True
                 continue
         else:
             page.keyboard.press(" ")
-        page.wait_for_function(
-            "(o) => document.body.dataset.screen !== o[0] || document.body.dataset.trial !== o[1]",
-            arg=[screen, trial])
+        wait_until(page, "(o) => document.body.dataset.screen !== o[0] || "
+                         "document.body.dataset.trial !== o[1]", [screen, trial])
     assert "ST4T" in page.inner_text(".cg-code")
     with page.expect_download() as download:
         page.click("#cg-download")
