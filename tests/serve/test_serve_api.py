@@ -379,5 +379,8 @@ def test_admin_pages_escape_study_texts(make_app, sqlite_url, tmp_path):
         page = client.get("/admin/risky/").text
         assert "<script>alert(1)</script>" not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        study = client.get("/s/risky/").text
+        assert "<script>alert(1)</script>" not in study
+        assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in study  # in the JSON
         index = client.get("/").text
         assert "<script>alert" not in index

@@ -204,14 +204,27 @@ def test_triplets_with_keys_and_a_reload_in_the_middle(site, page):
     assert page.problems == []
 
 
-def test_risky_by_mouse_with_feedback(site, page):
+def _key_or_click(page, index: int) -> None:
+    if index % 2:
+        _click(page, index, position=1)
+    else:
+        page.keyboard.press("ArrowLeft")
+
+
+def test_risky_by_keys_and_clicks_with_feedback(site, page):
     page.goto(f"{site['server'].url}/s/risky/?participant=p001")
-    drive(site, page, "risky", _click)
+    drive(site, page, "risky", _key_or_click, stop=lambda s: s == ("trial", "2"))
+    page.keyboard.press("ArrowLeft")
+    feedback = wait_until(page, "() => { const t = document.querySelector('.cg-feedback')"
+                                "?.textContent; return t && t !== '\u2026' ? t : null; }")
+    assert re.fullmatch(r"You (won|lost) -?\$\d+(\.\d\d)?", feedback)
+    drive(site, page, "risky", _key_or_click)
     assert _saved(site, "risky") == _planned(site, "risky")
     db = Database(site["db"])
     rows = [row for _, row in db.session_rows("risky", "p001", 1)]
     db.dispose()
-    assert {row["response_device"] for row in rows} == {"mouse"}
+    devices = {row["trial"]: (row["response_device"], row["response_key"]) for row in rows}
+    assert devices == {t: ("mouse", None) if t % 2 else ("keyboard", "left") for t in devices}
     assert {row["feedback_shown"] for row in rows} == {1}
     assert page.problems == []
 

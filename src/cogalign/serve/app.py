@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -115,6 +116,7 @@ class _State:
         self.signer = signer
         self.limiter = limiter
         self.nonces: OrderedDict[tuple[str, str, int], tuple[str, str]] = OrderedDict()
+        self.nonces_lock = threading.Lock()
 
 
 def _state(request: Request) -> _State:
@@ -151,15 +153,17 @@ def _token_identity(state: _State, served: ServedStudy, token: Any) -> Identity:
     if not isinstance(participant, str) or not isinstance(session, int):
         raise RequestError("invalid session token", status=403)
     key = (served.name, participant, session)
-    known = state.nonces.get(key)
+    with state.nonces_lock:
+        known = state.nonces.get(key)
     if known is None:
         record = state.db.get_session(*key)
         if record is None:
             raise RequestError("invalid session token", status=403)
         known = (record.nonce, record.definition_hash)
-        state.nonces[key] = known
-        while len(state.nonces) > 100_000:
-            state.nonces.popitem(last=False)
+        with state.nonces_lock:
+            state.nonces[key] = known
+            while len(state.nonces) > 100_000:
+                state.nonces.popitem(last=False)
     if known[0] != nonce:
         raise RequestError("invalid session token", status=403)
     if known[1] != served.study.hash:
