@@ -28,6 +28,8 @@ from cogalign.studies.design import Response, Trial
 
 __all__ = [
     "ANSWER_FIELDS",
+    "MTURK_PREVIEW",
+    "PLATFORMS",
     "Identity",
     "RequestError",
     "parse_answer",

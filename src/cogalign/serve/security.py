@@ -26,6 +26,7 @@ from typing import Any
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",
+    "DEFAULT_RULES",
     "BodyLimit",
     "RateLimited",
     "RateLimiter",

@@ -588,8 +588,9 @@
               "Save your answers as a file</button></div>";
     }
     if (result.redirect) {
-      html += '<div class="cg-text cg-small">You will be taken back in ' +
-              Math.round(cfg.redirect_delay / 1000) + " s.</div>";
+      html += '<div class="cg-text cg-small">You will be taken back ' +
+              Math.round(cfg.redirect_delay / 1000) + " s " +
+              (result.download ? "after you save the file." : "from now.") + "</div>";
     }
     return html;
   }
@@ -607,9 +608,11 @@
         link.click();
         link.remove();
         document.body.dataset.saved = file.name;
+        if (result.redirect) {
+          setTimeout(() => window.location.assign(result.redirect), cfg.redirect_delay);
+        }
       });
-    }
-    if (result.redirect) {
+    } else if (result.redirect) {
       setTimeout(() => window.location.assign(result.redirect), cfg.redirect_delay);
     }
   }
