@@ -12,6 +12,10 @@ second (acknowledged trial requests over the wall time of the whole run), p50 an
 latency of the trial requests, and a check that the database holds exactly the acknowledged
 trials (none lost, none duplicated). Client and server share the machine's cores, so the
 figures are a floor for a server with cores of its own.
+
+For scale, the script first times the database alone: one writer saving trials one after
+another through :func:`cogalign.serve.recording.record_answer` (each in its own durable
+transaction), which bounds what a single writer can do whatever the web layer.
 """
 
 from __future__ import annotations
@@ -23,13 +27,16 @@ import math
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from cogalign.errors import CogalignError
 from cogalign.serve.db import Database
-from cogalign.serve.loadtest import run_load
+from cogalign.serve.loadtest import answer_payload, run_load
 from cogalign.serve.local import PostgresServer, ServerProcess, postgres_bin
+from cogalign.serve.recording import Identity, record_answer
 from cogalign.serve.studyset import load_studies
+from cogalign.studies.simulate import make_model
 
 STUDIES = Path(__file__).resolve().parents[1] / "studies"
 
@@ -38,6 +45,26 @@ def _overrides(study: str, trials: int) -> list[str]:
     return [f"{study}:trials.n={trials}", f"{study}:trials.practice=0",
             f"{study}:trials.attention_checks=0", f"{study}:trials.break_every=0",
             "triplets:items.source=file"]
+
+
+def _serial(name: str, url: str, args: argparse.Namespace, n: int = 200) -> dict:
+    """Trials saved per second by one writer, without HTTP (each commit synced to disk)."""
+    served = load_studies(STUDIES, _overrides(args.study, n))[args.study]
+    db = Database(url)
+    db.migrate()
+    model = make_model("default", served.study)
+    identity = Identity("serial", 1, "link")
+    trials = served.trials("serial", 1)
+    answers = [answer_payload(served, t, model.respond(t, model.rng("serial", 1, t)))
+               for t in trials]
+    started = time.perf_counter()
+    for answer in answers:
+        record_answer(db, served, identity, answer)
+    seconds = time.perf_counter() - started
+    db.dispose()
+    return {"database": name, "trials": len(answers),
+            "serial_trials_per_s": round(len(answers) / seconds, 1),
+            "ms_per_trial": round(1000 * seconds / len(answers), 2)}
 
 
 def _one(name: str, url: str, n: int, args: argparse.Namespace, folder: Path) -> dict:
@@ -76,12 +103,16 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.pop("COGALIGN_DATA_PATH", None)  # the shipped item lists, as in the tests
     rows = []
+    serial = []
     with tempfile.TemporaryDirectory(prefix="cogalign-bench-") as tmp:
         folder = Path(tmp)
         postgres = None
         if postgres_bin() is not None:
             postgres = PostgresServer.start_new()
         try:
+            serial.append(_serial("sqlite", f"sqlite:///{folder / 'serial.db'}", args))
+            if postgres is not None:
+                serial.append(_serial("postgresql", postgres.create_database("serial"), args))
             for n in args.participants:
                 rows.append(_one("sqlite", f"sqlite:///{folder / f'bench-{n}.db'}", n, args,
                                  folder))
@@ -92,10 +123,13 @@ def main() -> int:
             if postgres is not None:
                 postgres.stop()
     if args.json:
-        print(json.dumps(rows, indent=2, allow_nan=False))
+        print(json.dumps({"serial": serial, "load": rows}, indent=2, allow_nan=False))
         return 0
     if postgres is None:
         print("PostgreSQL not installed: SQLite only", file=sys.stderr)
+    for row in serial:
+        print(f"{row['database']}: one writer, no HTTP: {row['serial_trials_per_s']} trials/s "
+              f"({row['ms_per_trial']} ms per durable commit)")
     columns = ["database", "participants", "workers", "trials", "wall_s", "trials_per_s",
                "p50_ms", "p99_ms", "lost", "duplicated"]
     print("  ".join(f"{c:>12}" for c in columns))
