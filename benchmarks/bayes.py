@@ -2,7 +2,8 @@
 
 Run:  python benchmarks/bayes.py [--quick] [--json]
 
-Models (identical priors and likelihoods in both backends, see cogalign.risky.models):
+Models (identical priors and likelihoods in both backends, see cogalign.risky.models and
+cogalign.intertemporal.models):
 
 1. hierarchical cumulative prospect theory (non-centred, per-participant alpha, beta, lambda,
    gamma+, gamma-, phi) on simulated single trials over choices13k-style problems;
@@ -160,7 +161,7 @@ def _gradient_microseconds(model, data, n_calls=200):
 
 
 def _cpt_data(n_participants, n_trials, seed):
-    from cogalign.risky.data import participant_index
+    from cogalign.data.groups import participant_index
     from cogalign.risky.gambles import problem_arrays
     from cogalign.risky.simulate import simulate_risky_trials
 
@@ -171,7 +172,7 @@ def _cpt_data(n_participants, n_trials, seed):
 
 
 def _hyperbolic_data(n_participants, seed):
-    from cogalign.risky.data import participant_index
+    from cogalign.data.groups import participant_index
 
     source = "simulated"
     try:
@@ -180,7 +181,7 @@ def _hyperbolic_data(n_participants, seed):
         table = load("ericson2015", download=False, progress=False)
         source = "ericson2015"
     except Exception:
-        from cogalign.risky.simulate import simulate_intertemporal
+        from cogalign.intertemporal.simulate import simulate_intertemporal
 
         table = simulate_intertemporal(n_participants or 940, 25, "hyperbolic", seed=seed)
     if n_participants is not None:
@@ -225,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-full", action="store_true", help="skip the choices13k fit")
     args = parser.parse_args(argv)
-    from cogalign.risky.models import intertemporal_model, risky_trials_model
+    from cogalign.intertemporal.models import intertemporal_model
+    from cogalign.risky.models import risky_trials_model
 
     if args.quick:
         args.draws, args.tune = 100, 100

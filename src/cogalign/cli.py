@@ -1,7 +1,10 @@
 """The ``cogalign`` command line.
 
-Every command takes ``--json`` for machine-readable output. Errors end with a non-zero exit
-status and a one-line reason on standard error.
+The core commands live here (datasets, validate, demo, and the ``fit`` / ``align`` /
+``compare`` groups); each paradigm's commands come from the paradigm registry
+(:mod:`cogalign.paradigms`), so adding a paradigm needs no change here. Every command takes
+``--json`` for machine-readable output. Errors end with a one-line reason on standard error and
+exit status 1 (2 for wrong usage); see :mod:`cogalign.cli_common`.
 """
 
 from __future__ import annotations
@@ -13,44 +16,84 @@ from typing import Any
 
 import click
 
+from cogalign.cli_common import CogalignGroup, emit, text_table
 from cogalign.errors import CogalignError
+from cogalign.paradigms import ParadigmError, all_paradigms, get_paradigm
+
+#: The groups whose sub-commands are paradigms (``cogalign fit triplets``).
+SLOTS = {
+    "fit": "Fit a cognitive model to a paradigm's data.",
+    "align": "How closely a language model matches people, per paradigm.",
+    "compare": "Compare cognitive models and language-model probes, cross-validated.",
+}
 
 
-class _Group(click.Group):
-    """A click group that turns cogalign errors into a one-line reason and exit status 1."""
+class _ParadigmSlot(CogalignGroup):
+    """A group whose commands are the paradigms that fill one slot (``fit``, ``align``, ...).
 
-    def invoke(self, ctx: click.Context) -> Any:
+    ``cogalign fit NAME`` runs the paradigm's own fit command, or the generic one
+    (:func:`cogalign.fitting.fit_command`) for a paradigm that declares estimators only.
+    Listing the commands imports nothing; a command is imported when it runs.
+    """
+
+    def _fills(self, paradigm: Any) -> bool:
+        return self.name in paradigm.commands or (self.name == "fit" and bool(paradigm.estimators))
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The paradigms that fill this slot."""
+        return sorted(p.name for p in all_paradigms().values() if self._fills(p))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The paradigm's command for this slot (imported now)."""
         try:
-            return super().invoke(ctx)
-        except CogalignError as exc:
-            lines = str(exc).splitlines() or [type(exc).__name__]
-            click.echo(f"error: {lines[0]}", err=True)
-            for line in lines[1:]:
-                click.echo(line, err=True)
-            ctx.exit(1)
+            paradigm = get_paradigm(cmd_name)
+        except ParadigmError:
+            return None
+        if not self._fills(paradigm):
+            return None
+        command = paradigm.command(self.name)
+        if command is None:
+            from cogalign.fitting import fit_command
+
+            command = fit_command(paradigm)
+        return command
 
 
-def _emit(payload: Any, as_json: bool, text: str) -> None:
-    if as_json:
-        click.echo(json.dumps(payload, indent=2, default=str))
-    else:
-        click.echo(text)
+def _top_level(paradigm: Any) -> dict[str, str]:
+    """The top-level command names a paradigm declares, mapped to their slots."""
+    return {(paradigm.name if slot == "group" else slot): slot
+            for slot in paradigm.commands if slot not in SLOTS}
 
 
-def _table(rows: list[dict], columns: list[str]) -> str:
-    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
-    lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
-    lines += ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
-    return "\n".join(lines)
+class _Main(CogalignGroup):
+    """The root group: core commands plus the top-level commands paradigms declare."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Core commands and paradigms' top-level commands, sorted."""
+        names = set(super().list_commands(ctx))
+        for paradigm in all_paradigms().values():
+            names |= set(_top_level(paradigm))
+        return sorted(names)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """A core command, else the paradigm command of that name (imported now)."""
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        for paradigm in all_paradigms().values():
+            slot = _top_level(paradigm).get(cmd_name)
+            if slot is not None:
+                return paradigm.command(slot)
+        return None
 
 
-@click.group(cls=_Group)
+@click.group(cls=_Main)
 @click.version_option(package_name="cogalign")
 def main() -> None:
     """cogalign: human studies, cognitive models and human-vs-language-model alignment."""
 
 
-@main.group(cls=_Group)
+@main.group(cls=CogalignGroup)
 def datasets() -> None:
     """The dataset registry: list, describe, fetch and locate public datasets."""
 
@@ -74,7 +117,7 @@ def datasets_list(as_json: bool) -> None:
     from cogalign.data import REGISTRY
 
     rows = [_dataset_row(ds) for ds in REGISTRY.values()]
-    _emit(rows, as_json, _table(rows, ["name", "available", "rows", "paradigm", "source"]))
+    emit(rows, as_json, text_table(rows, ["name", "available", "rows", "paradigm", "source"]))
 
 
 @datasets.command("info")
@@ -101,7 +144,7 @@ def datasets_info(name: str, as_json: bool) -> None:
         + [f"  {f['path']}\n    sha256 {f['sha256']}\n    source {f['urls'][0]}\n    local  {f['local']}"
            for f in files]
     )
-    _emit(info, as_json, text)
+    emit(info, as_json, text)
 
 
 @datasets.command("fetch")
@@ -120,7 +163,7 @@ def datasets_fetch(name: str, force: bool, no_progress: bool, as_json: bool) -> 
         # --force downloads again; the cached copy is replaced only once the new one checks out.
         local = None if force else find_local(f)
         paths[f.path] = str(local or download_file(f, progress=not no_progress, force=force))
-    _emit({"name": name, "files": paths}, as_json, "\n".join(paths.values()))
+    emit({"name": name, "files": paths}, as_json, "\n".join(paths.values()))
 
 
 @datasets.command("path")
@@ -131,7 +174,7 @@ def datasets_path(name: str, as_json: bool) -> None:
     from cogalign.data import get_dataset
 
     paths = {k: str(v) for k, v in get_dataset(name).paths(download=False).items()}
-    _emit({"name": name, "files": paths}, as_json, "\n".join(paths.values()))
+    emit({"name": name, "files": paths}, as_json, "\n".join(paths.values()))
 
 
 @main.command("validate")
@@ -156,63 +199,59 @@ def validate_command(path: Path, paradigm: str, n_items: int | None, as_json: bo
             sys.exit(1)
         raise
     summary = {"valid": True, "path": str(path), "paradigm": paradigm, **summarize(table)}
-    _emit(summary, as_json, f"{path}: valid {paradigm} data, {summary['rows']} rows")
+    emit(summary, as_json, f"{path}: valid {paradigm} data, {summary['rows']} rows")
 
 
 @main.command("demo")
+@click.option("--only", multiple=True, metavar="PARADIGM",
+              help="Run only this paradigm's section (repeatable).")
+@click.option("--no-datasets", is_flag=True, help="Leave out the summary of local datasets.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def demo_command(as_json: bool) -> None:
+def demo_command(only: tuple[str, ...], no_datasets: bool, as_json: bool) -> None:
     """Run the main job on the datasets found locally (never needs the network)."""
     from cogalign.demo import run_demo
 
-    report = run_demo(echo=None if as_json else click.echo)
+    report = run_demo(echo=None if as_json else click.echo, only=only, datasets=not no_datasets)
     if as_json:
-        click.echo(json.dumps(report, indent=2, default=str))
+        emit(report, True, "")
 
 
-@main.group(cls=_Group)
-def align() -> None:
-    """How closely a language model matches people, per paradigm."""
+for _slot, _help in SLOTS.items():
+    main.add_command(_ParadigmSlot(_slot, help=_help))
 
 
-@main.group(cls=_Group)
-def fit() -> None:
-    """Fit a cognitive model to a paradigm's data."""
+@main.command("paradigms")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def paradigms_command(as_json: bool) -> None:
+    """List the registered paradigms and what each offers."""
+    rows = []
+    for p in all_paradigms().values():
+        offers = [slot for slot in SLOTS if slot in p.commands]
+        if p.estimators and "fit" not in offers:
+            offers.append("fit")
+        offers += [name for name, part in (("study", p.study_design), ("demo", p.demo))
+                   if part is not None]
+        offers += sorted(_top_level(p))
+        rows.append({"name": p.name, "title": p.title, "schema": p.schema_name,
+                     "datasets": list(p.datasets), "models": sorted(p.estimators),
+                     "offers": offers})
+    text = text_table([{**r, "offers": ",".join(r["offers"])} for r in rows],
+                 ["name", "offers", "title"])
+    emit(rows, as_json, text)
 
 
-@main.group(cls=_Group)
-def compare() -> None:
-    """Compare cognitive models and language-model probes, cross-validated."""
-
-
-def _register_subpackage_commands() -> None:
-    """Add the commands that live next to the code they drive."""
+def _register_core_commands() -> None:
+    """Add the core commands that live next to the code they drive."""
     from cogalign.llm.cli import cache_group, embed_command, judge_command
-    from cogalign.risky.cli import (
-        compare_intertemporal,
-        compare_risky,
-        fit_intertemporal,
-        fit_risky,
-    )
-    from cogalign.similarity.cli import align_similarity, turing_rsa
     from cogalign.studies.cli import study_group
-    from cogalign.triplets.cli import align_triplets, fit_triplets
 
     main.add_command(embed_command, "embed")
     main.add_command(judge_command, "judge")
     main.add_command(cache_group, "cache")
     main.add_command(study_group, "study")
-    align.add_command(align_triplets, "triplets")
-    align.add_command(align_similarity, "similarity")
-    main.add_command(turing_rsa, "turing-rsa")
-    fit.add_command(fit_risky, "risky")
-    fit.add_command(fit_intertemporal, "intertemporal")
-    fit.add_command(fit_triplets, "triplets")
-    compare.add_command(compare_risky, "risky")
-    compare.add_command(compare_intertemporal, "intertemporal")
 
 
-_register_subpackage_commands()
+_register_core_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -7,7 +7,7 @@ anything missing is skipped with the reason said.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cogalign.data import REGISTRY
@@ -49,18 +49,36 @@ def dataset_summary(echo: Echo = None) -> dict[str, Any]:
     return {"loaded": loaded, "skipped": skipped}
 
 
-def run_demo(echo: Echo = print) -> dict[str, Any]:
+def run_demo(echo: Echo = print, *, only: Sequence[str] = (),
+             datasets: bool = True) -> dict[str, Any]:
     """Run every part of the main job and return its report.
+
+    The parts are the datasets found locally, then the demo section of every registered
+    paradigm that declares one (:mod:`cogalign.paradigms`), in registration order.
 
     Parameters
     ----------
     echo
         Where to print progress and results (``None`` for silence, e.g. with ``--json``).
-    """
-    from cogalign.similarity.analysis import demo_section as similarity_section
-    from cogalign.triplets.analysis import demo_section as triplets_section
+    only
+        Run only these paradigms' sections (default: all).
+    datasets
+        Include the summary of the datasets found locally.
 
-    report = {"datasets": dataset_summary(echo)}
-    report["triplets"] = triplets_section(echo)
-    report["similarity"] = similarity_section(echo)
+    Raises
+    ------
+    CogalignError
+        When ``only`` names a paradigm that is not registered or has no demo section.
+    """
+    from cogalign.paradigms import get_paradigm, with_part
+
+    sections = list(with_part("demo"))
+    if only:
+        for name in only:
+            if get_paradigm(name).demo is None:
+                raise CogalignError(f"paradigm {name!r} has no demo section")
+        sections = [p for p in sections if p.name in only]
+    report: dict[str, Any] = {"datasets": dataset_summary(echo)} if datasets else {}
+    for paradigm in sections:
+        report[paradigm.name] = paradigm.part("demo")(echo)
     return report

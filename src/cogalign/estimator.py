@@ -32,6 +32,7 @@ Mean(shrink=0.5)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from sklearn.base import BaseEstimator
@@ -50,8 +51,8 @@ class NotFittedError(CogalignError, _SklearnNotFittedError):
 class Estimator(BaseEstimator):
     """Base class of every cogalign estimator (scikit-learn's ``BaseEstimator``).
 
-    Subclasses list their settings as ``__init__`` arguments stored under the same names,
-    implement ``fit`` returning ``self``, and, where they can be scored, ``score`` returning a
+    Subclasses list their settings as ``__init__`` arguments stored under the same names
+    (``self._set_init_params(locals())`` stores them all), implement ``fit`` returning ``self``, and, where they can be scored, ``score`` returning a
     number where higher is better, with :attr:`score_name` saying what it is.
 
     Attributes
@@ -65,6 +66,30 @@ class Estimator(BaseEstimator):
 
     score_name: ClassVar[str] = "score"
     fitted_attribute: ClassVar[str | None] = None
+
+    def _set_init_params(self, values: Mapping[str, Any]) -> None:
+        """Store every ``__init__`` argument under its own name.
+
+        Call it as ``self._set_init_params(locals())`` from ``__init__``: the settings are
+        stored unchanged, as :func:`sklearn.base.clone` requires.
+        """
+        for name in self._get_param_names():
+            setattr(self, name, values[name])
+
+    def set_params(self, **params: Any) -> Estimator:
+        """Change settings (scikit-learn's protocol; ``component__name`` for nested ones).
+
+        Raises
+        ------
+        ValueError
+            For a name that is not an ``__init__`` argument; the message lists the valid ones.
+        """
+        valid = self._get_param_names()
+        for key in params:
+            if key.partition("__")[0] not in valid:
+                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; "
+                                 f"valid parameters: {', '.join(valid)}")
+        return super().set_params(**params)
 
     def __sklearn_is_fitted__(self) -> bool:
         """Whether :meth:`fit` has run (scikit-learn's ``check_is_fitted`` protocol)."""

@@ -17,7 +17,7 @@ from cogalign.llm import (
     rating_distribution,
     sample_answers,
 )
-from cogalign.llm.chat import parse_choice, parse_rating
+from cogalign.llm.chat_answers import parse_choice, parse_rating
 
 LOG = math.log
 
@@ -185,17 +185,17 @@ def test_ratings(fake_server):
 def test_judge_through_chat_records_errors(fake_server):
     fake_server.push({"content": "2"}, {"status": 400}, {"content": "3"})
     fake_server.default = {"content": "1"}
-    trials = pd.DataFrame({"item1": ["cat", "sun"], "item2": ["dog", "moon"], "item3": ["car", "tree"]})
+    trials = pd.DataFrame({"item_1": ["cat", "sun"], "item_2": ["dog", "moon"], "item_3": ["car", "tree"]})
     out = judge(trials, "odd-one-out", client_for(fake_server, top_logprobs=0), permutations="cyclic")
     assert list(out["n_orders"]) == [3, 3]
     assert list(out["n_errors"]) == [1, 0]
     assert "HTTP 400" in out.loc[0, "error"] and pd.isna(out.loc[1, "error"])
-    probs = out[["p_item1", "p_item2", "p_item3"]].to_numpy()
+    probs = out[["p_item_1", "p_item_2", "p_item_3"]].to_numpy()
     np.testing.assert_allclose(probs.sum(axis=1), 1.0)
     assert out.attrs["position_bias"]["n"] == 5
     fake_server.default = {"content": "The odd one out is car."}
     named = judge(trials.iloc[:1], "odd-one-out", client_for(fake_server, top_logprobs=0))
-    assert named.loc[0, "p_item3"] == 1.0 and named.loc[0, "choice_item"] == "car"
+    assert named.loc[0, "p_item_3"] == 1.0 and named.loc[0, "choice_item"] == "car"
 
 
 def test_sampled_participants_through_chat(fake_server):

@@ -77,7 +77,7 @@ def test_commands_fail_with_one_line(cli, tmp_path):
 @pytest.mark.llm
 def test_judge_command_local(cli, tmp_path, smollm):
     trials = tmp_path / "pairs.csv"
-    pd.DataFrame({"item1": ["dog", "apple"], "item2": ["cat", "banana"], "item3": ["hammer", "bicycle"]}).to_csv(
+    pd.DataFrame({"item_1": ["dog", "apple"], "item_2": ["cat", "banana"], "item_3": ["hammer", "bicycle"]}).to_csv(
         trials, index=False
     )
     out = tmp_path / "judged.csv"
@@ -88,7 +88,7 @@ def test_judge_command_local(cli, tmp_path, smollm):
     assert payload["rows"] == 2 and payload["errors"] == 0 and payload["task"] == "odd-one-out"
     assert len(payload["position_bias"]["mean_prob"]) == 3
     table = pd.read_csv(out)
-    np.testing.assert_allclose(table[["p_item1", "p_item2", "p_item3"]].sum(axis=1), 1.0)
+    np.testing.assert_allclose(table[["p_item_1", "p_item_2", "p_item_3"]].sum(axis=1), 1.0)
     sampled = cli("judge", "--task", "odd-one-out", "--items", trials, "--out", tmp_path / "s.csv",
                   "--samples", "4", "--permutations", "all", "--no-progress")
     assert sampled.exit_code == 0, sampled.output

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 
 from cogalign.llm import choice_logprobs, judge, rating_distribution, sample_answers
-from cogalign.llm.judge import _digit_mask, _encode_continuations, _encode_prompt, format_prompt
+from cogalign.llm.prompting import _digit_mask, _encode_continuations, _encode_prompt, format_prompt
 
 pytestmark = pytest.mark.llm
 
 TRIPLETS = pd.DataFrame(
-    {"item1": ["dog", "apple"], "item2": ["cat", "banana"], "item3": ["hammer", "bicycle"]}
+    {"item_1": ["dog", "apple"], "item_2": ["cat", "banana"], "item_3": ["hammer", "bicycle"]}
 )
 
 
@@ -71,14 +71,14 @@ def test_rating_0_100_scores_whole_numbers(smollm):
 
 def test_counterbalanced_choice_does_not_depend_on_column_order(smollm):
     out = judge(TRIPLETS, "odd-one-out", smollm, permutations="all", progress=False)
-    shuffled = TRIPLETS.rename(columns={"item1": "item3", "item2": "item1", "item3": "item2"})
+    shuffled = TRIPLETS.rename(columns={"item_1": "item_3", "item_2": "item_1", "item_3": "item_2"})
     out2 = judge(shuffled, "odd-one-out", smollm, permutations="all", progress=False)
-    for item_col in ("item1", "item2", "item3"):
+    for item_col in ("item_1", "item_2", "item_3"):
         for i in range(len(TRIPLETS)):
             word = TRIPLETS.loc[i, item_col]
-            col2 = next(c for c in ("item1", "item2", "item3") if shuffled.loc[i, c] == word)
+            col2 = next(c for c in ("item_1", "item_2", "item_3") if shuffled.loc[i, c] == word)
             assert out.loc[i, f"p_{item_col}"] == pytest.approx(out2.loc[i, f"p_{col2}"], abs=1e-9)
-    probs = out[["p_item1", "p_item2", "p_item3"]].to_numpy()
+    probs = out[["p_item_1", "p_item_2", "p_item_3"]].to_numpy()
     np.testing.assert_allclose(probs.sum(axis=1), 1.0)
     assert list(out["n_orders"]) == [6, 6] and (out["n_errors"] == 0).all()
     assert out.loc[0, "choice_item"] == TRIPLETS.loc[0, out.loc[0, "choice"]]
@@ -86,15 +86,15 @@ def test_counterbalanced_choice_does_not_depend_on_column_order(smollm):
     assert bias["position"] == [1, 2, 3] and bias["chance"] == pytest.approx(1 / 3)
     assert sum(bias["mean_prob"]) == pytest.approx(1.0) and bias["n"] == 12
     detail = judge(TRIPLETS, "odd-one-out", smollm, permutations="all", per_order=True, progress=False)
-    assert len(detail) == 12 and {"trial", "order", "prompt", "p_position1", "p_item1"} <= set(detail.columns)
+    assert len(detail) == 12 and {"trial", "order", "prompt", "p_position1", "p_item_1"} <= set(detail.columns)
     # without counterbalancing the result follows the order shown
     plain = judge(TRIPLETS, "odd-one-out", smollm, progress=False)
     plain2 = judge(shuffled, "odd-one-out", smollm, progress=False)
-    assert not np.isclose(plain.loc[0, "p_item3"], plain2.loc[0, "p_item2"])
+    assert not np.isclose(plain.loc[0, "p_item_3"], plain2.loc[0, "p_item_2"])
 
 
 def test_rating_task_and_other_choice_tasks(smollm):
-    pairs = pd.DataFrame({"item1": ["cup"], "item2": ["mug"]})
+    pairs = pd.DataFrame({"item_1": ["cup"], "item_2": ["mug"]})
     out = judge(pairs, "similarity-1-7", smollm, permutations="all", progress=False)
     assert 1 <= out.loc[0, "expected"] <= 7 and out.loc[0, "n_orders"] == 2
     assert sum(out.loc[0, [f"p_{v}" for v in range(1, 8)]]) == pytest.approx(1.0)
@@ -128,13 +128,13 @@ def test_synthetic_participants_are_seeded(smollm):
     pd.testing.assert_frame_equal(a, b)
     assert not a["response"].equals(c["response"]) or not a["order"].equals(c["order"])
     assert len(a) == 50 and set(a["participant_id"]) == {f"llm-{i:03d}" for i in range(1, 26)}
-    assert set(a["response"]) <= {"item1", "item2", "item3"}
+    assert set(a["response"]) <= {"item_1", "item_2", "item_3"}
     assert (a["response_item"] == [row[r] for row, r in zip(a.to_dict("records"), a["response"], strict=True)]).all()
     greedy = sample_answers(TRIPLETS, "odd-one-out", smollm, temperature=0.0, seed=0, n_participants=5, progress=False)
     best = judge(TRIPLETS, "odd-one-out", smollm, progress=False)
     for i in range(len(TRIPLETS)):
         assert set(greedy.loc[greedy["trial"] == i, "response"]) == {best.loc[i, "choice"]}
-    ratings = sample_answers([{"item1": "cup", "item2": "mug"}], "similarity-1-7", smollm, n_participants=10, progress=False)
+    ratings = sample_answers([{"item_1": "cup", "item_2": "mug"}], "similarity-1-7", smollm, n_participants=10, progress=False)
     assert ratings["response"].between(1, 7).all()
 
 

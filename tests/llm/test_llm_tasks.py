@@ -7,7 +7,8 @@ import math
 import pytest
 
 from cogalign.llm import list_tasks, load_task
-from cogalign.llm.tasks import Task, orders
+from cogalign.llm import tasks as tasks_module
+from cogalign.llm.tasks import Task, orders, register_templates
 
 BUILTIN = [
     "agree-disagree",
@@ -15,8 +16,12 @@ BUILTIN = [
     "odd-one-out",
     "same-different",
     "similarity-0-10",
+    "similarity-0-10-meaning",
+    "similarity-0-10-participant",
+    "similarity-0-10-related",
     "similarity-0-100",
     "similarity-1-7",
+    "similarity-1-7-participant",
 ]
 
 
@@ -64,18 +69,18 @@ def test_bad_task_files_fail_clearly(tmp_path):
 
 def test_render_permutes_alternatives_and_keeps_labels():
     task = load_task("odd-one-out")
-    row = {"item1": "cat", "item2": "dog", "item3": "car"}
+    row = {"item_1": "cat", "item_2": "dog", "item_3": "car"}
     prompt, answers = task.render(row, (2, 0, 1))
     assert "1. car\n2. cat\n3. dog" in prompt
     assert answers == ["1", "2", "3"]
     same = load_task("same-different")
-    prompt, answers = same.render({"item1": "L", "item2": "R"}, (1, 0))
+    prompt, answers = same.render({"item_1": "L", "item_2": "R"}, (1, 0))
     assert answers == ["different", "same"]
     assert "different or same" in prompt
     with pytest.raises(ValueError, match="permutation"):
         task.render(row, (0, 0, 1))
     with pytest.raises(KeyError):
-        task.render({"item1": "cat"})
+        task.render({"item_1": "cat"})
 
 
 def test_orders():
@@ -98,3 +103,33 @@ def test_task_validation():
         Task(name="x", kind="essay", fields=("a",), template="{a}")
     with pytest.raises(ValueError, match="labels"):
         Task(name="x", kind="choice", fields=("a", "b"), template="{a}", labels=("1",))
+
+
+def test_packages_and_folders_register_their_templates(tmp_path, monkeypatch):
+    monkeypatch.setattr(tasks_module, "_TEMPLATES", dict(tasks_module._registry()))
+    folder = tmp_path / "prompts"
+    folder.mkdir()
+    (folder / "belief_rating.toml").write_text(
+        'name = "belief-rating"\nkind = "rating"\nfields = ["item"]\nscale = [1, 5]\n'
+        'template = "How much do you agree: {item}?"\n'
+    )
+    assert "belief-rating" not in list_tasks()
+    assert register_templates(folder) == ["belief-rating"]
+    assert register_templates(folder / "belief_rating.toml") == ["belief-rating"]  # again: no-op
+    assert "belief-rating" in list_tasks()
+    assert load_task("belief_rating").render({"item": "cats purr"})[0] == "How much do you agree: cats purr?"
+    assert load_task("odd-one-out").source == "builtin:odd_one_out"
+    # a package's prompts/ folder, by module name
+    package = tmp_path / "mypkg"
+    (package / "prompts").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "prompts" / "odd_one_out.toml").write_text((folder / "belief_rating.toml").read_text())
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ValueError, match="already registered"):
+        register_templates("mypkg")
+    with pytest.raises(ValueError, match="no package"):
+        register_templates("no_such_package_here")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ValueError, match="no .toml task files"):
+        register_templates(empty)

@@ -11,16 +11,14 @@ import pytest
 pytest.importorskip("numpyro")
 
 from cogalign.bayes import recover, recovery_summary  # noqa: E402
-from cogalign.errors import CogalignError  # noqa: E402
+from cogalign.intertemporal.simulate import DEFAULT_INTERTEMPORAL  # noqa: E402
 from cogalign.risky import (  # noqa: E402
-    IntertemporalChoiceModel,
     RiskyChoiceModel,
     random_problems,
-    simulate_intertemporal,
     simulate_rates,
     simulate_risky_trials,
 )
-from cogalign.risky.simulate import DEFAULT_INTERTEMPORAL, DEFAULT_RISKY  # noqa: E402
+from cogalign.risky.simulate import DEFAULT_RISKY  # noqa: E402
 
 
 def _z_ok(summary, truth, names, k=4.0):
@@ -93,45 +91,13 @@ def test_hierarchical_trials_nuts_recovers_population():
     assert 0.5 < est.score(table) <= 1.0
 
 
-@pytest.mark.parametrize("model", ["exponential", "hyperbolic", "quasi-hyperbolic", "itch"])
-def test_intertemporal_pooled_map_recovers(model):
-    truth = dict(DEFAULT_INTERTEMPORAL)
-    table = simulate_intertemporal(60, 25, model, sd=0.0, seed=6)
-    est = IntertemporalChoiceModel(model, hierarchical=False, draws=200,
-                                   fit_kwargs={"posterior_predictive": False,
-                                               "log_likelihood": False}).fit(table)
-    names = [n for n in est.summary_.index]
-    _z_ok(est.summary_, truth, names, k=4.5)
-    assert est.n_missing_ == 0 and est.method_ == "map"
-
-
-def test_intertemporal_missing_responses_are_left_out():
-    table = simulate_intertemporal(10, 10, "hyperbolic", seed=7)
-    table.loc[[0, 5, 9], "response"] = pd.NA
-    est = IntertemporalChoiceModel("hyperbolic", hierarchical=False, draws=50).fit(table)
-    assert est.n_missing_ == 3 and est.n_obs_ == 97
-    assert est.idata_.log_likelihood["y"].shape[-1] == 97
-    assert 0 <= est.score(table) <= 1
-    with pytest.raises(CogalignError, match="participant_id"):
-        IntertemporalChoiceModel("hyperbolic").fit(table.drop(columns="participant_id"))
-
-
-def test_map_of_a_hierarchical_model_warns():
-    table = simulate_intertemporal(5, 10, "hyperbolic", seed=8)
-    with pytest.warns(UserWarning, match="funnel"):
-        IntertemporalChoiceModel("hyperbolic", method="map", draws=20).fit(table)
-
-
 @pytest.mark.slow
 def test_recovery_coverage_over_repeated_simulations():
     """Done-when check: true values fall in the 90% interval at about the nominal rate."""
+    from cogalign.intertemporal.models import intertemporal_model, itch_autoscale_priors
+    from cogalign.intertemporal.simulate import intertemporal_design
     from cogalign.risky.gambles import problem_arrays
-    from cogalign.risky.models import (
-        intertemporal_model,
-        itch_autoscale_priors,
-        risky_rates_model,
-    )
-    from cogalign.risky.simulate import intertemporal_design
+    from cogalign.risky.models import risky_rates_model
 
     problems = random_problems(250, seed=21)
     arr = problem_arrays(problems)

@@ -10,19 +10,16 @@ import pytest
 
 from cogalign.data.tables import to_csv_frame
 from cogalign.errors import CogalignError
-from cogalign.risky.data import read_intertemporal, read_risky, table_kind
+from cogalign.intertemporal.data import read_intertemporal
+from cogalign.intertemporal.simulate import simulate_intertemporal
+from cogalign.risky.data import read_risky, table_kind
 from cogalign.risky.gambles import (
     gamble_arrays,
     problem_arrays,
     rates_to_counts,
     select_ambiguous,
 )
-from cogalign.risky.simulate import (
-    random_problems,
-    simulate_intertemporal,
-    simulate_rates,
-    simulate_risky_trials,
-)
+from cogalign.risky.simulate import random_problems, simulate_rates, simulate_risky_trials
 
 
 def test_gamble_arrays_sort_merge_and_pad():

@@ -11,22 +11,15 @@ import pytest
 pytest.importorskip("numpyro")
 
 from cogalign.bayes import fit  # noqa: E402
-from cogalign.risky.data import participant_index  # noqa: E402
+from cogalign.data.groups import participant_index  # noqa: E402
+from cogalign.intertemporal.likelihoods import intertemporal_log_likelihood  # noqa: E402
+from cogalign.intertemporal.models import intertemporal_model, intertemporal_params  # noqa: E402
+from cogalign.intertemporal.simulate import simulate_intertemporal  # noqa: E402
 from cogalign.risky.gambles import problem_arrays, rates_to_counts  # noqa: E402
-from cogalign.risky.likelihoods import (  # noqa: E402
-    intertemporal_log_likelihood,
-    risky_rates_log_likelihood,
-)
-from cogalign.risky.models import (  # noqa: E402
-    intertemporal_model,
-    intertemporal_params,
-    risky_params,
-    risky_rates_model,
-    risky_trials_model,
-)
+from cogalign.risky.likelihoods import risky_rates_log_likelihood  # noqa: E402
+from cogalign.risky.models import risky_params, risky_rates_model, risky_trials_model  # noqa: E402
 from cogalign.risky.simulate import (  # noqa: E402
     random_problems,
-    simulate_intertemporal,
     simulate_rates,
     simulate_risky_trials,
 )

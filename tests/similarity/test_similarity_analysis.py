@@ -25,7 +25,7 @@ from cogalign.similarity import (
     turing_rsa,
     word_pair_alignment,
 )
-from cogalign.similarity.analysis import subsample_pairs
+from cogalign.similarity.wordpairs import subsample_pairs
 
 
 @pytest.fixture
@@ -170,7 +170,7 @@ def test_population_spread(ratings, population):
 def test_classical_mds_reproduces_euclidean_distances():
     from scipy.spatial.distance import pdist, squareform
 
-    from cogalign.similarity.analysis import classical_mds
+    from cogalign.similarity.mds import classical_mds
 
     x = np.random.default_rng(0).normal(size=(12, 3))
     d = squareform(pdist(x))

@@ -9,7 +9,7 @@ import pytest
 
 import cogalign.data
 from cogalign.errors import DatasetNotFoundError
-from cogalign.similarity.analysis import demo_section
+from cogalign.similarity.demo import demo_section
 
 PAIRS = pd.DataFrame({
     "word_a": ["cat", "car", "apple", "cup", "king", "happy", "big", "river", "dog", "bread"],

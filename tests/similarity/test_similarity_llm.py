@@ -41,8 +41,8 @@ def test_every_template_loads_as_a_two_item_rating_task():
     assert set(TEMPLATES) <= set(list_templates())
     for name in list_templates():
         task = load_template(name)
-        assert task.kind == "rating" and set(task.fields) == {"item1", "item2"}
-        prompt, answers = task.render({"item1": "cat", "item2": "dog"}, (1, 0))
+        assert task.kind == "rating" and set(task.fields) == {"item_1", "item_2"}
+        prompt, answers = task.render({"item_1": "cat", "item_2": "dog"}, (1, 0))
         assert prompt.index("dog") < prompt.index("cat")
         assert answers[0] == str(task.scale[0]) and answers[-1] == str(task.scale[1])
     assert task_for_scale((1, 7)) == "similarity-1-7"
@@ -92,7 +92,7 @@ def test_prompt_ratings_expected_value_of_the_answer_distribution():
     assert out.attrs["template"] == "similarity-0-10" and out.attrs["scale"] == (0, 10)
     assert out["expected"].between(0, 10).all() and out["valid_mass"].between(0, 1).all()
     assert out["order_effect"].isna().all()
-    ref = judge(pd.DataFrame({"item1": A, "item2": B}), "similarity-0-10",
+    ref = judge(pd.DataFrame({"item_1": A, "item_2": B}), "similarity-0-10",
                 model="smollm2-135m", progress=False)
     np.testing.assert_allclose(out["expected"], ref["expected"], rtol=1e-9)
     np.testing.assert_allclose(out["sd"], ref["sd"], rtol=1e-6, atol=1e-9)

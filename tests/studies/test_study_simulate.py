@@ -13,9 +13,10 @@ from study_helpers import PARADIGMS, definition_path
 from cogalign.cli import main as cogalign_main
 from cogalign.data import read_psychds, read_trials
 from cogalign.errors import CogalignError
+from cogalign.risky.study import ProspectTheoryParticipant
 from cogalign.studies import Session, load_definition, make_model, prepare_study, run_simulated
 from cogalign.studies.cli import study_group
-from cogalign.studies.simulate import MODELS, ProspectTheoryParticipant
+from cogalign.studies.simulate import all_participants
 
 SMALL = ("trials.n=12", "trials.practice=2", "trials.attention_checks=2", "trials.break_every=5")
 SIMILARITY_SMALL = ("items.n=6",)  # 15 pairs (+ repeats) instead of 120
@@ -219,7 +220,7 @@ def test_model_errors():
         make_model("ev:beta=high", study)
     with pytest.raises(CogalignError, match="not key=value"):
         make_model("ev:beta", study)
-    assert set(MODELS) >= {"random", "embedding", "llm", "ev", "cpt", "hyperbolic", "exponential"}
+    assert set(all_participants()) >= {"random", "embedding", "llm", "ev", "cpt", "hyperbolic", "exponential"}
 
 
 def test_run_command_simulated_json(tmp_path):
@@ -279,8 +280,9 @@ def test_output_feeds_the_paradigm_packages(tmp_path):
     assert odd_last.shape == (len(table), 3) and (odd_last[:, 2] == table["response"]).all()
 
     risky_data = pytest.importorskip("cogalign.risky.data")
+    intertemporal_data = pytest.importorskip("cogalign.intertemporal.data")
     for name, reader in (("risky", risky_data.read_risky),
-                         ("intertemporal", risky_data.read_intertemporal)):
+                         ("intertemporal", intertemporal_data.read_intertemporal)):
         summary = simulate(small_study(name), tmp_path / name)
         loaded = reader(summary["data_file"])
         assert len(loaded) == summary["trials_total"] - 2

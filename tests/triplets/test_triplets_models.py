@@ -119,7 +119,7 @@ def test_unfitted_model_says_so():
 def test_cross_validation_picks_a_sparsity_weight():
     truth = sparse_embedding(60, 5, seed=0)
     table = simulate_triplets(truth, 9000, seed=1)
-    cv = SPoSECV(l1s=(0.01, 0.03), n_splits=2, n_dims=10, progress=False).fit(table)
+    cv = SPoSECV(SPoSE(n_dims=10, progress=False), l1s=(0.01, 0.03), n_splits=2).fit(table)
     assert set(cv.cv_results_["l1"]) == {0.01, 0.03} and len(cv.cv_results_) == 4
     assert cv.best_l1_ in (0.01, 0.03)
     assert cv.best_estimator_.l1 == cv.best_l1_

@@ -10,12 +10,15 @@ with non-centred hierarchical versions.
 >>> from cogalign.bayes import fit, compare            # doctest: +SKIP
 >>> idata = fit(model, data, method="nuts")            # doctest: +SKIP
 
-Heavy dependencies (jax, numpyro, pymc, arviz) are imported only when a function runs.
+Heavy dependencies (jax, numpyro, pymc, arviz, and scikit-learn for the estimator base) are
+imported only when a function runs or the estimator base is first used.
 """
+
+from importlib import import_module
+from typing import Any
 
 from cogalign.bayes.compare import compare, loo, summarize
 from cogalign.bayes.diagnostics import ConvergenceWarning, check_convergence
-from cogalign.bayes.estimator import BayesianEstimator, NotFittedError
 from cogalign.bayes.inference import BACKENDS, METHODS, fit, simulate, split_data
 from cogalign.bayes.params import Param, sample_numpyro, sample_pymc, update_params
 from cogalign.bayes.recover import recover, recovery_summary
@@ -44,3 +47,13 @@ __all__ = [
     "summarize",
     "update_params",
 ]
+
+_LAZY = {"BayesianEstimator": "cogalign.bayes.estimator", "NotFittedError": "cogalign.estimator"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'cogalign.bayes' has no attribute {name!r}")

@@ -1,56 +1,179 @@
-"""A small scikit-learn style base class for Bayesian estimators.
+"""The base of cogalign's Bayesian estimators, and the posterior draws their predictions use.
 
-``__init__`` stores settings only; ``fit(data)`` returns ``self``; fitted attributes end in
-``_``. :meth:`get_params` / :meth:`set_params` read the ``__init__`` signature, so
-:func:`sklearn.base.clone` works on subclasses without importing scikit-learn here.
+:class:`BayesianEstimator` is :class:`cogalign.estimator.Estimator` (scikit-learn's
+``BaseEstimator``) for models fitted with :func:`cogalign.bayes.fit`: it is fitted once
+``idata_`` (the ArviZ fit with the pointwise log-likelihood) exists, and it holds what every
+such estimator does with its settings ``backend``, ``method``, ``draws``, ``tune``,
+``chains``, ``seed``, ``progress``, ``interval`` and ``fit_kwargs``: picking the inference
+method, the per-participant (non-centred hierarchical) design, the summary table and LOO.
+:func:`theta_for_rows` gives per-draw parameter values for new rows, new participants drawn
+from the population.
 """
 
 from __future__ import annotations
 
-import inspect
+import warnings
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
+from cogalign.bayes.params import Param
+from cogalign.data.groups import participant_index
 from cogalign.errors import CogalignError
+from cogalign.estimator import Estimator, NotFittedError
 
-__all__ = ["BayesianEstimator", "NotFittedError"]
-
-
-class NotFittedError(CogalignError, AttributeError):
-    """An estimator was used before ``fit``."""
+__all__ = ["BayesianEstimator", "NotFittedError", "posterior_draws", "theta_for_rows"]
 
 
-class BayesianEstimator:
-    """Base class: parameter handling, ``repr`` and a fitted-check."""
+def posterior_draws(idata: Any, names: list[str], max_draws: int, seed: int
+                    ) -> dict[str, np.ndarray]:
+    """The same random subset of posterior draws of each variable, chains pooled.
 
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values()
-                if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+    Parameters
+    ----------
+    idata
+        ArviZ ``InferenceData`` with a posterior.
+    names
+        Variables to take.
+    max_draws
+        Draws to keep at most (all when there are fewer).
+    seed
+        Seed of the subset.
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Settings given to ``__init__`` (scikit-learn protocol)."""
-        return {name: getattr(self, name) for name in self._param_names()}
+    Returns
+    -------
+    dict
+        ``{name: array (draws, ...)}``, draw ``i`` of every variable from the same sample.
+    """
+    post = idata.posterior
+    n_total = post.sizes["chain"] * post.sizes["draw"]
+    rng = np.random.default_rng(seed)
+    pick = np.sort(rng.choice(n_total, size=min(max_draws, n_total), replace=False))
+    out = {}
+    for name in names:
+        arr = np.asarray(post[name].values)
+        out[name] = arr.reshape((n_total,) + arr.shape[2:])[pick]
+    return out
 
-    def set_params(self, **params: Any) -> BayesianEstimator:
-        """Change settings (scikit-learn protocol); returns ``self``."""
-        valid = set(self._param_names())
-        for key, value in params.items():
-            if key not in valid:
-                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}")
-            setattr(self, key, value)
-        return self
 
-    def __repr__(self) -> str:
-        sig = inspect.signature(type(self).__init__)
-        parts = []
-        for name in self._param_names():
-            default = sig.parameters[name].default
-            value = getattr(self, name)
-            if default is inspect.Parameter.empty or value != default:
-                parts.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(parts)})"
+def theta_for_rows(
+    idata: Any, specs: list[Param], hierarchical: bool, index: np.ndarray | None,
+    max_draws: int, seed: int,
+) -> dict[str, np.ndarray]:
+    """Per-draw parameter values for each row: shape (S, 1) pooled, (S, n_rows) hierarchical.
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "idata_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first")
+    Parameters
+    ----------
+    idata
+        The fit.
+    specs
+        The model's parameters.
+    hierarchical
+        Whether the fit has per-participant parameters (``{name}``, ``{name}_mu``,
+        ``{name}_sigma``).
+    index
+        Participant index of each row (:func:`cogalign.data.groups.participant_index` with
+        the fitted ids); rows of unknown participants (index -1) get a new participant drawn
+        from the population.
+    max_draws, seed
+        As in :func:`posterior_draws`.
+
+    Returns
+    -------
+    dict
+        ``{parameter: array}`` broadcasting against the rows.
+    """
+    names = [p.name for p in specs]
+    if not hierarchical:
+        draws = posterior_draws(idata, names, max_draws, seed)
+        return {k: v[:, None] for k, v in draws.items()}
+    if index is None:
+        raise CogalignError("a hierarchical fit needs the participant index of every row")
+    wanted = names + [f"{n}_mu" for n in names] + [f"{n}_sigma" for n in names]
+    draws = posterior_draws(idata, wanted, max_draws, seed)
+    rng = np.random.default_rng(seed + 1)
+    out = {}
+    known = index >= 0
+    for p in specs:
+        per = draws[p.name]  # (S, P)
+        vals = np.empty((per.shape[0], len(index)))
+        vals[:, known] = per[:, index[known]]
+        if (~known).any():
+            z = rng.standard_normal((per.shape[0], int((~known).sum())))
+            std = draws[f"{p.name}_mu"][:, None] + draws[f"{p.name}_sigma"][:, None] * z
+            vals[:, ~known] = p.constrain(p.loc + p.scale * std)
+        out[p.name] = vals
+    return out
+
+
+class BayesianEstimator(Estimator):
+    """Base class of the estimators fitted with :func:`cogalign.bayes.fit`.
+
+    Fitted once ``idata_`` exists. The helpers below read the settings ``backend``,
+    ``method``, ``draws``, ``tune``, ``chains``, ``seed``, ``progress``, ``interval`` and
+    ``fit_kwargs`` that such estimators take.
+    """
+
+    fitted_attribute = "idata_"
+
+    def _method(self, hierarchical: bool) -> str:
+        """``method``, or NUTS for a hierarchical model and MAP + Laplace otherwise."""
+        if self.method is not None:
+            if self.method == "map" and hierarchical:
+                warnings.warn(
+                    "MAP of a hierarchical model sits in the funnel of the population sd: its "
+                    "estimates and intervals are biased; prefer method='nuts'", UserWarning,
+                    stacklevel=4)
+            return self.method
+        return "nuts" if hierarchical else "map"
+
+    def _fit_settings(self, hierarchical: bool = False) -> dict[str, Any]:
+        """Keyword arguments of :func:`cogalign.bayes.fit`; sets ``method_``."""
+        self.method_ = self._method(hierarchical)
+        kw = dict(backend=self.backend, method=self.method_, draws=self.draws, tune=self.tune,
+                  chains=self.chains, seed=self.seed, progress=self.progress)
+        kw.update(self.fit_kwargs or {})
+        return kw
+
+    def _participants(self, table: pd.DataFrame, specs: list[Param], data: dict[str, Any],
+                      dims: dict[str, list[str]], coords: dict[str, Any]) -> None:
+        """Add the per-participant design of a hierarchical fit; sets ``participants_``."""
+        if "participant_id" not in table.columns:
+            raise CogalignError("a hierarchical fit needs a participant_id column")
+        idx, ids = participant_index(table["participant_id"])
+        self.participants_ = ids
+        data.update(participant=idx, n_participants=len(ids))
+        coords["participant"] = ids
+        for p in specs:
+            dims[p.name] = ["participant"]
+            dims[f"{p.name}_z"] = ["participant"]
+
+    def _row_index(self, table: pd.DataFrame, hierarchical: bool) -> np.ndarray | None:
+        """Participant index of each row for :func:`theta_for_rows` (``None`` when pooled)."""
+        if not hierarchical:
+            return None
+        return participant_index(table["participant_id"], self.participants_)[0]
+
+    def _summarise(self, specs: list[Param], hierarchical: bool) -> None:
+        """Set ``summary_`` and ``params_`` (population medians and sds when hierarchical)."""
+        from cogalign.bayes import summarize
+
+        names = [p.name for p in specs]
+        if hierarchical:
+            names = [f"{n}_pop" for n in names] + [f"{n}_sigma" for n in names]
+        keep = [n for n in names if n in self.idata_.posterior]
+        self.summary_ = summarize(self.idata_, keep, interval=self.interval)
+        post = self.idata_.posterior
+        self.params_ = {}
+        for n in keep:
+            arr = np.asarray(post[n].values)
+            if arr.ndim == 2:
+                self.params_[n] = float(arr.mean())
+
+    def loo(self) -> Any:
+        """PSIS-LOO of the fit (:func:`cogalign.bayes.loo`)."""
+        from cogalign.bayes import loo
+
+        self._check_fitted()
+        return loo(self.idata_)

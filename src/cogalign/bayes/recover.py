@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cogalign.bayes.inference import _observed_names, _site_names, fit, simulate, split_data
+from cogalign.bayes.inference import _observed_names, fit, simulate, split_data
+from cogalign.bayes.numpyro_backend import site_names
 
 __all__ = ["recover", "recovery_summary"]
 
@@ -94,7 +95,7 @@ def recover(
         if truth is None:
             arrays, static = split_data(design)
             bound = functools.partial(model, **static) if static else model
-            names = _site_names(bound, arrays)
+            names = site_names(bound, arrays)
             keys = var_names or names["deterministic"] or names["latent"]
             truth = {k: drawn[k] for k in keys}
         names_checked = list(var_names) if var_names is not None else list(truth)

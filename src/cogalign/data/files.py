@@ -14,8 +14,6 @@ corrupted download never leaves a file that looks valid.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from cogalign.atomic import atomic_open
 from cogalign.errors import ChecksumError, DatasetNotFoundError
 from cogalign.paths import cache_dir, data_search_path
 
@@ -157,42 +156,38 @@ def download_file(
     target.parent.mkdir(parents=True, exist_ok=True)
     tried: list[str] = []
     for url in remote.urls:
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-        tmp = Path(tmp_name)
         try:
-            digest = hashlib.sha256()
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-                total = resp.headers.get("Content-Length")
-                expected = int(total) if total and total.isdigit() else None
-                received = 0
-                with tqdm(
-                    total=expected, unit="B", unit_scale=True, desc=remote.path,
-                    disable=not progress, leave=False,
-                ) as bar:
-                    for block in iter(lambda resp=resp: resp.read(CHUNK), b""):
-                        out.write(block)
-                        digest.update(block)
-                        received += len(block)
-                        bar.update(len(block))
-                out.flush()
-                os.fsync(out.fileno())
-            if expected is not None and received != expected:
-                raise OSError(f"incomplete: {received} of {expected} bytes")
-            if digest.hexdigest() != remote.sha256:
-                raise ChecksumError(
-                    f"{url}: downloaded file has sha256 {digest.hexdigest()}, expected "
-                    f"{remote.sha256}; it was discarded"
-                )
-            os.replace(tmp, target)
+            with atomic_open(target, "wb", suffix=".part") as out, \
+                    urllib.request.urlopen(url, timeout=timeout) as resp:
+                _receive(resp, out, remote, url, progress)
             return target
         except ChecksumError:
-            tmp.unlink(missing_ok=True)
             raise
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            tmp.unlink(missing_ok=True)
             reason = getattr(exc, "reason", exc)
             tried.append(f"{url} ({reason})")
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
     raise DatasetNotFoundError(_where_to_put(remote, tried=tried))
+
+
+def _receive(resp, out, remote: RemoteFile, url: str, progress: bool) -> None:
+    """Copy a response into ``out``, checking its length and sha256 (raises on a mismatch)."""
+    total = resp.headers.get("Content-Length")
+    expected = int(total) if total and total.isdigit() else None
+    received = 0
+    digest = hashlib.sha256()
+    with tqdm(
+        total=expected, unit="B", unit_scale=True, desc=remote.path,
+        disable=not progress, leave=False,
+    ) as bar:
+        for block in iter(lambda: resp.read(CHUNK), b""):
+            out.write(block)
+            digest.update(block)
+            received += len(block)
+            bar.update(len(block))
+    if expected is not None and received != expected:
+        raise OSError(f"incomplete: {received} of {expected} bytes")
+    if digest.hexdigest() != remote.sha256:
+        raise ChecksumError(
+            f"{url}: downloaded file has sha256 {digest.hexdigest()}, expected "
+            f"{remote.sha256}; it was discarded"
+        )

@@ -8,13 +8,12 @@ file follows schema.org's ``Dataset`` with a ``variableMeasured`` list.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from cogalign.atomic import atomic_write_text
 from cogalign.data.schema import Schema, validate
 from cogalign.data.schemas import get_schema
 from cogalign.data.tables import read_csv_text, to_csv_frame
@@ -177,18 +176,3 @@ def read_psychds(folder: str | Path, paradigm: str | Schema | None = None) -> pd
         table["source_file"] = str(path.relative_to(folder))
         parts.append(table)
     return pd.concat(parts, ignore_index=True)
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write text to ``path`` through a temporary file and a rename, fsynced."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

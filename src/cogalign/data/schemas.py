@@ -194,10 +194,33 @@ SCHEMAS: dict[str, Schema] = {
 }
 
 
-def get_schema(name: str) -> Schema:
-    """Return the schema of a paradigm by name, with a clear error for an unknown name."""
+def register_schema(schema: Schema) -> Schema:
+    """Add a paradigm's schema to :data:`SCHEMAS` (a name may be registered once).
+
+    Paradigms declared in the registry (:mod:`cogalign.paradigms`) with a schema object are
+    registered here automatically.
+    """
     from cogalign.errors import CogalignError
 
+    known = SCHEMAS.get(schema.name)
+    if known is not None and known is not schema:
+        raise CogalignError(f"a different schema named '{schema.name}' is already registered")
+    SCHEMAS[schema.name] = schema
+    return schema
+
+
+def get_schema(name: str) -> Schema:
+    """Return the schema of a paradigm by name, with a clear error for an unknown name.
+
+    Names not among the built-in schemas are looked up among the registered paradigms'
+    schemas (:mod:`cogalign.paradigms`).
+    """
+    from cogalign.errors import CogalignError
+
+    if name not in SCHEMAS:
+        from cogalign.paradigms import all_paradigms
+
+        all_paradigms()  # registers the schemas that paradigms declare as objects
     try:
         return SCHEMAS[name]
     except KeyError:

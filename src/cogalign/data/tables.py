@@ -11,6 +11,22 @@ from cogalign.data.schema import Schema, check_columns_unique, validate
 from cogalign.data.schemas import get_schema
 from cogalign.errors import CogalignError
 
+__all__ = ["header_columns", "read_csv_text", "read_trials", "to_csv_frame"]
+
+
+def header_columns(path: str | Path) -> list[str]:
+    """The column names on the first line of a CSV or TSV file; ``[]`` for JSON files.
+
+    Used to tell file formats apart before reading a whole file.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".json", ".jsonl"):
+        return []
+    with path.open(encoding="utf-8-sig") as fh:
+        line = fh.readline().rstrip("\r\n")
+    sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    return [h.strip().strip('"') for h in line.split(sep)]
+
 
 def read_csv_text(path: str | Path) -> pd.DataFrame:
     """Read a CSV or TSV file with every cell as text, so validation sees what was written.

@@ -29,11 +29,14 @@ Examples
 
 from cogalign.llm.cache import cache_clear, cache_info
 from cogalign.llm.chat import ChatClient, ChatError, ChatResponse
+from cogalign.llm.choice import choice_logprobs
 from cogalign.llm.embed import embed
-from cogalign.llm.judge import choice_logprobs, judge, rating_distribution, sample_answers
+from cogalign.llm.judge import judge
 from cogalign.llm.models import PRESETS, LoadedModel, ModelNotAvailableError, load_model
+from cogalign.llm.rating import rating_distribution
 from cogalign.llm.representations import Representations
 from cogalign.llm.results import ChoiceResult, RatingResult
+from cogalign.llm.sampling import sample_answers
 from cogalign.llm.tasks import Task, list_tasks, load_task
 
 __all__ = [

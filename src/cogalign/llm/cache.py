@@ -10,9 +10,9 @@ settings and the items. Entries live under ``cogalign.paths.cache_dir("llm")``::
     hashes.json                         memo of weight-file hashes (path, size, mtime -> sha256)
     models/                             model files assembled from packages (e.g. gemma3-270m)
 
-Every write goes to a temporary name in the same folder first and is moved into place with
-:func:`os.replace` (or a directory rename), so a crashed or concurrent run never leaves a
-half-written entry behind.
+Every write goes through :mod:`cogalign.atomic` (a temporary name in the same folder, moved
+into place with :func:`os.replace` or a directory rename), so a crashed or concurrent run
+never leaves a half-written entry behind.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from cogalign.atomic import atomic_open, atomic_write_bytes
 from cogalign.paths import cache_dir
 
 #: Bumped whenever the meaning of a cached entry changes, so old entries are not reused.
@@ -106,40 +106,16 @@ def hash_strings(values: Iterable[str]) -> str:
 # --------------------------------------------------------------------------- atomic writes
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then replace)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def atomic_write_json(path: Path, obj: Any) -> None:
-    """Write ``obj`` as JSON to ``path`` atomically."""
+    """Write ``obj`` as canonical JSON (sorted keys) to ``path`` atomically."""
     text = json.dumps(_canonical(obj), indent=1, sort_keys=True, default=str)
     atomic_write_bytes(Path(path), text.encode("utf-8"))
 
 
 def atomic_save_npz(path: Path, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> None:
     """Save arrays plus a JSON ``meta`` record to an ``.npz`` file atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, __meta__=np.array(json.dumps(_canonical(meta), default=str)), **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "wb") as fh:
+        np.savez(fh, __meta__=np.array(json.dumps(_canonical(meta), default=str)), **arrays)
 
 
 def load_npz(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -148,28 +124,6 @@ def load_npz(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         arrays = {k: data[k] for k in data.files if k != "__meta__"}
         meta = json.loads(str(data["__meta__"])) if "__meta__" in data.files else {}
     return arrays, meta
-
-
-def new_temp_dir(parent: Path, name: str) -> Path:
-    """Create a fresh temporary folder next to where ``name`` will be published."""
-    parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=parent, prefix=f".{name}.", suffix=".tmp"))
-
-
-def publish_dir(tmp: Path, final: Path) -> Path:
-    """Move a finished temporary folder to its final name atomically.
-
-    If another process published the same entry first, the temporary folder is discarded and the
-    existing entry wins (both hold the same content by construction of the key).
-    """
-    try:
-        os.replace(tmp, final)
-    except OSError:
-        if final.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            raise
-    return final
 
 
 # --------------------------------------------------------------------------- file hashes

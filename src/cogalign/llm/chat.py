@@ -40,10 +40,17 @@ import pandas as pd
 
 from cogalign.errors import CogalignError
 from cogalign.llm.cache import atomic_write_json, llm_cache_dir, make_key
+from cogalign.llm.chat_answers import (
+    answer_distributions,
+    number_mass,
+    option_mass,
+    parse_choice,
+    parse_rating,
+)
 from cogalign.llm.results import ChoiceResult, RatingResult
 from cogalign.llm.tasks import Task, orders
 
-__all__ = ["ChatClient", "ChatError", "ChatResponse", "parse_choice", "parse_rating"]
+__all__ = ["ChatClient", "ChatError", "ChatResponse"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
@@ -81,44 +88,6 @@ class ChatResponse:
     error: str | None = None
     raw: dict[str, Any] | None = None
     cached: bool = False
-
-
-def _norm(text: str) -> str:
-    return text.strip().strip("\"'`*_.,:;!?()[]{}<>").strip().lower()
-
-
-def parse_choice(text: str | None, options: Sequence[str]) -> int | None:
-    """Index of the option an answer text names, or None when it names none or several.
-
-    Exact match (ignoring case, spaces, quotes and punctuation) first; then an answer that
-    starts with exactly one option as a word; then exactly one option mentioned as a word.
-    """
-    if not text:
-        return None
-    answer = _norm(text)
-    normed = [_norm(o) for o in options]
-    if answer in normed and normed.count(answer) == 1:
-        return normed.index(answer)
-    starts = [i for i, o in enumerate(normed) if o and re.match(rf"{re.escape(o)}\b", answer)]
-    if len(starts) == 1:
-        return starts[0]
-    mentioned = [i for i, o in enumerate(normed) if o and re.search(rf"(?<!\w){re.escape(o)}(?!\w)", answer)]
-    if len(mentioned) == 1:
-        return mentioned[0]
-    return None
-
-
-def parse_rating(text: str | None, values: Sequence[int]) -> int | None:
-    """The first number in an answer, when it is one of the scale's values; else None."""
-    if not text:
-        return None
-    match = re.search(r"-?\d+(?:\.\d+)?", text)
-    if not match:
-        return None
-    number = float(match.group())
-    if not number.is_integer() or int(number) not in set(int(v) for v in values):
-        return None
-    return int(number)
 
 
 class _RateLimiter:
@@ -444,16 +413,6 @@ class ChatClient:
     def _messages(prompt: str, system: str | None) -> list[dict[str, str]]:
         return ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
 
-    @staticmethod
-    def _answer_position(resp: ChatResponse) -> int | None:
-        """Index of the first generated token that is not just whitespace or punctuation."""
-        if not resp.tokens:
-            return None
-        for i, tok in enumerate(resp.tokens):
-            if _norm(tok):
-                return i
-        return None
-
     def choice(
         self,
         prompts: Sequence[str],
@@ -482,53 +441,21 @@ class ChatClient:
         responses = self.complete_many(
             [{"messages": self._messages(p, system), "max_tokens": max_tokens} for p in prompts]
         )
-        prob = np.full((n, k), np.nan)
-        logprob = np.full((n, k), np.nan)
-        errors: list[str | None] = []
-        source: list[str] = []
-        for i, resp in enumerate(responses):
-            if resp.error:
-                errors.append(resp.error)
-                source.append("none")
-                continue
-            opts = [_norm(o) for o in options[i]]
-            mass = self._option_mass(resp, opts)
-            parsed = parse_choice(resp.text, options[i])
-            if parsed is None and aliases is not None:
-                parsed = parse_choice(resp.text, aliases[i])
-            if mass is not None and mass.sum() > 0:
-                prob[i] = mass / mass.sum()
-                with np.errstate(divide="ignore"):
-                    logprob[i] = np.log(mass)
-                source.append("logprobs")
-                errors.append(None)
-            elif parsed is not None:
-                prob[i] = np.eye(k)[parsed]
-                source.append("text")
-                errors.append(None)
-            else:
-                errors.append(f"unparseable answer: {resp.text!r:.120}")
-                source.append("none")
+
+        def parsed(i: int, resp: ChatResponse) -> int | None:
+            pick = parse_choice(resp.text, options[i])
+            if pick is None and aliases is not None:
+                pick = parse_choice(resp.text, aliases[i])
+            return pick
+
+        prob, logprob, _, errors, source = answer_distributions(
+            responses, k, lambda i, r: option_mass(r.tokens, r.top_logprobs, options[i]), parsed)
         return ChoiceResult(
             prompts=list(prompts), options=[list(o) for o in options], logprob=logprob,
             n_tokens=np.full((n, k), -1), prob=prob, model_id=self.model_id,
             answers=[r.text for r in responses], errors=errors, source=source,
             meta={"backend": "chat", **self.identity()},
         )
-
-    def _option_mass(self, resp: ChatResponse, opts: list[str]) -> np.ndarray | None:
-        pos = self._answer_position(resp)
-        if pos is None or resp.top_logprobs is None:
-            return None
-        mass = np.zeros(len(opts))
-        for token, lp in resp.top_logprobs[pos].items():
-            t = _norm(token)
-            if not t:
-                continue
-            hits = [j for j, o in enumerate(opts) if o == t] or [j for j, o in enumerate(opts) if o.startswith(t)]
-            if len(hits) == 1:
-                mass[hits[0]] += float(np.exp(lp))
-        return mass
 
     def rating(self, prompts: Sequence[str], values: Sequence[int], *, system: str | None = None) -> RatingResult:
         """Numeric rating through the chat API.
@@ -539,60 +466,22 @@ class ChatClient:
         parsed number is the answer (one-hot).
         """
         values = np.asarray(values, dtype=np.int64)
-        n, m = len(prompts), len(values)
         responses = self.complete_many([{"messages": self._messages(p, system)} for p in prompts])
-        prob = np.full((n, m), np.nan)
-        logprob = np.full((n, m), np.nan)
-        valid = np.full(n, np.nan)
-        errors: list[str | None] = []
-        source: list[str] = []
         index = {int(v): j for j, v in enumerate(values)}
-        for i, resp in enumerate(responses):
-            if resp.error:
-                errors.append(resp.error)
-                source.append("none")
-                continue
-            mass = self._number_mass(resp, index, int(np.abs(values).max()))
-            parsed = parse_rating(resp.text, values)
-            if mass is not None and mass.sum() > 0:
-                prob[i] = mass / mass.sum()
-                with np.errstate(divide="ignore"):
-                    logprob[i] = np.log(mass)
-                valid[i] = mass.sum()
-                source.append("logprobs")
-                errors.append(None)
-            elif parsed is not None:
-                prob[i] = np.eye(m)[index[parsed]]
-                source.append("text")
-                errors.append(None)
-            else:
-                errors.append(f"unparseable answer: {resp.text!r:.120}")
-                source.append("none")
+        largest = int(np.abs(values).max())
+
+        def parsed(i: int, resp: ChatResponse) -> int | None:
+            value = parse_rating(resp.text, values)
+            return None if value is None else index[value]
+
+        prob, logprob, valid, errors, source = answer_distributions(
+            responses, len(values),
+            lambda i, r: number_mass(r.tokens, r.top_logprobs, index, largest), parsed)
         return RatingResult(
             prompts=list(prompts), values=values, logprob=logprob, prob=prob, valid_mass=valid,
             model_id=self.model_id, answers=[r.text for r in responses], errors=errors,
             source=source, meta={"backend": "chat", **self.identity()},
         )
-
-    def _number_mass(self, resp: ChatResponse, index: dict[int, int], largest: int) -> np.ndarray | None:
-        if resp.top_logprobs is None or resp.tokens is None:
-            return None
-        pos = next((i for i, t in enumerate(resp.tokens) if re.fullmatch(r"\s*-?\d+\s*", t)), None)
-        if pos is None:
-            return None
-        alts = {}
-        for token, lp in resp.top_logprobs[pos].items():
-            t = token.strip()
-            if re.fullmatch(r"-?\d+", t):
-                alts[int(t)] = alts.get(int(t), 0.0) + float(np.exp(lp))
-        whole_numbers = largest < 10 or any(abs(v) >= 10 for v in alts)
-        if not whole_numbers:
-            return None
-        mass = np.zeros(len(index))
-        for v, p in alts.items():
-            if v in index:
-                mass[index[v]] += p
-        return mass
 
     def sample_task(
         self,

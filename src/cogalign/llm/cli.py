@@ -196,7 +196,8 @@ def judge_command(
 ) -> None:
     """Put a model through a task's trials; write its judgments (or sampled answers) as CSV."""
     from cogalign.llm.chat import ChatClient
-    from cogalign.llm.judge import judge, sample_answers
+    from cogalign.llm.judge import judge
+    from cogalign.llm.sampling import sample_answers
     from cogalign.llm.tasks import load_task
 
     spec = load_task(task)
@@ -217,7 +218,7 @@ def judge_command(
     else:
         result = judge(trials, spec, client, permutations=perms, seed=seed, per_order=per_order, **common)
     out.parent.mkdir(parents=True, exist_ok=True)
-    from cogalign.llm.cache import atomic_write_bytes
+    from cogalign.atomic import atomic_write_bytes
 
     atomic_write_bytes(out, result.to_csv(index=False).encode("utf-8"))
     n_errors = int(result["error"].notna().sum()) if "error" in result else 0

@@ -32,7 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from cogalign.llm.cache import hash_strings, llm_cache_dir, make_key, new_temp_dir, publish_dir
+from cogalign.atomic import new_temp_dir, publish_dir
+from cogalign.llm.cache import hash_strings, llm_cache_dir, make_key
+from cogalign.llm.layers import parse_layers
 from cogalign.llm.models import LoadedModel, ModelSpec, load_model, resolve_model
 from cogalign.llm.representations import (
     STATES_FILE,
@@ -71,51 +73,6 @@ def render_items(items: Sequence[str], template: str | None) -> tuple[list[str],
     texts = [head + item + tail for item in items]
     spans = [(len(head), len(head) + len(item)) for item in items]
     return texts, spans
-
-
-def parse_layers(layers: Any, n_total: int) -> list[int]:
-    """Turn a layer selection into sorted, unique model layer numbers.
-
-    Parameters
-    ----------
-    layers
-        ``"all"``; an int; a sequence of ints; or a string such as ``"0,6,-1"``, ``"10:20"``
-        (Python slice, end excluded) or ``"-4:"``. Negative numbers count from the end
-        (``-1`` is the last layer). Layer 0 is the embedding layer.
-    n_total
-        Number of hidden states (transformer blocks + 1).
-
-    Returns
-    -------
-    list of int
-    """
-    if isinstance(layers, str):
-        text = layers.strip().lower()
-        if text == "all":
-            return list(range(n_total))
-        picked: list[int] = []
-        for part in text.split(","):
-            part = part.strip()
-            if ":" in part:
-                bits = [int(b) if b.strip() else None for b in part.split(":")]
-                if len(bits) > 3:
-                    raise ValueError(f"bad layer slice {part!r}")
-                picked.extend(range(n_total)[slice(*bits)])
-            elif part:
-                picked.append(int(part))
-        values = picked
-    elif isinstance(layers, (int, np.integer)):
-        values = [int(layers)]
-    else:
-        values = [int(v) for v in layers]
-    out = []
-    for v in values:
-        if not -n_total <= v < n_total:
-            raise ValueError(f"layer {v} out of range for a model with {n_total} hidden states")
-        out.append(v % n_total)
-    if not out:
-        raise ValueError(f"no layers selected by {layers!r}")
-    return sorted(set(out))
 
 
 def _as_items(items: Iterable[str]) -> list[str]:

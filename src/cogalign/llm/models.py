@@ -580,7 +580,7 @@ def _save_converted(net: Any, tokenizer: Any, folder: Path) -> None:
     import shutil
     import warnings
 
-    from cogalign.llm.cache import new_temp_dir, publish_dir
+    from cogalign.atomic import new_temp_dir, publish_dir
 
     tmp = None
     try:

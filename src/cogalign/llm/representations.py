@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from cogalign.llm.cache import atomic_write_json, new_temp_dir, publish_dir
+from cogalign.atomic import new_temp_dir, publish_dir
+from cogalign.llm.cache import atomic_write_json
 
 __all__ = ["Representations"]
 

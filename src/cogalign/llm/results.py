@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,22 +21,13 @@ def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 @dataclass
-class ChoiceResult:
-    """Forced choice among ``k`` options for ``n`` prompts.
+class _Judgments:
+    """What every prompted judgment holds: the prompts and, per prompt, how it was answered.
 
     Attributes
     ----------
     prompts
         The prompt texts (without chat formatting).
-    options
-        ``options[i]`` are the answer texts scored for prompt ``i``.
-    logprob
-        ``(n, k)`` summed log-probability of each option's continuation (NaN when unknown,
-        e.g. a chat server that returned no log-probabilities).
-    n_tokens
-        ``(n, k)`` number of tokens of each continuation.
-    prob
-        ``(n, k)`` probabilities over the options; each row sums to 1 (NaN rows: errors).
     answers
         Raw answer texts (chat backend), else None.
     errors
@@ -51,10 +42,7 @@ class ChoiceResult:
     """
 
     prompts: list[str]
-    options: list[list[str]]
-    logprob: np.ndarray
-    n_tokens: np.ndarray
-    prob: np.ndarray
+    _: KW_ONLY
     model_id: str = ""
     answers: list[str | None] | None = None
     errors: list[str | None] = field(default_factory=list)
@@ -70,6 +58,34 @@ class ChoiceResult:
 
     def __len__(self) -> int:
         return len(self.prompts)
+
+
+@dataclass
+class ChoiceResult(_Judgments):
+    """Forced choice among ``k`` options for ``n`` prompts.
+
+    Attributes
+    ----------
+    prompts
+        The prompt texts (without chat formatting).
+    options
+        ``options[i]`` are the answer texts scored for prompt ``i``.
+    logprob
+        ``(n, k)`` summed log-probability of each option's continuation (NaN when unknown,
+        e.g. a chat server that returned no log-probabilities).
+    n_tokens
+        ``(n, k)`` number of tokens of each continuation.
+    prob
+        ``(n, k)`` probabilities over the options; each row sums to 1 (NaN rows: errors).
+    answers, errors, source, model_id, meta
+        Per prompt answer texts, errors and sources, and the model's identity and settings
+        (keyword-only; see :class:`_Judgments`).
+    """
+
+    options: list[list[str]]
+    logprob: np.ndarray
+    n_tokens: np.ndarray
+    prob: np.ndarray
 
     @property
     def choice(self) -> np.ndarray:
@@ -100,7 +116,7 @@ class ChoiceResult:
 
 
 @dataclass
-class RatingResult:
+class RatingResult(_Judgments):
     """Distribution over the values of a numeric rating scale for ``n`` prompts.
 
     Attributes
@@ -118,29 +134,13 @@ class RatingResult:
         ``(n,)`` total probability the model put on valid scale values before renormalising
         (low values mean the model mostly wanted to say something else). NaN for parsed answers.
     answers, errors, source, model_id, meta
-        As in :class:`ChoiceResult`.
+        As in :class:`ChoiceResult` (keyword-only).
     """
 
-    prompts: list[str]
     values: np.ndarray
     logprob: np.ndarray
     prob: np.ndarray
     valid_mass: np.ndarray
-    model_id: str = ""
-    answers: list[str | None] | None = None
-    errors: list[str | None] = field(default_factory=list)
-    source: list[str] = field(default_factory=list)
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        n = len(self.prompts)
-        if not self.errors:
-            self.errors = [None] * n
-        if not self.source:
-            self.source = ["logprobs"] * n
-
-    def __len__(self) -> int:
-        return len(self.prompts)
 
     @property
     def expected(self) -> np.ndarray:

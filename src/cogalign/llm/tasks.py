@@ -1,21 +1,31 @@
-"""Judgment tasks: prompt templates stored as data (TOML files in ``cogalign/llm/prompts``).
+"""Judgment tasks: prompt templates stored as data, in one registry.
 
-A task file states what a trial shows and what the model may answer::
+A task file (TOML) states what a trial shows and what the model may answer::
 
     name = "odd-one-out"
     kind = "choice"                 # "choice" (k alternatives) or "rating" (numeric scale)
-    fields = ["item1", "item2", "item3"]   # columns of the trial table
+    fields = ["item_1", "item_2", "item_3"]   # columns of the trial table
     alternatives = "fields"         # the alternatives are the fields' values ...
     # alternatives = ["same", "different"]   # ... or fixed answer words
     labels = ["1", "2", "3"]        # answer for the alternative shown at each position
                                     # (omit: the model answers with the alternative itself)
     scale = [1, 7]                  # rating tasks: inclusive integer range
     system = ""                     # optional system message (chat models)
-    template = "... {option1} ... {option2} ... {item1} ..."
+    template = "... {option1} ... {option2} ... {item_1} ..."
     answer_prefix = "Answer:"       # text the answer follows
 
 ``{option1}``, ``{option2}``, ... are the alternatives in the order shown; counterbalancing
 permutes that order. ``{<field>}`` inserts a field's value as is. Literal braces are ``{{ }}``.
+
+Naming: the items of a trial are the columns ``item_1``, ``item_2``, ... (the trial tables'
+naming, e.g. :data:`cogalign.data.schemas.TRIPLETS`); a template that shows one item calls it
+``{item}``, as the item templates of :func:`cogalign.llm.embed` do.
+
+The registry: the tasks that ship with cogalign are the files in ``cogalign/llm/prompts``
+(general tasks and the variants the paradigms sweep over, e.g. ``similarity-0-10-meaning``);
+a paradigm package, or a user, adds its own folder or files with :func:`register_templates`.
+:func:`list_tasks` lists every registered task and :func:`load_task` loads one by name (or
+from any TOML path).
 """
 
 from __future__ import annotations
@@ -28,12 +38,14 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from importlib.abc import Traversable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Task", "list_tasks", "load_task", "orders"]
+__all__ = ["Task", "list_tasks", "load_task", "orders", "register_templates"]
 
 _KINDS = ("choice", "rating")
 
@@ -159,23 +171,104 @@ class Task:
         }
 
 
-def _builtin_files() -> dict[str, Any]:
-    folder = resources.files("cogalign.llm").joinpath("prompts")
-    return {p.name[: -len(".toml")]: p for p in folder.iterdir() if p.name.endswith(".toml")}
+#: Registered template files by key (file name without ``.toml``; ``-`` and ``_`` alike), with
+#: the source recorded on the tasks loaded from them.
+_TEMPLATES: dict[str, tuple[Traversable, str]] = {}
+
+
+def _key(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def _template_files(source: Traversable) -> list[Traversable]:
+    if source.is_file():
+        if not source.name.endswith(".toml"):
+            raise ValueError(f"template file {source} is not a .toml file")
+        return [source]
+    if not source.is_dir():
+        raise ValueError(f"no template folder or TOML file at {source}")
+    return sorted((p for p in source.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
+
+
+def _locate(source: str | os.PathLike[str] | ModuleType | Traversable) -> Traversable:
+    if isinstance(source, ModuleType):
+        return resources.files(source).joinpath("prompts")
+    if isinstance(source, str) and not Path(source).exists() and all(
+        part.isidentifier() for part in source.split(".")
+    ):
+        try:
+            return resources.files(source).joinpath("prompts")
+        except ModuleNotFoundError:
+            raise ValueError(f"no package {source!r} and no file or folder of that name") from None
+    if isinstance(source, str | os.PathLike):
+        return Path(source).expanduser().resolve()
+    return source
+
+
+def _add(where: Traversable, registry: dict[str, tuple[Traversable, str]], builtin: bool) -> list[str]:
+    files = _template_files(where)
+    if not files:
+        raise ValueError(f"no .toml task files in {where}")
+    names = []
+    for file in files:
+        key = _key(file.name[: -len(".toml")])
+        known = registry.get(key)
+        if known is not None and str(known[0]) != str(file):
+            raise ValueError(f"task file {file}: a task file named {file.name} is already "
+                             f"registered from {known[0]}")
+        entry = known or (file, f"builtin:{key}" if builtin else str(file))
+        names.append(_parse(file.read_text(encoding="utf-8"), key, entry[1]).name)
+        registry[key] = entry
+    return names
+
+
+def _registry() -> dict[str, tuple[Traversable, str]]:
+    """The registry, with cogalign's own task files always registered first."""
+    if not _TEMPLATES:
+        _add(resources.files("cogalign.llm").joinpath("prompts"), _TEMPLATES, builtin=True)
+    return _TEMPLATES
+
+
+def register_templates(source: str | os.PathLike[str] | ModuleType | Traversable) -> list[str]:
+    """Add task templates to the registry, so :func:`load_task` and :func:`list_tasks` know them.
+
+    A paradigm package calls this once for its own prompt templates, e.g.
+    ``register_templates("cogalign.beliefs")`` for ``cogalign/beliefs/prompts/*.toml``.
+
+    Parameters
+    ----------
+    source
+        A folder of ``.toml`` task files, one ``.toml`` file, or a package (module object or
+        dotted name) whose ``prompts/`` folder holds them. Registering the same files again
+        changes nothing.
+
+    Returns
+    -------
+    list of str
+        Names of the tasks the source holds.
+
+    Raises
+    ------
+    ValueError
+        When the source holds no task file, a file does not load as a task, or a file's name
+        is already registered from another file.
+    """
+    return _add(_locate(source), _registry(), builtin=False)
 
 
 def list_tasks() -> list[str]:
-    """Names of the built-in tasks (e.g. ``"odd-one-out"``, ``"similarity-1-7"``)."""
-    return sorted(load_task(name).name for name in _builtin_files())
+    """Names of every registered task (e.g. ``"odd-one-out"``, ``"similarity-1-7"``)."""
+    return sorted(load_task(key).name for key in _registry())
 
 
 def load_task(task: str | os.PathLike[str] | Task) -> Task:
-    """Load a task by built-in name (``"odd-one-out"`` or ``"odd_one_out"``) or TOML path.
+    """Load a task by registered name (``"odd-one-out"`` or ``"odd_one_out"``) or TOML path.
 
     Parameters
     ----------
     task
-        Built-in name, path to a ``.toml`` file, or a :class:`Task` (returned unchanged).
+        Registered name (see :func:`list_tasks`), path to a ``.toml`` file, or a :class:`Task`
+        (returned unchanged).
 
     Returns
     -------
@@ -184,18 +277,20 @@ def load_task(task: str | os.PathLike[str] | Task) -> Task:
     if isinstance(task, Task):
         return task
     text = str(task)
-    builtins = _builtin_files()
-    key = text.replace("-", "_")
-    if key in builtins:
-        raw = builtins[key].read_text(encoding="utf-8")
-        source = f"builtin:{key}"
-    else:
-        path = Path(text).expanduser()
-        if not path.is_file():
-            names = ", ".join(sorted(k.replace("_", "-") for k in builtins))
-            raise ValueError(f"unknown task {text!r}: not a built-in task ({names}) or a TOML file")
-        raw = path.read_text(encoding="utf-8")
-        source = str(path.resolve())
+    registry = _registry()
+    key = _key(text)
+    if key in registry:
+        file, label = registry[key]
+        return _parse(file.read_text(encoding="utf-8"), key, label)
+    path = Path(text).expanduser()
+    if not path.is_file():
+        names = ", ".join(sorted(k.replace("_", "-") for k in registry))
+        raise ValueError(f"unknown task {text!r}: not a registered task ({names}) or a TOML file")
+    return _parse(path.read_text(encoding="utf-8"), key, str(path.resolve()))
+
+
+def _parse(raw: str, key: str, source: str) -> Task:
+    """A task from the text of its TOML file (``key``: its name when the file gives none)."""
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:

@@ -1,6 +1,9 @@
 """Alignment metrics: RDMs, RSA, CKA, shape metrics, triplet agreement, ceilings, inference.
 
-Depends on numpy and scipy only. One convention for similarity vs distance:
+The functions depend on numpy and scipy only; the estimator wrappers (:class:`CKA`,
+:class:`CCA`, :class:`LinearMetric`, :class:`OddOneOutModel`, in
+:mod:`~cogalign.metrics.estimators`) build on :class:`cogalign.estimator.Estimator`
+(scikit-learn) and load on first use. One convention for similarity vs distance:
 
 * functions that take **RDMs** take **dissimilarities** (0 on the diagonal), square or
   condensed (:func:`scipy.spatial.distance.squareform` order); similarities are converted
@@ -15,12 +18,14 @@ Modules: :mod:`~cogalign.metrics.rdm` (RDMs), :mod:`~cogalign.metrics.compare` (
 :mod:`~cogalign.metrics.shape`, :mod:`~cogalign.metrics.cca`,
 :mod:`~cogalign.metrics.triplets`, :mod:`~cogalign.metrics.ceilings`,
 :mod:`~cogalign.metrics.inference`, :mod:`~cogalign.metrics.individual`,
-:mod:`~cogalign.metrics.rsatoolbox_io`.
+:mod:`~cogalign.metrics.rsatoolbox_io`, :mod:`~cogalign.metrics.estimators`.
 """
 
-from ._base import NotFittedError
+from importlib import import_module
+from typing import Any
+
 from ._checks import RDMInputError
-from .cca import CCA, cca, pwcca, svcca
+from .cca import cca, pwcca, svcca
 from .ceilings import (
     NoiseCeiling,
     SplitHalf,
@@ -29,7 +34,7 @@ from .ceilings import (
     spearman_brown,
     split_half_reliability,
 )
-from .cka import CKA, cka, cka_from_kernels, linear_cka, median_bandwidth, rbf_cka
+from .cka import cka, cka_from_kernels, linear_cka, median_bandwidth, rbf_cka
 from .compare import METHODS, rank_rows, rsa, rsa_paired
 from .individual import IndividualAlignment, individual_alignment
 from .inference import (
@@ -57,9 +62,8 @@ from .rdm import (
     to_square,
 )
 from .rsatoolbox_io import from_rsatoolbox, to_rsatoolbox
-from .shape import LinearMetric, angular_shape_distance, partial_whitening, procrustes_distance
+from .shape import angular_shape_distance, partial_whitening, procrustes_distance
 from .triplets import (
-    OddOneOutModel,
     TripletAgreement,
     TripletCeiling,
     TripletData,
@@ -138,3 +142,13 @@ __all__ = [
     "triplet_similarity",
     "triplets_from_table",
 ]
+
+_ESTIMATORS = ("CCA", "CKA", "LinearMetric", "NotFittedError", "OddOneOutModel")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ESTIMATORS:
+        value = getattr(import_module("cogalign.metrics.estimators"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'cogalign.metrics' has no attribute {name!r}")

@@ -34,10 +34,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._base import BaseMetric
 from ._checks import RDMInputError, as_2d_float
 
-__all__ = ["CCA", "cca", "pwcca", "svcca"]
+__all__ = ["cca", "pwcca", "svcca"]
 
 
 def _basis(xc: NDArray, tol: float) -> tuple[NDArray, NDArray, NDArray]:
@@ -122,50 +121,3 @@ def pwcca(x: ArrayLike, y: ArrayLike, *, tol: float = 1e-10) -> float:
     w = np.abs(h.T @ xc).sum(axis=1)
     w = w / w.sum()
     return float(np.sum(w * np.clip(rho, 0.0, 1.0)))
-
-
-class CCA(BaseMetric):
-    """CCA as a scikit-learn style estimator: ``CCA(n_components).fit(X, Y).score(X, Y)``.
-
-    Attributes
-    ----------
-    x_weights_, y_weights_ : ndarray
-        Canonical directions: ``(X - x_mean_) @ x_weights_`` are the canonical variates
-        (unit variance columns), likewise for ``Y``.
-    correlations_ : ndarray
-        Canonical correlations on the training data.
-    """
-
-    def __init__(self, n_components: int | None = None, *, tol: float = 1e-10) -> None:
-        self.n_components = n_components
-        self.tol = tol
-
-    def fit(self, x: ArrayLike, y: ArrayLike) -> CCA:
-        """Fit canonical directions; returns ``self``."""
-        xa, ya = as_2d_float(x, "x", min_rows=3), as_2d_float(y, "y", min_rows=3)
-        self.x_mean_, self.y_mean_ = xa.mean(axis=0), ya.mean(axis=0)
-        xc, yc = _pair(xa, ya)
-        qx, sx, vx = _basis(xc, self.tol)
-        qy, sy, vy = _basis(yc, self.tol)
-        u, rho, wt = np.linalg.svd(qx.T @ qy, full_matrices=False)
-        k = rho.size if self.n_components is None else min(self.n_components, rho.size)
-        n = xa.shape[0]
-        # canonical variates qx @ u = xc @ vx.T @ diag(1/sx) @ u, scaled to unit variance
-        self.x_weights_ = (vx.T / sx) @ u[:, :k] * np.sqrt(n - 1)
-        self.y_weights_ = (vy.T / sy) @ wt.T[:, :k] * np.sqrt(n - 1)
-        self.correlations_ = np.clip(rho[:k], 0.0, 1.0)
-        return self
-
-    def transform(self, x: ArrayLike, y: ArrayLike) -> tuple[NDArray, NDArray]:
-        """Canonical variates of ``x`` and ``y``."""
-        self._check_fitted("x_weights_")
-        xa, ya = as_2d_float(x, "x", min_rows=1), as_2d_float(y, "y", min_rows=1)
-        return (xa - self.x_mean_) @ self.x_weights_, (ya - self.y_mean_) @ self.y_weights_
-
-    def score(self, x: ArrayLike, y: ArrayLike) -> float:
-        """Mean correlation of the fitted canonical variates on ``x`` and ``y``."""
-        u, v = self.transform(x, y)
-        u = u - u.mean(axis=0)
-        v = v - v.mean(axis=0)
-        r = np.sum(u * v, axis=0) / np.sqrt(np.sum(u * u, axis=0) * np.sum(v * v, axis=0))
-        return float(np.mean(r))

@@ -51,11 +51,10 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._base import BaseMetric
 from ._checks import RDMInputError, as_2d_float
 from .rdm import _upper_rows
 
-__all__ = ["CKA", "cka", "cka_from_kernels", "linear_cka", "median_bandwidth", "rbf_cka"]
+__all__ = ["cka", "cka_from_kernels", "linear_cka", "median_bandwidth", "rbf_cka"]
 
 
 @dataclass(frozen=True)
@@ -275,40 +274,3 @@ def cka(
     if kernel == "rbf":
         return rbf_cka(x, y, threshold=threshold, debiased=debiased)
     raise ValueError(f"unknown kernel {kernel!r}; use 'linear' or 'rbf'")
-
-
-class CKA(BaseMetric):
-    """Scikit-learn style wrapper: ``CKA(kernel="rbf").fit(X, Y).score(X, Y)``.
-
-    ``fit`` stores the median-heuristic bandwidths of the training representations
-    (``sigma_x_``, ``sigma_y_``; ``None`` for the linear kernel) so that ``score`` on new
-    items of the same two systems uses the same kernels. ``score`` returns the CKA
-    similarity.
-    """
-
-    def __init__(self, kernel: Literal["linear", "rbf"] = "linear", *, debiased: bool = False,
-                 threshold: float = 1.0) -> None:
-        self.kernel = kernel
-        self.debiased = debiased
-        self.threshold = threshold
-
-    def fit(self, x: ArrayLike, y: ArrayLike) -> CKA:
-        """Fix the kernel bandwidths from ``x`` and ``y``; returns ``self``."""
-        xa, ya = _check_pair(x, y)
-        if self.kernel == "rbf":
-            self.sigma_x_ = median_bandwidth(xa, self.threshold)
-            self.sigma_y_ = median_bandwidth(ya, self.threshold)
-        elif self.kernel == "linear":
-            self.sigma_x_ = self.sigma_y_ = None
-        else:
-            raise ValueError(f"unknown kernel {self.kernel!r}")
-        self.n_features_in_ = (xa.shape[1], ya.shape[1])
-        return self
-
-    def score(self, x: ArrayLike, y: ArrayLike) -> float:
-        """CKA of ``x`` and ``y`` with the fitted kernels (a similarity in [0, 1])."""
-        self._check_fitted("sigma_x_")
-        if self.kernel == "linear":
-            return linear_cka(x, y, debiased=self.debiased)
-        return rbf_cka(x, y, sigma_x=self.sigma_x_, sigma_y=self.sigma_y_,
-                       debiased=self.debiased)

@@ -46,10 +46,15 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._base import BaseMetric
 from ._checks import RDMInputError, as_2d_float
 
-__all__ = ["LinearMetric", "angular_shape_distance", "partial_whitening", "procrustes_distance"]
+__all__ = [
+    "angular_distance",
+    "angular_shape_distance",
+    "partial_whitening",
+    "procrustes_distance",
+    "shape_maps",
+]
 
 ScoreMethod = Literal["angular", "euclidean"]
 
@@ -97,91 +102,43 @@ def _pad(x: NDArray, y: NDArray, zero_pad: bool) -> tuple[NDArray, NDArray]:
     return xp, yp
 
 
-class LinearMetric(BaseMetric):
-    r"""Generalized linear shape metric (Williams et al. 2021), scikit-learn style.
+def shape_maps(x: ArrayLike, y: ArrayLike, alpha: float = 1.0, *, center_columns: bool = True,
+               zero_pad: bool = True) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    r"""The maps that align ``x`` to ``y``: column means and ``(X - m_x) W_x ~ (Y - m_y) W_y``.
 
-    ``LinearMetric(alpha).fit(X, Y).score(X, Y)`` returns the distance between
-    representations ``X`` and ``Y`` (items x features, rows = the same items) after partial
-    whitening with ``alpha`` and optimal rotational alignment; formulas in
-    :mod:`cogalign.metrics.shape`.
+    Takes representations (items x features, rows = the same items). :math:`W` is the partial
+    whitening :math:`Z_\alpha` followed by the optimal rotation (see the module docstring).
 
-    Parameters
-    ----------
-    alpha : float in [0, 1]
-        1 = rotations only (Procrustes shape), 0 = full whitening (any invertible linear
-        map).
-    center_columns : bool
-        Learn and remove column means (adds translation invariance).
-    zero_pad : bool
-        Pad the representation with fewer features with zero columns.
-    score_method : {"angular", "euclidean"}
-        Angular distance in radians :math:`[0, \pi/2]` for centred data, or the Procrustes
-        Euclidean distance :math:`\min_Q\lVert\phi(X)Q-\phi(Y)\rVert_F`.
-
-    Attributes
-    ----------
-    mx_, my_ : ndarray
-        Column means of the training representations.
-    wx_, wy_ : ndarray
-        Maps into the aligned space: ``(X - mx_) @ wx_`` is aligned to ``(Y - my_) @ wy_``.
+    Returns
+    -------
+    mx, my, wx, wy
+        Column means (zeros without ``center_columns``) and the two maps.
     """
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1]; got {alpha}")
+    xa, ya = _pad(as_2d_float(x, "x"), as_2d_float(y, "y"), zero_pad)
+    mx = xa.mean(axis=0) if center_columns else np.zeros(xa.shape[1])
+    my = ya.mean(axis=0) if center_columns else np.zeros(ya.shape[1])
+    xc, yc = xa - mx, ya - my
+    zx = partial_whitening(xc, alpha)
+    zy = partial_whitening(yc, alpha)
+    u, _, vt = np.linalg.svd((xc @ zx).T @ (yc @ zy))
+    return mx, my, zx @ u, zy @ vt.T
 
-    def __init__(
-        self,
-        alpha: float = 1.0,
-        *,
-        center_columns: bool = True,
-        zero_pad: bool = True,
-        score_method: ScoreMethod = "angular",
-    ) -> None:
-        self.alpha = alpha
-        self.center_columns = center_columns
-        self.zero_pad = zero_pad
-        self.score_method = score_method
 
-    def _validate(self) -> None:
-        if not 0.0 <= self.alpha <= 1.0:
-            raise ValueError(f"alpha must be in [0, 1]; got {self.alpha}")
-        if self.score_method not in ("angular", "euclidean"):
-            raise ValueError("score_method must be 'angular' or 'euclidean'")
+def _aligned(x: ArrayLike, y: ArrayLike, alpha: float, center_columns: bool
+             ) -> tuple[NDArray, NDArray]:
+    mx, my, wx, wy = shape_maps(x, y, alpha, center_columns=center_columns)
+    xa, ya = _pad(as_2d_float(x, "x"), as_2d_float(y, "y"), True)
+    return (xa - mx) @ wx, (ya - my) @ wy
 
-    def fit(self, x: ArrayLike, y: ArrayLike) -> LinearMetric:
-        """Fit the whitening maps and the rotation aligning ``x`` to ``y``; returns ``self``."""
-        self._validate()
-        xa, ya = _pad(as_2d_float(x, "x"), as_2d_float(y, "y"), self.zero_pad)
-        self.mx_ = xa.mean(axis=0) if self.center_columns else np.zeros(xa.shape[1])
-        self.my_ = ya.mean(axis=0) if self.center_columns else np.zeros(ya.shape[1])
-        xc, yc = xa - self.mx_, ya - self.my_
-        zx = partial_whitening(xc, self.alpha)
-        zy = partial_whitening(yc, self.alpha)
-        u, _, vt = np.linalg.svd((xc @ zx).T @ (yc @ zy))
-        self.wx_ = zx @ u
-        self.wy_ = zy @ vt.T
-        self.n_features_in_ = xa.shape[1]
-        return self
 
-    def transform(self, x: ArrayLike, y: ArrayLike) -> tuple[NDArray, NDArray]:
-        """Map ``x`` and ``y`` into the fitted aligned space."""
-        self._check_fitted("wx_")
-        xa, ya = _pad(as_2d_float(x, "x", min_rows=1), as_2d_float(y, "y", min_rows=1),
-                      self.zero_pad)
-        if xa.shape[1] != self.wx_.shape[0]:
-            raise RDMInputError(f"expected {self.wx_.shape[0]} features; got {xa.shape[1]}")
-        return (xa - self.mx_) @ self.wx_, (ya - self.my_) @ self.wy_
-
-    def score(self, x: ArrayLike, y: ArrayLike) -> float:
-        """Distance between ``x`` and ``y`` in the aligned space (angular or Euclidean)."""
-        tx, ty = self.transform(x, y)
-        if self.score_method == "euclidean":
-            return float(np.linalg.norm(tx - ty))
-        denom = np.linalg.norm(tx) * np.linalg.norm(ty)
-        if denom == 0:
-            raise RDMInputError("angular distance is undefined for an all-zero representation")
-        return float(np.arccos(np.clip(np.sum(tx * ty) / denom, -1.0, 1.0)))
-
-    def fit_score(self, x: ArrayLike, y: ArrayLike) -> float:
-        """``fit(x, y).score(x, y)``."""
-        return self.fit(x, y).score(x, y)
+def angular_distance(tx: NDArray, ty: NDArray) -> float:
+    """Angle (radians) between two aligned representations: ``arccos <tx, ty> / (|tx| |ty|)``."""
+    denom = np.linalg.norm(tx) * np.linalg.norm(ty)
+    if denom == 0:
+        raise RDMInputError("angular distance is undefined for an all-zero representation")
+    return float(np.arccos(np.clip(np.sum(tx * ty) / denom, -1.0, 1.0)))
 
 
 def angular_shape_distance(x: ArrayLike, y: ArrayLike, alpha: float = 1.0, *,
@@ -190,9 +147,9 @@ def angular_shape_distance(x: ArrayLike, y: ArrayLike, alpha: float = 1.0, *,
 
     Takes representations (items x features), returns a distance; see
     :mod:`cogalign.metrics.shape` for the formula. Same as
-    ``LinearMetric(alpha).fit(x, y).score(x, y)``.
+    ``LinearMetric(alpha).fit(x, y).distance(x, y)``.
     """
-    return LinearMetric(alpha, center_columns=center_columns).fit_score(x, y)
+    return angular_distance(*_aligned(x, y, alpha, center_columns))
 
 
 def procrustes_distance(x: ArrayLike, y: ArrayLike, alpha: float = 1.0, *,
@@ -205,9 +162,7 @@ def procrustes_distance(x: ArrayLike, y: ArrayLike, alpha: float = 1.0, *,
     :func:`scipy.spatial.procrustes` (which also rescales) reports
     ``disparity = 1 - cos(d_theta)**2``.
     """
-    metric = LinearMetric(alpha, center_columns=center_columns, score_method="euclidean")
-    metric.fit(x, y)
-    tx, ty = metric.transform(x, y)
+    tx, ty = _aligned(x, y, alpha, center_columns)
     if normalize:
         nx, ny = np.linalg.norm(tx), np.linalg.norm(ty)
         if nx == 0 or ny == 0:

@@ -50,12 +50,10 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize_scalar
 from scipy.special import logsumexp
 
-from ._base import BaseMetric
 from ._checks import RDMInputError, as_2d_float
 from .rdm import similarity_to_dissimilarity
 
 __all__ = [
-    "OddOneOutModel",
     "TripletAgreement",
     "TripletCeiling",
     "TripletData",
@@ -544,81 +542,3 @@ def rdm_from_triplets(
     d = similarity_to_dissimilarity(sim, scale_max=1.0, scale_min=0.0)
     iu, ju = np.triu_indices(d.shape[0], k=1)
     return d[iu, ju]
-
-
-# --------------------------------------------------------------------------------------------
-# estimator
-# --------------------------------------------------------------------------------------------
-
-
-class OddOneOutModel(BaseMetric):
-    """Embedding-based odd-one-out choice model, scikit-learn style.
-
-    ``OddOneOutModel(similarity="dot").fit(embedding, triplets, choices)`` fits the softmax
-    temperature to human choices; then ``predict(triplets)`` gives odd-one-out items,
-    ``predict_proba(triplets)`` choice probabilities per position, ``score(triplets,
-    choices)`` the accuracy and ``log_likelihood(triplets, choices)`` the summed log
-    probability of the choices.
-
-    Parameters
-    ----------
-    similarity : {"dot", "cosine"}
-        Pair **similarity** between embedding rows.
-    temperature : float or "fit"
-        Fixed temperature, or ``"fit"`` to maximise the likelihood in ``fit``.
-
-    Attributes
-    ----------
-    embedding_ : ndarray
-        The embedding given to ``fit`` (items x dims).
-    temperature_ : float
-        Fitted (or fixed) softmax temperature.
-    """
-
-    def __init__(self, similarity: Similarity = "dot", *,
-                 temperature: float | Literal["fit"] = "fit") -> None:
-        self.similarity = similarity
-        self.temperature = temperature
-
-    def fit(self, embedding: ArrayLike, triplets: ArrayLike | None = None,
-            choices: ArrayLike | None = None) -> OddOneOutModel:
-        """Store the embedding and fit the temperature (when ``"fit"``); returns ``self``."""
-        self.embedding_ = as_2d_float(embedding, "embedding", min_rows=3)
-        if self.temperature == "fit":
-            if triplets is None or choices is None:
-                raise ValueError("temperature='fit' needs triplets and choices")
-            self.temperature_ = fit_temperature(self.embedding_, triplets, choices,
-                                                similarity=self.similarity)
-        else:
-            self.temperature_ = float(self.temperature)
-        return self
-
-    def predict(self, triplets: ArrayLike) -> NDArray[np.int64]:
-        """Odd-one-out item index per trial."""
-        self._check_fitted("embedding_")
-        return predict_odd_one_out(self.embedding_, triplets, similarity=self.similarity)
-
-    def predict_proba(self, triplets: ArrayLike) -> NDArray[np.float64]:
-        """Choice probabilities per position, ``(n_trials, 3)``."""
-        self._check_fitted("embedding_")
-        if np.isinf(self.temperature_):
-            return np.full((len(np.asarray(triplets)), 3), 1.0 / 3.0)
-        return odd_one_out_probabilities(self.embedding_, triplets, similarity=self.similarity,
-                                         temperature=self.temperature_)
-
-    def score(self, triplets: ArrayLike, choices: ArrayLike) -> float:
-        """Accuracy against the chosen items (ties split evenly)."""
-        self._check_fitted("embedding_")
-        t = _check_triplets(triplets)
-        pos = _positions(t, choices)
-        s = _pair_similarities(self.embedding_, t, self.similarity)
-        return float(_expected_hits(s, pos).mean())
-
-    def log_likelihood(self, triplets: ArrayLike, choices: ArrayLike) -> float:
-        """Summed natural-log probability of the chosen items."""
-        self._check_fitted("embedding_")
-        t = _check_triplets(triplets)
-        pos = _positions(t, choices)
-        s = _pair_similarities(self.embedding_, t, self.similarity)
-        beta = 0.0 if np.isinf(self.temperature_) else 1.0 / self.temperature_
-        return float(_loglik_per_trial(s, pos, beta).sum())

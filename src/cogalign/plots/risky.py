@@ -1,48 +1,28 @@
-"""Figures for risky and intertemporal choice.
+"""Figures for risky choice.
 
 * :func:`plot_rates` - predicted vs observed choice rates, with binned means;
 * :func:`plot_ppc_rates` - posterior predictive check of the distribution of choice rates;
 * :func:`plot_weighting` and :func:`plot_value` - probability-weighting and value functions
-  with posterior intervals;
-* :func:`plot_discounting` - population discount curves with posterior intervals.
+  with posterior intervals.
 
 Every function takes an optional matplotlib ``ax`` and returns it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_discounting", "plot_ppc_rates", "plot_rates", "plot_value", "plot_weighting"]
+from cogalign.plots.posterior import axes, fit_idata, interval_band
 
-
-def _ax(ax: Any) -> Any:
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(4.5, 4))
-    return ax
-
-
-def _idata(obj: Any) -> Any:
-    return getattr(obj, "idata_", obj)
+__all__ = ["plot_ppc_rates", "plot_rates", "plot_value", "plot_weighting"]
 
 
 def _draws(idata: Any, name: str, n: int, seed: int = 0) -> np.ndarray:
-    arr = np.asarray(idata.posterior[name].values)
-    flat = arr.reshape((-1,) + arr.shape[2:])
-    rng = np.random.default_rng(seed)
-    return flat[rng.choice(len(flat), size=min(n, len(flat)), replace=False)]
+    from cogalign.bayes.estimator import posterior_draws
 
-
-def _band(ax: Any, x: np.ndarray, curves: np.ndarray, interval: float, label: str,
-          color: Any = None) -> None:
-    lo, hi = np.quantile(curves, [(1 - interval) / 2, 1 - (1 - interval) / 2], axis=0)
-    line = ax.plot(x, np.median(curves, axis=0), label=label, color=color)[0]
-    ax.fill_between(x, lo, hi, alpha=0.25, color=line.get_color(), linewidth=0)
+    return posterior_draws(idata, [name], n, seed)[name]
 
 
 def plot_rates(observed: Any, predicted: Any, *, ax: Any = None, bins: int = 20,
@@ -60,7 +40,7 @@ def plot_rates(observed: Any, predicted: Any, *, ax: Any = None, bins: int = 20,
     """
     from cogalign.risky.estimators import r2_score
 
-    ax = _ax(ax)
+    ax = axes(ax)
     y = np.asarray(observed, dtype=float)
     f = np.asarray(predicted, dtype=float)
     ax.hexbin(f, y, gridsize=30, extent=(0, 1, 0, 1), mincnt=1, cmap="Greys")
@@ -87,8 +67,8 @@ def plot_ppc_rates(fit: Any, *, ax: Any = None, n_draws: int = 50, bins: int = 2
     ``fit`` is an aggregate :class:`~cogalign.risky.RiskyChoiceModel` or its ``idata_`` (with a
     ``posterior_predictive`` group and ``constant_data["n_choices"]``).
     """
-    idata = _idata(fit)
-    ax = _ax(ax)
+    idata = fit_idata(fit)
+    ax = axes(ax)
     n = np.asarray(idata.constant_data["n_choices"].values, dtype=float)
     y = np.asarray(idata.observed_data["y"].values, dtype=float) / n
     rep = _draws_pp(idata, n_draws, seed) / n
@@ -125,9 +105,9 @@ def plot_weighting(fit: Any, *, weighting: str | None = None, ax: Any = None,
     """
     from cogalign.risky.functions import weight
 
-    idata = _idata(fit)
+    idata = fit_idata(fit)
     w_name = _weighting_name(fit, weighting)
-    ax = _ax(ax)
+    ax = axes(ax)
     p = np.linspace(0.0, 1.0, 201)
     suffix = "_pop" if population and "gamma_gain_pop" in idata.posterior else ""
     for domain, color in (("gain", "C0"), ("loss", "C3")):
@@ -135,7 +115,7 @@ def plot_weighting(fit: Any, *, weighting: str | None = None, ax: Any = None,
         dname = f"delta_{domain}{suffix}"
         d = _draws(idata, dname, n_draws) if dname in idata.posterior else np.ones_like(g)
         curves = np.stack([weight(p, w_name, gi, di) for gi, di in zip(g, d, strict=True)])
-        _band(ax, p, curves, interval, f"$w^{{{'+' if domain == 'gain' else '-'}}}(p)$", color)
+        interval_band(ax, p, curves, interval, f"$w^{{{'+' if domain == 'gain' else '-'}}}(p)$", color)
     ax.plot([0, 1], [0, 1], "--", color="0.5", linewidth=1)
     ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="probability p", ylabel="decision weight w(p)")
     ax.legend(fontsize=8)
@@ -147,8 +127,8 @@ def plot_value(fit: Any, *, ax: Any = None, interval: float = 0.9, n_draws: int 
     """Value function :math:`v(x)` (PT/CPT, or EU's power utility) with intervals."""
     from cogalign.risky.functions import power_utility, value_function
 
-    idata = _idata(fit)
-    ax = _ax(ax)
+    idata = fit_idata(fit)
+    ax = axes(ax)
     x = np.linspace(-x_max, x_max, 201)
     suffix = "_pop" if population and "alpha_pop" in idata.posterior else ""
     a = _draws(idata, f"alpha{suffix}", n_draws)
@@ -159,39 +139,9 @@ def plot_value(fit: Any, *, ax: Any = None, interval: float = 0.9, n_draws: int 
                                                                               strict=True)])
     else:
         curves = np.stack([power_utility(x, ai) for ai in a])
-    _band(ax, x, curves, interval, "v(x)")
+    interval_band(ax, x, curves, interval, "v(x)")
     ax.axhline(0, color="0.7", linewidth=0.8)
     ax.axvline(0, color="0.7", linewidth=0.8)
     ax.set(xlabel="outcome x", ylabel="value v(x)")
-    ax.legend(fontsize=8)
-    return ax
-
-
-def plot_discounting(fits: Mapping[str, Any] | Any, *, ax: Any = None, interval: float = 0.9,
-                     n_draws: int = 300, t_max: float = 5.0) -> Any:
-    """Population discount curves :math:`D(t)` of fitted discounting models with intervals.
-
-    ``fits`` is one :class:`~cogalign.risky.IntertemporalChoiceModel` or ``{label: model}``;
-    ITCH (no discount function) is skipped.
-    """
-    from cogalign.risky.functions import discount
-
-    if not isinstance(fits, Mapping):
-        fits = {getattr(fits, "model", "model"): fits}
-    ax = _ax(ax)
-    t = np.linspace(0.0, t_max, 121)
-    for label, est in fits.items():
-        kind = getattr(est, "model", label)
-        if kind == "itch":
-            continue
-        idata = _idata(est)
-        suffix = "_pop" if any(v.endswith("_pop") for v in idata.posterior.data_vars) else ""
-        names = {"exponential": ["delta"], "hyperbolic": ["k"],
-                 "quasi-hyperbolic": ["beta", "delta"]}[kind]
-        draws = {n: _draws(idata, f"{n}{suffix}", n_draws) for n in names}
-        curves = np.stack([discount(t, kind, {n: draws[n][i] for n in names})
-                           for i in range(len(draws[names[0]]))])
-        _band(ax, t, curves, interval, str(label))
-    ax.set(xlabel="delay t", ylabel="discount factor D(t)", ylim=(0, 1.05))
     ax.legend(fontsize=8)
     return ax

@@ -136,7 +136,7 @@ def plot_mds(
     -------
     matplotlib.axes.Axes
     """
-    from cogalign.similarity.analysis import second_order_mds
+    from cogalign.similarity.mds import second_order_mds
 
     plt = _pyplot()
     coords, _ = second_order_mds(rdms, method)
@@ -174,7 +174,7 @@ def plot_turing_rsa(result: Any, *, axes: Any = None, title: str | None = None) 
     Parameters
     ----------
     result
-        A :class:`cogalign.similarity.analysis.TuringRSA`.
+        A :class:`cogalign.similarity.individual.TuringRSA`.
     axes
         Two axes to draw on (a new figure by default).
     title
@@ -232,7 +232,7 @@ def plot_sweep(table: pd.DataFrame, *, ax: Any = None, value: str = "group_spear
     Parameters
     ----------
     table
-        Output of :func:`cogalign.similarity.analysis.prompt_sweep`.
+        Output of :func:`cogalign.similarity.sweep.prompt_sweep`.
     ax
         Axes to draw on.
     value
@@ -264,11 +264,11 @@ def plot_word_pairs(values: pd.DataFrame, column: str, *, ax: Any = None,
     ----------
     values
         The ``pair_values`` output of
-        :func:`cogalign.similarity.analysis.align_word_pairs`.
+        :func:`cogalign.similarity.wordpairs.align_word_pairs`.
     column
         The model column to plot (e.g. ``"layer 6"`` or ``"prompt"``).
     """
-    from cogalign.similarity.analysis import spearman
+    from cogalign.similarity.wordpairs import spearman
 
     plt = _pyplot()
     if ax is None:

@@ -1,14 +1,13 @@
-"""Risky and intertemporal choice: classic models, hierarchical Bayesian fits, LLM probes.
+"""Risky choice: classic models, hierarchical Bayesian fits, LLM probes.
 
 Models of risky choice - expected value (EV), expected utility (EU), prospect theory (PT;
 Kahneman & Tversky 1979) and cumulative prospect theory (CPT; Tversky & Kahneman 1992) with
 Tversky-Kahneman, Prelec (1998) or linear-in-log-odds weighting, loss aversion and a logit
-choice rule - and of intertemporal choice - exponential, hyperbolic and quasi-hyperbolic
-discounting and the ITCH heuristic (Ericson et al. 2015). Each has a simulator, a NumPyro
-model (plus its PyMC twin) for aggregate choice rates or single trials, hierarchical
-non-centred versions, and a scikit-learn style estimator. :mod:`cogalign.risky.probes` reads
-choice rates out of language-model embeddings of the gambles (Zhu, Yan & Griffiths 2024) with
-grouped cross-validation; :mod:`cogalign.risky.analysis` holds the headline analyses.
+choice rule. Each has a simulator, a NumPyro model (plus its PyMC twin) for aggregate choice
+rates or single trials, hierarchical non-centred versions, and a scikit-learn style estimator.
+:mod:`cogalign.risky.probes` reads choice rates out of language-model embeddings of the gambles
+(Zhu, Yan & Griffiths 2024) with grouped cross-validation; :mod:`cogalign.risky.analysis` holds
+the headline analysis. Intertemporal choice is :mod:`cogalign.intertemporal`.
 
 >>> from cogalign.risky import RiskyChoiceModel, simulate_rates
 >>> table = simulate_rates(n_problems=100, seed=0)
@@ -24,38 +23,32 @@ from typing import Any
 
 _EXPORTS = {
     # functions
-    "THEORIES": "functions", "WEIGHTINGS": "functions", "DISCOUNTING": "functions",
+    "THEORIES": "functions", "WEIGHTINGS": "functions",
     "choice_logits": "functions", "choice_probability": "functions",
     "cpt_decision_weights": "functions", "cpt_utility": "functions",
-    "certainty_equivalent": "functions", "discount": "functions", "eu_utility": "functions",
+    "certainty_equivalent": "functions", "eu_utility": "functions",
     "expected_value": "functions", "gamble_utility": "functions",
-    "intertemporal_logits": "functions", "itch_logits": "functions",
     "power_utility": "functions", "pt_utility": "functions", "value_function": "functions",
     "weight": "functions", "weight_lio": "functions", "weight_prelec": "functions",
     "weight_tk": "functions",
     # gambles and data
     "gamble_arrays": "gambles", "problem_arrays": "gambles", "rates_to_counts": "gambles",
     "select_ambiguous": "gambles",
-    "load_risky": "data", "load_intertemporal": "data", "read_risky": "data",
-    "read_intertemporal": "data",
+    "load_risky": "data", "read_risky": "data",
     # models
-    "risky_rates_model": "models", "risky_trials_model": "models",
-    "intertemporal_model": "models", "risky_params": "models", "intertemporal_params": "models",
+    "risky_rates_model": "models", "risky_trials_model": "models", "risky_params": "models",
     # likelihoods
-    "rates_log_likelihood": "likelihoods", "trials_log_likelihood": "likelihoods",
-    "risky_rates_log_likelihood": "likelihoods", "intertemporal_log_likelihood": "likelihoods",
+    "rates_log_likelihood": "likelihoods", "risky_rates_log_likelihood": "likelihoods",
     # simulators
     "random_problems": "simulate", "simulate_rates": "simulate",
-    "simulate_risky_trials": "simulate", "intertemporal_design": "simulate",
-    "simulate_intertemporal": "simulate",
+    "simulate_risky_trials": "simulate",
     # estimators
-    "RiskyChoiceModel": "estimators", "IntertemporalChoiceModel": "estimators",
-    "r2_score": "estimators",
+    "RiskyChoiceModel": "estimators", "r2_score": "estimators",
     # probes and analyses
     "EmbeddingProbe": "probes", "FeatureRegressor": "probes", "gamble_text": "probes",
     "embed_problems": "probes", "gamble_features": "probes", "grouped_folds": "probes",
     "cross_validate_rates": "probes", "prompted_choice_probabilities": "probes",
-    "compare_choices13k": "analysis", "compare_discounting": "analysis",
+    "compare_choices13k": "analysis",
 }
 
 __all__ = sorted(_EXPORTS)

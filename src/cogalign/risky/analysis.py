@@ -1,11 +1,9 @@
-"""The headline analyses, one function each.
+"""The headline analysis of risky choice.
 
-* :func:`compare_choices13k` - the cross-validated table of choices13k: EV, EU, PT, CPT, an
-  expected-value-difference logistic baseline, an MLP on gamble features, embedding probes
-  of offline language models and a prompted model's choice probabilities, all on the same
-  folds grouped by problem (Peterson et al. 2021; Zhu, Yan & Griffiths 2024).
-* :func:`compare_discounting` - exponential, hyperbolic, quasi-hyperbolic discounting and
-  ITCH on Ericson et al. (2015), ranked by PSIS-LOO.
+:func:`compare_choices13k` - the cross-validated table of choices13k: EV, EU, PT, CPT, an
+expected-value-difference logistic baseline, an MLP on gamble features, embedding probes of
+offline language models and a prompted model's choice probabilities, all on the same folds
+grouped by problem (Peterson et al. 2021; Zhu, Yan & Griffiths 2024).
 """
 
 from __future__ import annotations
@@ -17,9 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cogalign.data.groups import subsample_groups
 from cogalign.errors import CogalignError
+from cogalign.estimator import Estimator
 
-__all__ = ["compare_choices13k", "compare_discounting", "fast_mode", "subsample_problems"]
+__all__ = ["compare_choices13k", "fast_mode"]
 
 THEORY_LABELS = {"ev": "EV", "eu": "EU", "pt": "PT", "cpt": "CPT"}
 
@@ -29,33 +29,29 @@ def fast_mode() -> bool:
     return os.environ.get("COGALIGN_FAST", "").strip().lower() in ("1", "true", "yes")
 
 
-def subsample_problems(table: pd.DataFrame, n_problems: int | None, seed: int = 0,
-                       group: str = "problem_id") -> pd.DataFrame:
-    """Keep the rows of ``n_problems`` randomly chosen problems (all rows of each)."""
-    if n_problems is None:
-        return table
-    groups = table[group].unique()
-    if n_problems >= len(groups):
-        return table
-    rng = np.random.default_rng(seed)
-    keep = rng.choice(groups, size=n_problems, replace=False)
-    return table.loc[table[group].isin(keep)]
-
-
-class _Fixed:
+class _Fixed(Estimator):
     """A 'model' whose predictions are given (e.g. raw prompted probabilities)."""
+
+    score_name = "r2"
 
     def __init__(self, values: pd.Series) -> None:
         self.values = values
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {"values": self.values}
-
     def fit(self, table: pd.DataFrame) -> _Fixed:
+        """Nothing to learn: the predictions are given; sets ``n_rows_``. Returns ``self``."""
+        self.n_rows_ = len(table)
         return self
 
     def predict(self, table: pd.DataFrame) -> np.ndarray:
+        """The given values of ``table``'s rows."""
+        self._check_fitted()
         return self.values.loc[table.index].to_numpy(dtype=float)
+
+    def score(self, table: pd.DataFrame) -> float:
+        """:math:`R^2` of the given values as choice rates ``b_rate`` (higher is better)."""
+        from cogalign.risky.estimators import r2_score
+
+        return r2_score(table["b_rate"], self.predict(table))
 
 
 def compare_choices13k(
@@ -142,7 +138,7 @@ def compare_choices13k(
     n_all = len(table)
     table = select_ambiguous(table, ambiguous)
     n_excluded = n_all - len(table)
-    table = subsample_problems(table, n_problems, seed)
+    table = subsample_groups(table, n_problems, "problem_id", seed)
     table = table.reset_index(drop=True)
     if len(table) < 2 * n_splits:
         raise CogalignError(f"only {len(table)} rows: too few for {n_splits} folds")
@@ -184,69 +180,3 @@ def compare_choices13k(
     summary.attrs.update(n_rows=len(table), n_excluded_ambiguous=n_excluded,
                          ambiguous=ambiguous, weighting=weighting, choice=choice)
     return summary, preds
-
-
-def compare_discounting(
-    table: pd.DataFrame | None = None,
-    *,
-    models: Sequence[str] = ("exponential", "hyperbolic", "quasi-hyperbolic", "itch"),
-    scale: str = "relative",
-    hierarchical: bool = True,
-    backend: str = "numpyro",
-    method: str | None = "nuts",
-    draws: int = 500,
-    tune: int = 500,
-    chains: int = 2,
-    seed: int = 0,
-    n_participants: int | None = None,
-    progress: bool = False,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Rank intertemporal-choice models by PSIS-LOO (default data: Ericson et al. 2015).
-
-    Rows with a missing response (369 in Ericson et al.'s data) are left out of every
-    likelihood.
-
-    Parameters
-    ----------
-    table
-        An ``intertemporal`` table (default: ``load("ericson2015")``).
-    models
-        Models to compare.
-    scale
-        ``"relative"`` or ``"absolute"`` value differences for the discounting models.
-    hierarchical
-        Per-participant (non-centred) parameters or one pooled set.
-    backend, method, draws, tune, chains, seed
-        Passed to :func:`cogalign.bayes.fit` (``method=None``: NUTS for hierarchical fits,
-        else MAP).
-    n_participants
-        Use a random subset of participants (fast runs).
-    progress
-        Progress bars.
-
-    Returns
-    -------
-    table, fits
-        :func:`cogalign.bayes.compare` table (best first) and ``{model: fitted
-        IntertemporalChoiceModel}``.
-    """
-    from cogalign.bayes import compare
-    from cogalign.risky.estimators import IntertemporalChoiceModel
-
-    if table is None:
-        from cogalign.data import load
-
-        table = load("ericson2015", progress=False)
-    table = subsample_problems(table, n_participants, seed, group="participant_id")
-    fits = {}
-    for name in models:
-        fits[name] = IntertemporalChoiceModel(
-            name, scale=scale, hierarchical=hierarchical, backend=backend, method=method,
-            draws=draws, tune=tune, chains=chains, seed=seed, progress=progress,
-        ).fit(table)
-    ranking = compare({k: v.idata_ for k, v in fits.items()})
-    first = next(iter(fits.values()))
-    ranking.attrs.update(n_missing=first.n_missing_, n_obs=first.n_obs_, scale=scale,
-                         hierarchical=hierarchical, backend=backend, method=first.method_,
-                         n_participants=len(getattr(first, "participants_", [])) or None)
-    return ranking, fits

@@ -1,9 +1,8 @@
 """Command-line entry points of the risky-choice paradigm.
 
-Four click commands, registered by the main CLI as ``cogalign fit risky``,
-``cogalign fit intertemporal``, ``cogalign compare risky`` and ``cogalign compare
-intertemporal``. Each takes ``--json``; every
-error ends as a one-line reason and a non-zero exit status.
+Two click commands, registered by the main CLI as ``cogalign fit risky`` and ``cogalign
+compare risky``. Each takes ``--json``; every error ends as a one-line reason and a non-zero
+exit status.
 """
 
 from __future__ import annotations
@@ -18,13 +17,19 @@ from typing import Any
 
 import click
 
+from cogalign.bayes.cli_options import (
+    divergences,
+    fit_options,
+    method_setting,
+    params_payload,
+    params_text,
+)
 from cogalign.errors import CogalignError
 
-__all__ = ["compare_intertemporal", "compare_risky", "fit_intertemporal", "fit_risky"]
+__all__ = ["compare_risky", "fit_risky"]
 
 _THEORIES = ["ev", "eu", "pt", "cpt"]
 _WEIGHTINGS = ["tk", "prelec", "prelec1", "lio"]
-_DISCOUNTING = ["exponential", "hyperbolic", "quasi-hyperbolic", "itch"]
 _OFFLINE_LLMS = ("minilm-l6", "smollm2-135m")
 
 
@@ -63,28 +68,6 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _params_payload(summary: Any) -> dict[str, dict[str, float]]:
-    cols = [c for c in ("mean", "sd", "lower", "upper", "mode", "r_hat", "ess_bulk")
-            if c in summary.columns]
-    return {str(name): {c: float(row[c]) for c in cols} for name, row in summary.iterrows()}
-
-
-def _params_text(summary: Any, interval: float) -> str:
-    pct = int(round(interval * 100))
-    lines = [f"{'parameter':<18}{'mean':>10}{'sd':>10}{f'{pct}% lower':>12}{f'{pct}% upper':>12}"]
-    for name, row in summary.iterrows():
-        lines.append(f"{str(name):<18}{row['mean']:>10.4g}{row['sd']:>10.3g}"
-                     f"{row['lower']:>12.4g}{row['upper']:>12.4g}")
-    return "\n".join(lines)
-
-
-def _divergences(idata: Any) -> dict[str, int]:
-    """``{"divergences": n}`` for a NUTS fit, ``{}`` for MAP and SVI fits."""
-    if "diverging" not in getattr(idata, "sample_stats", {}):
-        return {}
-    return {"divergences": int(idata.sample_stats["diverging"].values.sum())}
-
-
 def _emit(payload: dict, as_json: bool, text: str) -> None:
     if as_json:
         click.echo(json.dumps(_clean(payload), indent=2, default=str))
@@ -92,58 +75,11 @@ def _emit(payload: dict, as_json: bool, text: str) -> None:
         click.echo(text)
 
 
-_common = [
-    click.option("--data", "data_path", type=click.Path(dir_okay=True), default=None,
-                 help="A data file instead of the dataset: native format or the tidy table."),
-    click.option("--backend", type=click.Choice(["numpyro", "pymc"]), default="numpyro",
-                 show_default=True, help="Inference backend."),
-    click.option("--draws", type=int, default=1000, show_default=True,
-                 help="Posterior draws (per chain for NUTS)."),
-    click.option("--tune", type=int, default=1000, show_default=True, help="NUTS warm-up."),
-    click.option("--chains", type=int, default=2, show_default=True, help="NUTS chains."),
-    click.option("--seed", type=int, default=0, show_default=True, help="Random seed."),
-    click.option("--progress/--no-progress", default=False, help="Show progress bars."),
-    click.option("--json", "as_json", is_flag=True, help="Machine-readable output."),
-]
-
-
-def _with_common(fn: Callable) -> Callable:
-    for option in reversed(_common):
-        fn = option(fn)
-    return fn
-
-
-_intertemporal = [
-    click.option("--dataset", default="ericson2015", show_default=True,
-                 help="Registered dataset (ignored with --data)."),
-    click.option("--method", type=click.Choice(["auto", "map", "nuts", "svi"]), default="auto",
-                 show_default=True,
-                 help="NUTS, MAP + Laplace, or SVI; auto: NUTS for hierarchical fits, else MAP."),
-    click.option("--scale", type=click.Choice(["relative", "absolute"]), default="relative",
-                 show_default=True,
-                 help="Value difference relative to the mean amount, or absolute."),
-    click.option("--pooled", is_flag=True, help="One parameter set instead of per-participant."),
-    click.option("--limit", type=int, default=None,
-                 help="Use a random subset of N participants."),
-]
-
-
-def _intertemporal_options(fn: Callable) -> Callable:
-    """The options ``fit intertemporal`` and ``compare intertemporal`` share."""
-    fn = _with_common(fn)
-    for option in reversed(_intertemporal):
-        fn = option(fn)
-    return fn
-
-
 @click.command("risky")
 @click.option("--model", "theory", type=click.Choice(_THEORIES), default="cpt",
               show_default=True, help="Theory: expected value, expected utility, PT, CPT.")
 @click.option("--dataset", default="choices13k", show_default=True,
               help="Registered dataset (ignored with --data).")
-@click.option("--method", type=click.Choice(["auto", "map", "nuts", "svi"]), default="auto",
-              show_default=True,
-              help="MAP + Laplace, NUTS, or SVI; auto: NUTS for hierarchical fits, else MAP.")
 @click.option("--weighting", type=click.Choice(_WEIGHTINGS), default="tk", show_default=True,
               help="Probability weighting (PT/CPT).")
 @click.option("--choice", type=click.Choice(["utility", "ce"]), default="utility",
@@ -157,14 +93,18 @@ def _intertemporal_options(fn: Callable) -> Callable:
 @click.option("--folds", type=int, default=5, show_default=True,
               help="Grouped cross-validation folds for R2/MSE of choice rates (0: skip).")
 @click.option("--limit", type=int, default=None, help="Use a random subset of N problems.")
-@_with_common
+@click.option("--data", "data_path", type=click.Path(dir_okay=True), default=None,
+              help="A data file instead of the dataset: choices13k's CSV (+JSON) or a tidy "
+                   "rates or trial table.")
+@fit_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @_errors
 def fit_risky(theory: str, dataset: str, method: str, weighting: str, choice: str,
               likelihood: str, ambiguous: str, pooled: bool, folds: int, limit: int | None,
               data_path: str | None, backend: str, draws: int, tune: int, chains: int,
               seed: int, progress: bool, as_json: bool) -> None:
     """Fit a risky-choice model; print parameters with 90% intervals and cross-validated R2."""
-    from cogalign.risky.analysis import subsample_problems
+    from cogalign.data.groups import subsample_groups
     from cogalign.risky.data import load_risky, table_kind
     from cogalign.risky.estimators import RiskyChoiceModel
     from cogalign.risky.gambles import select_ambiguous
@@ -175,10 +115,10 @@ def fit_risky(theory: str, dataset: str, method: str, weighting: str, choice: st
     kind = table_kind(table)
     if limit is not None:
         group = "problem_id" if kind == "rates" else "participant_id"
-        table = subsample_problems(table, limit, seed, group=group)
+        table = subsample_groups(table, limit, group, seed)
     est = RiskyChoiceModel(theory, weighting=weighting, choice=choice, likelihood=likelihood,
                            hierarchical=not pooled, ambiguous=ambiguous, backend=backend,
-                           method=None if method == "auto" else method, draws=draws,
+                           method=method_setting(method), draws=draws,
                            tune=tune, chains=chains, seed=seed, progress=progress)
     est.fit(table)
     payload: dict[str, Any] = {
@@ -192,11 +132,11 @@ def fit_risky(theory: str, dataset: str, method: str, weighting: str, choice: st
         "n_obs": est.n_obs_,
         "n_excluded": est.n_excluded_,
         "interval": est.interval,
-        "parameters": _params_payload(est.summary_),
+        "parameters": params_payload(est.summary_),
     }
     lines = [f"{theory.upper()} on {data_path or dataset}: {est.n_obs_} {kind} rows "
              f"({est.n_excluded_} excluded), {backend}/{est.method_}",
-             _params_text(est.summary_, est.interval)]
+             params_text(est.summary_, est.interval)]
     if kind == "rates":
         modelled = select_ambiguous(table, ambiguous).reset_index(drop=True)
         payload["r2_in_sample"] = est.score(modelled)
@@ -218,60 +158,9 @@ def fit_risky(theory: str, dataset: str, method: str, weighting: str, choice: st
         lines.append(f"in-sample R2 = {payload['r2_in_sample']:.4f}")
     else:
         payload["accuracy_in_sample"] = est.score(table)
-    payload.update(_divergences(est.idata_))
+    payload.update(divergences(est.idata_))
     payload["seconds"] = time.perf_counter() - t0
     _emit(payload, as_json, "\n".join(lines))
-
-
-@click.command("intertemporal")
-@click.option("--model", type=click.Choice(_DISCOUNTING), default="hyperbolic",
-              show_default=True, help="Discounting model or the ITCH heuristic.")
-@_intertemporal_options
-@_errors
-def fit_intertemporal(model: str, dataset: str, method: str, scale: str, pooled: bool,
-                      limit: int | None, data_path: str | None, backend: str, draws: int,
-                      tune: int, chains: int, seed: int, progress: bool, as_json: bool) -> None:
-    """Fit an intertemporal-choice model; print parameters with 90% intervals and PSIS-LOO."""
-    from cogalign.bayes import loo
-    from cogalign.risky.analysis import subsample_problems
-    from cogalign.risky.data import load_intertemporal
-    from cogalign.risky.estimators import IntertemporalChoiceModel
-
-    t0 = time.perf_counter()
-    table = load_intertemporal(None if data_path else dataset, data_path)
-    table = subsample_problems(table, limit, seed, group="participant_id")
-    est = IntertemporalChoiceModel(model, scale=scale, hierarchical=not pooled,
-                                   backend=backend,
-                                   method=None if method == "auto" else method, draws=draws,
-                                   tune=tune,
-                                   chains=chains, seed=seed, progress=progress).fit(table)
-    elpd = loo(est.idata_)
-    payload: dict[str, Any] = {
-        "model": model,
-        "scale": scale if model != "itch" else None,
-        "hierarchical": not pooled,
-        "source": data_path or dataset,
-        "backend": backend,
-        "method": est.method_,
-        "n_obs": est.n_obs_,
-        "n_missing_excluded": est.n_missing_,
-        "n_participants": len(getattr(est, "participants_", [])) or None,
-        "interval": est.interval,
-        "parameters": _params_payload(est.summary_),
-        "loo": {"elpd": float(elpd.elpd_loo), "se": float(elpd.se), "p_loo": float(elpd.p_loo),
-                "n_bad_k": int((elpd.pareto_k.values > 0.7).sum())},
-        "accuracy_in_sample": est.score(table),
-    }
-    payload.update(_divergences(est.idata_))
-    payload["seconds"] = time.perf_counter() - t0
-    text = "\n".join([
-        f"{model} on {data_path or dataset}: {est.n_obs_} trials ({est.n_missing_} missing "
-        f"responses left out), {'pooled' if pooled else 'hierarchical'}, "
-        f"{backend}/{est.method_}",
-        _params_text(est.summary_, est.interval),
-        f"PSIS-LOO elpd = {elpd.elpd_loo:.1f} (se {elpd.se:.1f})",
-    ])
-    _emit(payload, as_json, text)
 
 
 @click.command("risky")
@@ -337,74 +226,4 @@ def compare_risky(dataset: str, data_path: str | None, models: str, weighting: s
         lines.append(f"{r['model']:<34}{r['r2']:>8.4f}{r['mse']:>10.5f}{r['r2_fold_sd']:>12.4f}")
     lines.append(f"{payload['n_rows']} rows, {folds} folds grouped by problem; "
                  f"{payload['n_excluded_ambiguous']} ambiguous rows: {ambiguous}")
-    _emit(payload, as_json, "\n".join(lines))
-
-
-@click.command("intertemporal")
-@click.option("--models", default=",".join(_DISCOUNTING), show_default=True,
-              help="Comma-separated models to compare (at least two).")
-@_intertemporal_options
-@_errors
-def compare_intertemporal(models: str, dataset: str, method: str, scale: str, pooled: bool,
-                          limit: int | None, data_path: str | None, backend: str, draws: int,
-                          tune: int, chains: int, seed: int, progress: bool,
-                          as_json: bool) -> None:
-    """Rank discounting models and ITCH by PSIS-LOO (same data, same settings as fit)."""
-    from cogalign.risky.analysis import compare_discounting
-    from cogalign.risky.data import load_intertemporal
-
-    t0 = time.perf_counter()
-    names = [m.strip().lower() for m in models.split(",") if m.strip()]
-    bad = [m for m in names if m not in _DISCOUNTING]
-    if bad:
-        raise CogalignError(f"unknown model(s) {bad}; choose from {list(_DISCOUNTING)}")
-    if len(set(names)) < 2:
-        raise CogalignError("compare needs at least two different models")
-    table = load_intertemporal(None if data_path else dataset, data_path)
-    ranking, fits = compare_discounting(
-        table, models=list(dict.fromkeys(names)), scale=scale, hierarchical=not pooled,
-        backend=backend, method=None if method == "auto" else method, draws=draws, tune=tune,
-        chains=chains, seed=seed, n_participants=limit, progress=progress,
-    )
-    rows = []
-    for name, row in ranking.iterrows():
-        ranked = not math.isnan(float(row["rank"]))
-        rows.append({"model": str(name), "rank": int(row["rank"]) if ranked else None,
-                     "elpd_loo": float(row["elpd_loo"]), "se": float(row["se"]),
-                     "p_loo": float(row["p_loo"]), "elpd_diff": float(row["elpd_diff"]),
-                     "dse": float(row["dse"]), "weight": float(row["weight"]),
-                     "n_bad_k": int(row["n_bad_k"]), "warning": bool(row["warning"]),
-                     "problem": str(row["problem"]) or None})
-    details = {}
-    for name, est in fits.items():
-        info: dict[str, Any] = {"parameters": _params_payload(est.summary_),
-                                "seconds": float(est.idata_.attrs.get("seconds", math.nan))}
-        info.update(_divergences(est.idata_))
-        details[name] = info
-    attrs = ranking.attrs
-    payload: dict[str, Any] = {
-        "source": data_path or dataset,
-        "scale": scale,
-        "hierarchical": not pooled,
-        "backend": backend,
-        "method": attrs.get("method"),
-        "n_obs": attrs.get("n_obs"),
-        "n_missing_excluded": attrs.get("n_missing"),
-        "n_participants": attrs.get("n_participants"),
-        "criterion": "PSIS-LOO elpd (higher is better); weights by stacking",
-        "ranking": rows,
-        "fits": details,
-        "seconds": time.perf_counter() - t0,
-    }
-    lines = [f"{'model':<18}{'elpd_loo':>11}{'se':>8}{'elpd_diff':>11}{'dse':>8}"
-             f"{'weight':>8}{'p_loo':>9}"]
-    for r in rows:
-        lines.append(f"{r['model']:<18}{r['elpd_loo']:>11.1f}{r['se']:>8.1f}"
-                     f"{r['elpd_diff']:>11.1f}{r['dse']:>8.1f}{r['weight']:>8.3f}"
-                     f"{r['p_loo']:>9.1f}")
-        if r["problem"]:
-            lines.append(f"  {r['model']} is not ranked: {r['problem']}")
-    lines.append(f"{payload['n_obs']} trials on {data_path or dataset} "
-                 f"({payload['n_missing_excluded']} missing responses left out), "
-                 f"{'pooled' if pooled else 'hierarchical'}, {backend}/{payload['method']}")
     _emit(payload, as_json, "\n".join(lines))

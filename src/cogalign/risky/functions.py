@@ -1,4 +1,4 @@
-"""Value, probability-weighting, discounting and choice functions.
+"""Value, probability-weighting and choice functions of risky choice.
 
 Every function is written once for three array namespaces, passed as ``xp``: :mod:`numpy`
 (simulation, prediction, reference values), :mod:`jax.numpy` (NumPyro models) and
@@ -23,15 +23,6 @@ Prelec, D. (1998). The probability weighting function. *Econometrica*, 66(3), 49
 Goldstein, W. M. & Einhorn, H. J. (1987). Expression theory and the preference reversal
 phenomena. *Psychological Review*, 94(2), 236-254.
 
-Laibson, D. (1997). Golden eggs and hyperbolic discounting. *Quarterly Journal of Economics*,
-112(2), 443-478.
-
-Mazur, J. E. (1987). An adjusting procedure for studying delayed reinforcement. In *Quantitative
-Analyses of Behavior*, vol. 5, 55-73.
-
-Ericson, K. M., White, J. M., Laibson, D. & Cohen, J. D. (2015). Money earlier or later? Simple
-heuristics explain intertemporal choices better than delay discounting does. *Psychological
-Science*, 26(6), 826-833.
 """
 
 from __future__ import annotations
@@ -51,12 +42,9 @@ __all__ = [
     "choice_probability",
     "cpt_decision_weights",
     "cpt_utility",
-    "discount",
     "eu_utility",
     "expected_value",
     "gamble_utility",
-    "intertemporal_logits",
-    "itch_logits",
     "power_utility",
     "pt_utility",
     "value_function",
@@ -68,7 +56,6 @@ __all__ = [
 
 THEORIES = ("ev", "eu", "pt", "cpt")
 WEIGHTINGS = ("tk", "prelec", "prelec1", "lio")
-DISCOUNTING = ("exponential", "hyperbolic", "quasi-hyperbolic", "itch")
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -336,66 +323,3 @@ def choice_logits(
 def choice_probability(*args: Any, **kwargs: Any) -> Any:
     """:math:`P(B)`: the logistic function of :func:`choice_logits` (NumPy)."""
     return expit(choice_logits(*args, **kwargs))
-
-
-# --------------------------------------------------------------------------- intertemporal
-
-
-def discount(t: Any, model: str, params: Mapping[str, Any], xp: Any = np) -> Any:
-    """Discount factor :math:`D(t)` of a delay ``t``.
-
-    * ``"exponential"``: :math:`D(t) = \\delta^{t}` (Samuelson 1937);
-    * ``"hyperbolic"``: :math:`D(t) = 1 / (1 + k t)` (Mazur 1987);
-    * ``"quasi-hyperbolic"``: :math:`D(0) = 1`, :math:`D(t) = \\beta\\,\\delta^{t}` for
-      :math:`t > 0` (Laibson 1997).
-    """
-    if model == "exponential":
-        return params["delta"] ** t
-    if model == "hyperbolic":
-        return 1.0 / (1.0 + params["k"] * t)
-    if model == "quasi-hyperbolic":
-        return xp.where(t > 0, params["beta"] * params["delta"] ** t, 1.0)
-    raise ValueError(f"unknown discounting model {model!r}")
-
-
-def itch_logits(x1: Any, t1: Any, x2: Any, t2: Any, params: Mapping[str, Any],
-                xp: Any = np) -> Any:
-    """ITCH, the intertemporal choice heuristic (Ericson et al. 2015, eq. 1).
-
-    .. math::
-
-        \\operatorname{logit} P(LL) = \\beta_I + \\beta_{xA}(x_2 - x_1)
-            + \\beta_{xR}\\frac{x_2 - x_1}{x^*} + \\beta_{tA}(t_2 - t_1)
-            + \\beta_{tR}\\frac{t_2 - t_1}{t^*}
-
-    with :math:`x^* = (x_1 + x_2)/2` and :math:`t^* = (t_1 + t_2)/2`; parameters ``b_i``,
-    ``b_xa``, ``b_xr``, ``b_ta``, ``b_tr`` (the time coefficients are negative for impatience).
-    """
-    xs = (x1 + x2) / 2.0
-    ts = (t1 + t2) / 2.0
-    return (params["b_i"] + params["b_xa"] * (x2 - x1) + params["b_xr"] * (x2 - x1) / xs
-            + params["b_ta"] * (t2 - t1) + params["b_tr"] * (t2 - t1) / ts)
-
-
-def intertemporal_logits(x1: Any, t1: Any, x2: Any, t2: Any, model: str,
-                         params: Mapping[str, Any], scale: str = "relative",
-                         xp: Any = np) -> Any:
-    """Log-odds of choosing the later-larger option.
-
-    For the discounting models,
-
-    .. math:: \\operatorname{logit} P(LL) = \\varphi\\,\\frac{x_2 D(t_2) - x_1 D(t_1)}{s}
-
-    with :math:`s = 1` (``scale="absolute"``, Ericson et al. 2015's specification) or
-    :math:`s = x^* = (x_1 + x_2)/2` (``scale="relative"``, the default: Ericson's amounts span
-    five orders of magnitude, and an absolute difference makes choices between cents
-    random and between thousands deterministic). For ``"itch"`` see :func:`itch_logits`.
-    """
-    if model == "itch":
-        return itch_logits(x1, t1, x2, t2, params, xp)
-    diff = x2 * discount(t2, model, params, xp) - x1 * discount(t1, model, params, xp)
-    if scale == "relative":
-        diff = diff / ((x1 + x2) / 2.0)
-    elif scale != "absolute":
-        raise ValueError(f"scale must be 'relative' or 'absolute', got {scale!r}")
-    return params["phi"] * diff

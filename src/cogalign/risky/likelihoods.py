@@ -1,8 +1,7 @@
 """Pointwise log-likelihoods in plain NumPy/SciPy: the reference the NumPyro models match.
 
-:func:`rates_log_likelihood` is the aggregate (choice-rate) likelihood and
-:func:`trials_log_likelihood` the single-trial one; :func:`risky_rates_log_likelihood` and
-:func:`intertemporal_log_likelihood` evaluate a model at given parameter values on a table.
+:func:`rates_log_likelihood` is the aggregate (choice-rate) likelihood;
+:func:`risky_rates_log_likelihood` evaluates a model at given parameter values on a table.
 The tests check the NumPyro models' stored ``log_likelihood`` group against these.
 """
 
@@ -16,15 +15,10 @@ from scipy import stats
 from scipy.special import log_expit
 
 from cogalign.bayes.params import expit
-from cogalign.risky.functions import choice_logits, intertemporal_logits
+from cogalign.risky.functions import choice_logits
 from cogalign.risky.gambles import problem_arrays, rates_to_counts
 
-__all__ = [
-    "intertemporal_log_likelihood",
-    "rates_log_likelihood",
-    "risky_rates_log_likelihood",
-    "trials_log_likelihood",
-]
+__all__ = ["rates_log_likelihood", "risky_rates_log_likelihood"]
 
 
 def rates_log_likelihood(
@@ -55,13 +49,6 @@ def rates_log_likelihood(
     raise ValueError(f"unknown likelihood {likelihood!r}")
 
 
-def trials_log_likelihood(y: np.ndarray, logits: np.ndarray) -> np.ndarray:
-    """Bernoulli log-probability :math:`y\\log\\sigma(\\eta) + (1-y)\\log\\sigma(-\\eta)`."""
-    y = np.asarray(y, dtype=float)
-    eta = np.asarray(logits, dtype=float)
-    return y * log_expit(eta) + (1 - y) * log_expit(-eta)
-
-
 def risky_rates_log_likelihood(
     table: pd.DataFrame, theory: str, params: Mapping[str, float], *, weighting: str = "tk",
     choice: str = "utility", likelihood: str = "binomial", trials_per_person: int | None = None,
@@ -72,13 +59,3 @@ def risky_rates_log_likelihood(
     eta = choice_logits(theory, arr["xa"], arr["pa"], arr["xb"], arr["pb"], params, weighting,
                         choice, np)
     return rates_log_likelihood(k, n, eta, likelihood, params.get("kappa"))
-
-
-def intertemporal_log_likelihood(
-    table: pd.DataFrame, model: str, params: Mapping[str, float], *, scale: str = "relative",
-) -> np.ndarray:
-    """Pointwise log-likelihood of the answered rows of an ``intertemporal`` table."""
-    t = table.loc[table["response"].notna()]
-    eta = intertemporal_logits(*(t[c].to_numpy(dtype=float) for c in ("x1", "t1", "x2", "t2")),
-                               model, params, scale, np)
-    return trials_log_likelihood(t["response"].to_numpy(dtype=float), eta)

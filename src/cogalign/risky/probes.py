@@ -14,7 +14,8 @@ feedback conditions of a problem always fall in the same fold):
   (logistic), hand-made gamble features (a multilayer perceptron), or a prompted model's
   choice probability (logistic calibration);
 * :func:`cross_validate_rates` - runs any set of estimators with ``fit(table)`` /
-  ``predict(table)`` on the same folds and reports :math:`R^2` and MSE of the choice rates.
+  ``predict(table)`` on the same folds (the driver :mod:`cogalign.crossval`) and reports
+  :math:`R^2` and MSE of the choice rates.
 
 Gambles are rendered as text in two formats (:func:`gamble_text`): ``"text"`` ("a 95% chance
 of $26, otherwise -$1") and ``"arithmetic"`` (``"0.95*26+0.05*-1"``, the format the
@@ -38,9 +39,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cogalign.bayes.estimator import BayesianEstimator
 from cogalign.bayes.params import expit
+from cogalign.crossval import cross_val_predict, fold_labels
 from cogalign.errors import CogalignError
+from cogalign.estimator import Estimator, clone
 from cogalign.risky.estimators import r2_score
 from cogalign.risky.functions import expected_value
 from cogalign.risky.gambles import _merge, problem_arrays
@@ -49,7 +51,6 @@ __all__ = [
     "FORMATS",
     "EmbeddingProbe",
     "FeatureRegressor",
-    "clone",
     "cross_validate_rates",
     "embed_problems",
     "gamble_features",
@@ -192,23 +193,18 @@ def gamble_features(table: pd.DataFrame) -> pd.DataFrame:
 def grouped_folds(groups: Sequence[Any], n_splits: int = 5, seed: int = 0) -> np.ndarray:
     """Fold number of every row, with all rows of a group in one fold.
 
-    Groups are shuffled with ``seed`` and dealt round-robin, so folds have near-equal numbers of
-    groups.
+    The folds of :func:`cogalign.crossval.fold_labels` (shuffled ``GroupKFold``): groups are
+    dealt at random (``seed``) in near-equal numbers per fold.
     """
     groups = np.asarray(groups)
-    unique = np.unique(groups)
-    if len(unique) < n_splits:
-        raise CogalignError(f"{len(unique)} groups cannot make {n_splits} folds")
-    rng = np.random.default_rng(seed)
-    perm = rng.permutation(len(unique))
-    fold_of_group = np.empty(len(unique), dtype=np.int64)
-    fold_of_group[perm] = np.arange(len(unique)) % n_splits
-    return fold_of_group[np.searchsorted(unique, groups)]
+    return fold_labels(groups, groups=groups, cv=n_splits, seed=seed)
 
 
-def clone(estimator: Any) -> Any:
-    """A new unfitted estimator with the same settings (``get_params`` protocol)."""
-    return type(estimator)(**estimator.get_params())
+def _same_shapes(estimator: Any, n_train: int) -> Any:
+    """A copy padding every fold's fit to ``n_train`` rows (one compiled model for all folds)."""
+    if "pad_to" not in estimator.get_params():
+        return estimator
+    return clone(estimator).set_params(pad_to=n_train)
 
 
 def cross_validate_rates(
@@ -222,6 +218,9 @@ def cross_validate_rates(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit every model on the same grouped folds and score the held-out choice rates.
 
+    The driver is :func:`cogalign.crossval.cross_val_predict`: each model is cloned and
+    fitted per fold, and every row is predicted by the copy that never saw its group.
+
     Parameters
     ----------
     table
@@ -229,13 +228,13 @@ def cross_validate_rates(
     models
         ``{name: estimator}`` with ``fit(table) -> self`` and ``predict(table) -> rates``
         (e.g. :class:`~cogalign.risky.RiskyChoiceModel`, :class:`EmbeddingProbe`,
-        :class:`FeatureRegressor`); each is cloned per fold.
+        :class:`FeatureRegressor`).
     n_splits, seed
         Folds, grouped by ``group`` (:func:`grouped_folds`).
     group
         Column holding the group of each row.
     progress
-        Progress bar over models and folds.
+        Progress bar over folds.
 
     Returns
     -------
@@ -245,27 +244,16 @@ def cross_validate_rates(
         ``predictions``: out-of-fold predicted rate per row and model (plus ``fold``,
         ``b_rate``).
     """
-    from tqdm.auto import tqdm
-
     folds = grouped_folds(table[group].to_numpy(), n_splits, seed)
+    n_train = max(int((folds != k).sum()) for k in range(n_splits))
+    preds = cross_val_predict({name: _same_shapes(est, n_train) for name, est in models.items()},
+                              table, groups=group, cv=n_splits, seed=seed, progress=progress)
     y = table["b_rate"].to_numpy(dtype=float)
-    preds = pd.DataFrame({"fold": folds, "b_rate": y}, index=table.index)
+    preds.insert(1, "b_rate", y)
     rows = []
-    bar = tqdm(total=len(models) * n_splits, disable=not progress, desc="cross-validation")
-    for name, est in models.items():
-        oof = np.full(len(table), np.nan)
-        fold_r2 = []
-        n_train = max(int((folds != k).sum()) for k in range(n_splits))
-        for k in range(n_splits):
-            train, test = folds != k, folds == k
-            model = clone(est)
-            if "pad_to" in model.get_params():  # same shapes in every fold: compile once
-                model.set_params(pad_to=n_train)
-            model.fit(table.loc[train])
-            oof[test] = np.asarray(model.predict(table.loc[test]), dtype=float)
-            fold_r2.append(r2_score(y[test], oof[test]))
-            bar.update(1)
-        preds[name] = oof
+    for name in models:
+        oof = preds[name].to_numpy()
+        fold_r2 = [r2_score(y[folds == k], oof[folds == k]) for k in range(n_splits)]
         rows.append({
             "model": name,
             "r2": r2_score(y, oof),
@@ -274,7 +262,6 @@ def cross_validate_rates(
             "r2_fold_sd": float(np.std(fold_r2, ddof=1)),
             "n": len(table),
         })
-    bar.close()
     summary = pd.DataFrame(rows).set_index("model").sort_values("r2", ascending=False)
     summary.attrs.update(n_splits=n_splits, seed=seed, group=group)
     return summary, preds
@@ -297,12 +284,19 @@ def _fit_logistic_rates(X: np.ndarray, y: np.ndarray, weight: np.ndarray | None,
     return model
 
 
-class _Regressor:
-    """Ridge (alpha by GCV), logistic-on-proportions, or MLP on standardised features."""
+class _Regressor(Estimator):
+    """Ridge (alpha by GCV), logistic-on-proportions, or MLP on standardised features.
+
+    ``score_`` is the selection score of the fit (higher is better): the ridge's negative
+    generalised cross-validation error, the logistic fit's negative training MSE, or the
+    MLP's validation :math:`R^2`.
+    """
+
+    fitted_attribute = "model_"
 
     def __init__(self, kind: str, alphas: Sequence[float], hidden: tuple[int, ...], seed: int,
                  C: float) -> None:
-        self.kind, self.alphas, self.hidden, self.seed, self.C = kind, alphas, hidden, seed, C
+        self._set_init_params(locals())
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> _Regressor:
         self.mean_ = X.mean(axis=0)
@@ -331,13 +325,14 @@ class _Regressor:
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        self._check_fitted()
         Z = (X - self.mean_) / self.scale_
         if self.kind == "logistic":
             return self.model_.predict_proba(Z)[:, 1]
         return np.clip(self.model_.predict(Z), 0.0, 1.0)
 
 
-class FeatureRegressor(BayesianEstimator):
+class FeatureRegressor(Estimator):
     """Regress choice rates on a feature table aligned with the data table by index.
 
     Parameters
@@ -359,6 +354,9 @@ class FeatureRegressor(BayesianEstimator):
         Seed (MLP initialisation).
     """
 
+    score_name = "r2"
+    fitted_attribute = "regressor_"
+
     def __init__(
         self,
         features: pd.DataFrame | Callable[[pd.DataFrame], pd.DataFrame],
@@ -369,12 +367,7 @@ class FeatureRegressor(BayesianEstimator):
         C: float = 1e4,
         seed: int = 0,
     ) -> None:
-        self.features = features
-        self.regression = regression
-        self.alphas = alphas
-        self.hidden = hidden
-        self.C = C
-        self.seed = seed
+        self._set_init_params(locals())
 
     def _X(self, table: pd.DataFrame) -> np.ndarray:
         f = self.features(table) if callable(self.features) else self.features.loc[table.index]
@@ -385,7 +378,6 @@ class FeatureRegressor(BayesianEstimator):
         self.regressor_ = _Regressor(self.regression, self.alphas, self.hidden, self.seed,
                                      self.C).fit(self._X(table),
                                                  table["b_rate"].to_numpy(dtype=float))
-        self.idata_ = None  # marks the estimator fitted (no posterior here)
         return self
 
     def predict(self, table: pd.DataFrame) -> np.ndarray:
@@ -394,11 +386,11 @@ class FeatureRegressor(BayesianEstimator):
         return self.regressor_.predict(self._X(table))
 
     def score(self, table: pd.DataFrame) -> float:
-        """:math:`R^2` of the predicted choice rates."""
+        """:math:`R^2` of the predicted choice rates ``b_rate`` (higher is better)."""
         return r2_score(table["b_rate"], self.predict(table))
 
 
-class EmbeddingProbe(BayesianEstimator):
+class EmbeddingProbe(Estimator):
     """Ridge probe from per-layer embeddings of both gambles to the choice rate.
 
     Parameters
@@ -426,6 +418,9 @@ class EmbeddingProbe(BayesianEstimator):
         Chosen layer position; ``layer_scores_`` the per-layer selection scores.
     """
 
+    score_name = "r2"
+    fitted_attribute = "regressor_"
+
     def __init__(
         self,
         embeddings: np.ndarray,
@@ -438,14 +433,15 @@ class EmbeddingProbe(BayesianEstimator):
         n_components: int | None = None,
         seed: int = 0,
     ) -> None:
-        self.embeddings = embeddings
-        self.index = index
-        self.layer = layer
-        self.regression = regression
-        self.extra = extra
-        self.alphas = alphas
-        self.n_components = n_components
-        self.seed = seed
+        self._set_init_params(locals())
+
+    def __sklearn_clone__(self) -> EmbeddingProbe:
+        """An unfitted copy that shares the (read-only) embedding array instead of copying it.
+
+        The embeddings of a large table run to gigabytes; every cross-validation fold clones
+        the probe, and :func:`sklearn.base.clone` would deep-copy them each time.
+        """
+        return type(self)(**self.get_params(deep=False))
 
     def _rows(self, table: pd.DataFrame) -> np.ndarray:
         pos = pd.Index(self.index).get_indexer(table.index)
@@ -485,7 +481,6 @@ class EmbeddingProbe(BayesianEstimator):
         assert best is not None
         self.layer_, self.regressor_ = best
         self.layer_scores_ = scores
-        self.idata_ = None
         return self
 
     def predict(self, table: pd.DataFrame) -> np.ndarray:
@@ -495,7 +490,7 @@ class EmbeddingProbe(BayesianEstimator):
         return self.regressor_.predict(X)
 
     def score(self, table: pd.DataFrame) -> float:
-        """:math:`R^2` of the predicted choice rates."""
+        """:math:`R^2` of the predicted choice rates ``b_rate`` (higher is better)."""
         return r2_score(table["b_rate"], self.predict(table))
 
 

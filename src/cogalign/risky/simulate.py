@@ -1,4 +1,4 @@
-"""Simulators: every risky and intertemporal model generates data in the tidy tables.
+"""Simulators: every risky-choice model generates data in the tidy tables.
 
 The simulators use the same NumPy functions as the likelihoods
 (:mod:`cogalign.risky.functions`), so simulate-then-fit recovers the parameters (tested).
@@ -6,9 +6,7 @@ The simulators use the same NumPy functions as the likelihoods
 * :func:`random_problems` - choices13k-like pairs of gambles (A: two outcomes, B: up to 9);
 * :func:`simulate_rates` - aggregate choice rates (``risky-rates`` table);
 * :func:`simulate_risky_trials` - single choices by participants with their own parameters
-  (``risky`` table);
-* :func:`intertemporal_design` and :func:`simulate_intertemporal` - Ericson-style questions and
-  choices (``intertemporal`` table).
+  (``risky`` table), drawn by :func:`cogalign.bayes.population.participant_params`.
 """
 
 from __future__ import annotations
@@ -19,33 +17,18 @@ import numpy as np
 import pandas as pd
 
 from cogalign.bayes.params import expit
-from cogalign.risky.functions import choice_logits, intertemporal_logits
+from cogalign.bayes.population import fill_params, participant_params
+from cogalign.risky.functions import choice_logits
 from cogalign.risky.gambles import problem_arrays
-from cogalign.risky.models import intertemporal_params, risky_params
+from cogalign.risky.models import risky_params
 
-__all__ = [
-    "DEFAULT_INTERTEMPORAL",
-    "DEFAULT_RISKY",
-    "intertemporal_design",
-    "random_problems",
-    "simulate_intertemporal",
-    "simulate_rates",
-    "simulate_risky_trials",
-]
+__all__ = ["DEFAULT_RISKY", "random_problems", "simulate_rates", "simulate_risky_trials"]
 
 #: Tversky & Kahneman (1992) median estimates, with a sensitivity suited to outcomes in tens.
 DEFAULT_RISKY: dict[str, float] = {
     "alpha": 0.88, "beta": 0.88, "lam": 2.25, "gamma_gain": 0.61, "gamma_loss": 0.69,
     "delta_gain": 1.0, "delta_loss": 1.0, "phi": 0.15, "kappa": 20.0,
 }
-DEFAULT_INTERTEMPORAL: dict[str, float] = {
-    "delta": 0.85, "k": 0.25, "beta": 0.8, "phi": 8.0,
-    "b_i": -0.5, "b_xa": 0.0005, "b_xr": 6.0, "b_ta": -0.2, "b_tr": -1.0,
-}
-
-
-def _rng(seed: int | np.random.Generator) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
 def _round_probs(p: np.ndarray) -> list[float]:
@@ -67,7 +50,7 @@ def random_problems(n: int = 200, seed: int | np.random.Generator = 0,
     pandas.DataFrame
         ``problem_id``, ``outcomes_a``, ``probs_a``, ``outcomes_b``, ``probs_b``.
     """
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)
     rows = []
     for i in range(n):
         h = float(rng.integers(-10, 120))
@@ -86,15 +69,6 @@ def random_problems(n: int = 200, seed: int | np.random.Generator = 0,
             "probs_b": _round_probs(pb),
         })
     return pd.DataFrame(rows)
-
-
-def _fill(defaults: Mapping[str, float], names: list[str],
-          params: Mapping[str, float] | None) -> dict[str, float]:
-    given = dict(params or {})
-    unknown = set(given) - set(names)
-    if unknown:
-        raise ValueError(f"unknown parameters {sorted(unknown)}; the model has {names}")
-    return {k: float(given.get(k, defaults[k])) for k in names}
 
 
 def simulate_rates(
@@ -133,11 +107,11 @@ def simulate_rates(
         A ``risky-rates`` table with ``n``, ``n_choices`` and ``b_rate``; ``attrs["params"]``
         holds the true parameters and ``p_b`` the true choice probabilities.
     """
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)
     if problems is None:
         problems = random_problems(n_problems, rng)
     names = [p.name for p in risky_params(theory, weighting, likelihood)]
-    values = _fill(DEFAULT_RISKY, names, params)
+    values = fill_params(DEFAULT_RISKY, names, params)
     arr = problem_arrays(problems)
     p_b = expit(choice_logits(theory, arr["xa"], arr["pa"], arr["xb"], arr["pb"], values,
                               weighting, choice, np))
@@ -157,18 +131,6 @@ def simulate_rates(
     out["p_b"] = p_b
     out.attrs["params"] = values
     return out
-
-
-def _participant_params(
-    specs: list, values: Mapping[str, float], sd: Mapping[str, float] | float,
-    n: int, rng: np.random.Generator,
-) -> pd.DataFrame:
-    cols = {}
-    for p in specs:
-        s = sd if isinstance(sd, int | float) else sd.get(p.name, 0.3)
-        raw = p.unconstrain(values[p.name]) + s * rng.standard_normal(n)
-        cols[p.name] = np.asarray(p.constrain(raw))
-    return pd.DataFrame(cols)
 
 
 def simulate_risky_trials(
@@ -195,12 +157,12 @@ def simulate_risky_trials(
         ``attrs["params"]`` is a DataFrame of each participant's true parameters and
         ``attrs["population"]`` the population values.
     """
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)
     if problems is None:
         problems = random_problems(max(n_trials * 3, 50), rng)
     specs = risky_params(theory, weighting)
-    values = _fill(DEFAULT_RISKY, [p.name for p in specs], params)
-    per = _participant_params(specs, values, sd, n_participants, rng)
+    values = fill_params(DEFAULT_RISKY, [p.name for p in specs], params)
+    per = participant_params(specs, values, sd, n_participants, rng)
     rows = []
     idx = np.concatenate([
         rng.choice(len(problems), size=n_trials, replace=n_trials > len(problems))
@@ -224,68 +186,6 @@ def simulate_risky_trials(
             "response": "B" if chose_b[t] else "A",
         })
     out = pd.DataFrame(rows)
-    per.index = [f"p{j:03d}" for j in range(n_participants)]
-    out.attrs["params"] = per
-    out.attrs["population"] = values
-    return out
-
-
-def intertemporal_design(n_trials: int = 25, seed: int | np.random.Generator = 0) -> pd.DataFrame:
-    """Questions in the style of Ericson et al. (2015): ``x1, t1, x2, t2``.
-
-    Sooner amounts span five orders of magnitude (cents to thousands), the later amount is
-    1-300% larger, sooner delays are 0-2 periods and the later delay 1-4 periods after it.
-    """
-    rng = _rng(seed)
-    magnitude = rng.choice([0.5, 5.0, 50.0, 500.0, 5000.0], size=n_trials)
-    x1 = np.round(magnitude * rng.uniform(0.5, 2.0, size=n_trials), 2)
-    r = rng.choice([0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 3.0], size=n_trials)
-    x2 = np.round(x1 * (1.0 + r), 2)
-    x2 = np.where(x2 <= x1, x1 + 0.01, x2)
-    t1 = rng.choice([0.0, 1.0, 2.0], size=n_trials)
-    t2 = t1 + rng.choice([1.0, 2.0, 3.0, 4.0], size=n_trials)
-    return pd.DataFrame({"x1": x1, "t1": t1, "x2": x2, "t2": t2})
-
-
-def simulate_intertemporal(
-    n_participants: int = 50,
-    n_trials: int = 25,
-    model: str = "hyperbolic",
-    params: Mapping[str, float] | None = None,
-    *,
-    sd: Mapping[str, float] | float = 0.3,
-    scale: str = "relative",
-    seed: int | np.random.Generator = 0,
-) -> pd.DataFrame:
-    """Intertemporal choices by participants with their own parameters.
-
-    Every participant answers their own ``n_trials`` random questions
-    (:func:`intertemporal_design`).
-
-    Returns
-    -------
-    pandas.DataFrame
-        An ``intertemporal`` table (``participant_id``, ``trial``, ``x1``, ``t1``, ``x2``,
-        ``t2``, ``response`` 1 = later-larger); ``attrs["params"]`` per participant and
-        ``attrs["population"]``.
-    """
-    rng = _rng(seed)
-    specs = intertemporal_params(model, scale)
-    values = _fill(DEFAULT_INTERTEMPORAL, [p.name for p in specs], params)
-    per = _participant_params(specs, values, sd, n_participants, rng)
-    design = intertemporal_design(n_participants * n_trials, rng)
-    who = np.repeat(np.arange(n_participants), n_trials)
-    theta = {k: per[k].to_numpy()[who] for k in per.columns}
-    eta = intertemporal_logits(design["x1"].to_numpy(), design["t1"].to_numpy(),
-                               design["x2"].to_numpy(), design["t2"].to_numpy(), model, theta,
-                               scale, np)
-    y = (rng.random(len(eta)) < expit(eta)).astype(np.int64)
-    out = pd.DataFrame({
-        "participant_id": [f"p{j:03d}" for j in who],
-        "trial": np.tile(np.arange(n_trials), n_participants),
-        **{c: design[c].to_numpy() for c in ("x1", "t1", "x2", "t2")},
-        "response": pd.array(y, dtype="Int64"),
-    })
     per.index = [f"p{j:03d}" for j in range(n_participants)]
     out.attrs["params"] = per
     out.attrs["population"] = values

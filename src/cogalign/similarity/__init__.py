@@ -12,9 +12,18 @@ Modules
     Language models as raters: embedding similarity per layer; prompted ratings (expected
     rating, both item orders, several templates); synthetic individuals sampled at a
     temperature. Imports torch only when a model is used.
-:mod:`~cogalign.similarity.analysis`
-    Word-pair alignment with bootstrap intervals, full-matrix RSA with the noise ceiling,
-    individual-level Turing RSA, template x temperature sweeps.
+:mod:`~cogalign.similarity.wordpairs`
+    Word-pair alignment: Spearman with the human mean ratings, bootstrap intervals.
+:mod:`~cogalign.similarity.group`
+    Full-matrix (group-level) RSA with the noise ceiling.
+:mod:`~cogalign.similarity.individual`
+    Individual-level Turing RSA and the spread between individuals.
+:mod:`~cogalign.similarity.mds`
+    Classical and second-order MDS.
+:mod:`~cogalign.similarity.sweep`
+    Prompt-template x temperature sweeps.
+:mod:`~cogalign.similarity.demo`
+    The section of ``cogalign demo``.
 
 Figures are in :mod:`cogalign.plots.similarity`; the commands are ``cogalign align
 similarity`` and ``cogalign turing-rsa``.
@@ -24,19 +33,8 @@ Convention: ratings and model pair scores are **similarities**; RDMs are
 """
 
 from cogalign.data.schemas import PAIRWISE as SCHEMA
-from cogalign.similarity.analysis import (
-    TuringRSA,
-    align_ratings,
-    align_word_pairs,
-    population_spread,
-    prompt_sweep,
-    rsa92_turing,
-    rsa_alignment,
-    second_order_mds,
-    spearman,
-    turing_rsa,
-    word_pair_alignment,
-)
+from cogalign.similarity.group import align_ratings, rsa_alignment
+from cogalign.similarity.individual import TuringRSA, population_spread, rsa92_turing, turing_rsa
 from cogalign.similarity.llm import (
     TEMPLATES,
     embedding_rdms,
@@ -47,6 +45,7 @@ from cogalign.similarity.llm import (
     prompt_rdm,
     synthetic_participants,
 )
+from cogalign.similarity.mds import second_order_mds
 from cogalign.similarity.ratings import (
     Reliability,
     group_rdm,
@@ -55,6 +54,8 @@ from cogalign.similarity.ratings import (
     retest_reliability,
 )
 from cogalign.similarity.simulate import Rater, RaterPopulation, latent_space
+from cogalign.similarity.sweep import prompt_sweep
+from cogalign.similarity.wordpairs import align_word_pairs, spearman, word_pair_alignment
 
 __all__ = [
     "SCHEMA",

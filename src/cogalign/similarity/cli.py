@@ -87,12 +87,8 @@ def align_similarity(model: str, dataset: str, data_path: Path | None, method: s
                      orders: str, n_pairs: int | None, rsa_method: str, n_boot: int,
                      seed: int, no_progress: bool, as_json: bool) -> None:
     """Pair similarity of a model (per layer, or prompted) vs people's similarity ratings."""
-    from cogalign.similarity.analysis import (
-        WORD_PAIR_DATASETS,
-        align_ratings,
-        align_word_pairs,
-        subsample_pairs,
-    )
+    from cogalign.similarity.group import align_ratings
+    from cogalign.similarity.wordpairs import WORD_PAIR_DATASETS, align_word_pairs, subsample_pairs
 
     progress = not no_progress and not as_json
     if n_boot < 0:
@@ -227,7 +223,7 @@ def turing_rsa(dataset: str, data_path: Path | None, candidates: str, models: tu
                orders: str, rsa_method: str, n_boot: int, seed: int, out_dir: Path | None,
                no_progress: bool, as_json: bool) -> None:
     """Individual-level Turing RSA: is each candidate inside the range of individual people?"""
-    from cogalign.similarity import analysis
+    from cogalign.similarity import individual
 
     progress = not no_progress and not as_json
     spread = None
@@ -241,10 +237,10 @@ def turing_rsa(dataset: str, data_path: Path | None, candidates: str, models: tu
             people = participant_rdms(table).rdms
             vectors, names, kinds, synth = _llm_candidates(
                 table, models, layer, synthetic, temperature, prompt, orders, seed, progress)
-            result = analysis.turing_rsa(people, vectors, names=names, kinds=kinds,
-                                         method=rsa_method, n_boot=n_boot, seed=seed)
+            result = individual.turing_rsa(people, vectors, names=names, kinds=kinds,
+                                           method=rsa_method, n_boot=n_boot, seed=seed)
             if synth is not None and synth.n_rdms >= 2:
-                spread = analysis.population_spread(people, synth, rsa_method)
+                spread = individual.population_spread(people, synth, rsa_method)
             source = str(data_path)
             everything = np.vstack([people.vectors, vectors])
             groups = ["human"] * people.n_rdms + kinds
@@ -257,8 +253,8 @@ def turing_rsa(dataset: str, data_path: Path | None, candidates: str, models: tu
                                     "rsa92, or --data with your ratings")
             kinds_wanted = [k.strip() for k in candidates.split(",") if k.strip()]
             stack = load(dataset, download=True, progress=progress)
-            result = analysis.rsa92_turing(stack, candidates=kinds_wanted, method=rsa_method,
-                                           n_boot=n_boot, seed=seed)
+            result = individual.rsa92_turing(stack, candidates=kinds_wanted,
+                                             method=rsa_method, n_boot=n_boot, seed=seed)
             source = dataset
             people = stack.select("behaviour")
             picked = [stack.select(k) for k in kinds_wanted]

@@ -11,12 +11,13 @@ Two ways a model takes part, both through :mod:`cogalign.llm`:
   by the **expected rating** (:func:`prompt_ratings`), averaged over both item orders, or
   sampled at a temperature to make **synthetic individuals** (:func:`synthetic_participants`).
 
-Prompt templates are judgment tasks (TOML files). Besides the built-in ``similarity-1-7``,
-``similarity-0-10`` and ``similarity-0-100`` of :mod:`cogalign.llm`, this package ships
-variants for sweeps (:data:`TEMPLATES`): ``similarity-0-10-meaning`` (similarity of meaning,
-not relatedness, after the SimLex-999 instructions), ``similarity-0-10-related``
-(relatedness), ``similarity-0-10-participant`` and ``similarity-1-7-participant`` (answer as a
-participant of a psychology study would).
+Prompt templates are judgment tasks of the one task registry (:mod:`cogalign.llm.tasks`):
+every two-item rating task there (fields ``item_1`` and ``item_2``) can rate pairs. Besides
+``similarity-1-7``, ``similarity-0-10`` and ``similarity-0-100`` it holds variants for sweeps
+(:data:`TEMPLATES`): ``similarity-0-10-meaning`` (similarity of meaning, not relatedness,
+after the SimLex-999 instructions), ``similarity-0-10-related`` (relatedness),
+``similarity-0-10-participant`` and ``similarity-1-7-participant`` (answer as a participant of
+a psychology study would).
 
 Convention: functions that return pair values return **similarities** (cosine similarity,
 ratings); functions that return RDMs return **dissimilarities** with the conversion named in
@@ -26,7 +27,6 @@ their docstring (see :mod:`cogalign.metrics.rdm`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 from cogalign.errors import CogalignError
 
 __all__ = [
+    "PAIR_FIELDS",
     "TEMPLATES",
     "default_pooling",
     "embedding_rdms",
@@ -48,7 +49,7 @@ __all__ = [
     "task_for_scale",
 ]
 
-#: Prompt-template variants shipped with this package (file names in ``prompts/``).
+#: Prompt-template variants for sweeps (registered tasks, files in ``cogalign/llm/prompts``).
 TEMPLATES: tuple[str, ...] = (
     "similarity-0-10-meaning",
     "similarity-0-10-related",
@@ -60,9 +61,19 @@ _BUILTIN_BY_SCALE = {(1, 7): "similarity-1-7", (0, 10): "similarity-0-10",
                      (0, 100): "similarity-0-100"}
 
 
+#: The trial-table columns of a pairwise rating task.
+PAIR_FIELDS = ("item_1", "item_2")
+
+
+def _rates_pairs(task: Any) -> bool:
+    return task.kind == "rating" and set(task.fields) == set(PAIR_FIELDS)
+
+
 def list_templates() -> list[str]:
-    """Every similarity prompt template: the built-in tasks and this package's variants."""
-    return sorted(set(_BUILTIN_BY_SCALE.values()) | set(TEMPLATES))
+    """Every registered prompt template that rates a pair of items (see :data:`TEMPLATES`)."""
+    from cogalign.llm import list_tasks, load_task
+
+    return [name for name in list_tasks() if _rates_pairs(load_task(name))]
 
 
 def load_template(template: Any) -> Any:
@@ -71,29 +82,19 @@ def load_template(template: Any) -> Any:
     Returns
     -------
     cogalign.llm.Task
-        A rating task with fields ``item1`` and ``item2``.
+        A rating task with fields ``item_1`` and ``item_2``.
     """
-    from cogalign.llm import Task, load_task
+    from cogalign.llm import load_task
 
-    if isinstance(template, Task):
-        task = template
-    else:
-        text = str(template)
-        if text in TEMPLATES:
-            path = resources.files("cogalign.similarity").joinpath(
-                "prompts", text.replace("-", "_") + ".toml")
-            with resources.as_file(path) as file:
-                task = load_task(file)
-        else:
-            try:
-                task = load_task(text)
-            except ValueError as exc:
-                raise CogalignError(
-                    f"unknown prompt template {text!r}; use one of {', '.join(list_templates())} "
-                    "or a TOML file") from exc
-    if task.kind != "rating" or set(task.fields) != {"item1", "item2"}:
+    try:
+        task = load_task(template)
+    except ValueError as exc:
         raise CogalignError(
-            f"prompt template {task.name!r} must be a rating task with fields item1 and item2")
+            f"unknown prompt template {str(template)!r}; use one of "
+            f"{', '.join(list_templates())} or a TOML file") from exc
+    if not _rates_pairs(task):
+        raise CogalignError(f"prompt template {task.name!r} must be a rating task with fields "
+                            f"{' and '.join(PAIR_FIELDS)}")
     return task
 
 
@@ -267,7 +268,7 @@ def _pair_trials(item_a: Sequence[str], item_b: Sequence[str]) -> pd.DataFrame:
     b = [str(s) for s in item_b]
     if len(a) != len(b) or not a:
         raise CogalignError("item_a and item_b must be non-empty and of equal length")
-    return pd.DataFrame({"item1": a, "item2": b})
+    return pd.DataFrame({"item_1": a, "item_2": b})
 
 
 def _permutations(orders: str) -> Any:
@@ -356,7 +357,7 @@ def prompt_ratings(
             order_effect = (shown["2,1"] - shown["1,2"]).reindex(range(n)).to_numpy()
     errors = detail.groupby("trial")["error"].apply(lambda s: int(s.notna().sum()))
     out = pd.DataFrame({
-        "item_a": trials["item1"], "item_b": trials["item2"], "expected": expected,
+        "item_a": trials["item_1"], "item_b": trials["item_2"], "expected": expected,
         "sd": np.sqrt(np.clip(var, 0, None)),
         "mode": [values[int(np.argmax(p))] if np.isfinite(p).all() else np.nan for p in mean_p],
         "valid_mass": valid, "order_effect": order_effect,
@@ -458,8 +459,8 @@ def synthetic_participants(
                            permutations=_permutations(orders), progress=progress,
                            **judge_kwargs)
     swapped = drawn["order"].to_numpy() == "2,1"
-    first = drawn["item1"].to_numpy(dtype=object)
-    second = drawn["item2"].to_numpy(dtype=object)
+    first = drawn["item_1"].to_numpy(dtype=object)
+    second = drawn["item_2"].to_numpy(dtype=object)
     out = pd.DataFrame({
         "participant_id": drawn["participant_id"].to_numpy(),
         "session": 1,

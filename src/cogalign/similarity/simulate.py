@@ -39,11 +39,43 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from cogalign.errors import CogalignError
 
-__all__ = ["Rater", "RaterPopulation", "latent_space"]
+__all__ = ["Rater", "RaterPopulation", "latent_space", "noisy_rating"]
+
+
+def noisy_rating(expected: ArrayLike, z: ArrayLike, *, noise_sd: float,
+                 scale: tuple[float, float], step: float | None) -> NDArray[np.float64]:
+    """The response rule: an expected rating plus Gaussian noise, on the scale's grid.
+
+    ``rating = clip(min + step * round((expected + noise_sd * (max - min) * z - min) / step),
+    min, max)`` (no rounding when ``step`` is ``None`` or 0).
+
+    Parameters
+    ----------
+    expected
+        Noise-free ratings on the scale.
+    z
+        Standard normal draws, one per rating.
+    noise_sd
+        Noise as a share of the scale's range.
+    scale
+        ``(min, max)`` of the rating scale.
+    step
+        Distance between scale points.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ratings.
+    """
+    lo, hi = scale
+    raw = np.asarray(expected, dtype=float) + noise_sd * (hi - lo) * np.asarray(z, dtype=float)
+    if step:
+        raw = lo + step * np.round((raw - lo) / step)
+    return np.clip(raw, lo, hi)
 
 
 def latent_space(
@@ -244,10 +276,8 @@ class RaterPopulation:
             again = rng.choice(iu.size, size=min(n_repeats, iu.size), replace=False)
             order = np.concatenate([first, again])
             repeat = np.r_[np.zeros(first.size, int), np.ones(again.size, int)]
-            raw = mean[order] + self.noise_sd * (hi - lo) * rng.normal(size=order.size)
-            if self.step:
-                raw = lo + self.step * np.round((raw - lo) / self.step)
-            rating = np.clip(raw, lo, hi)
+            rating = noisy_rating(mean[order], rng.normal(size=order.size),
+                                  noise_sd=self.noise_sd, scale=(lo, hi), step=self.step)
             swap = rng.random(order.size) < 0.5
             a = np.where(swap, ju[order], iu[order])
             b = np.where(swap, iu[order], ju[order])

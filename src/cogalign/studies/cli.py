@@ -7,36 +7,17 @@ exit status 1.
 
 from __future__ import annotations
 
-import functools
-import json
-from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import click
 
+from cogalign.cli_common import emit as _emit
+from cogalign.cli_common import handle_errors as _errors
 from cogalign.errors import CogalignError
 
 __all__ = ["study_group"]
-
-
-def _errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn cogalign errors into a click error with a one-line reason."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except CogalignError as exc:
-            lines = str(exc).strip().splitlines() or [type(exc).__name__]
-            raise click.ClickException(" ".join(line.strip() for line in lines)) from None
-
-    return wrapper
-
-
-def _emit(payload: Any, as_json: bool, text: str) -> None:
-    click.echo(json.dumps(payload, indent=2, default=str) if as_json else text)
 
 
 def _prepare(definition: Path, overrides: tuple[str, ...]) -> Any:

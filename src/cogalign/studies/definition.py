@@ -1,25 +1,22 @@
 """Study definition files: load, check and hash a study's TOML definition.
 
-A study is one TOML file. Its tables are:
+A study is one TOML file. Every study has these tables:
 
 ``[study]``
     ``name`` (letters and digits; the ``study-`` key of the data file names), ``paradigm``
-    (``"triplets"``, ``"similarity"``, ``"risky"`` or ``"intertemporal"``), ``title``,
-    ``description``, ``version``, ``seed`` (the base of every random step),
+    (a registered paradigm with a study design: ``cogalign study list`` shows them),
+    ``title``, ``description``, ``version``, ``seed`` (the base of every random step),
     ``participant_pattern`` (a regular expression every participant id must match in full) and
     ``output`` (data folder, relative to the definition file).
-``[items]`` (triplets, similarity)
-    Where the items come from: ``source = "things-concepts"`` (the THINGS concept names, when the
-    dataset is available locally) or ``"file"`` (a CSV with a ``name`` column and optionally
-    ``category``, ``label`` and ``image``); ``file``, ``fallback``, ``n``, ``names``, ``image``,
-    ``check_categories``.
 ``[trials]``
-    ``n`` main trials, ``practice`` trials, ``attention_checks``, ``break_every``, ``repeats``
-    (similarity: pairs shown a second time).
-``[scale]`` (similarity), ``[gambles]`` (risky), ``[delays]`` (intertemporal)
-    The paradigm's stimulus design.
+    ``n`` main trials, ``practice`` trials, ``attention_checks``, ``break_every``.
 ``[response]``, ``[timing]``, ``[text]``, ``[display]``
     Keys and mouse, durations in seconds, the texts participants read, the window.
+
+Each paradigm's study design (:class:`cogalign.studies.design.Design`, declared in the
+paradigm registry) adds its own tables and fields, e.g. ``[items]`` for triplets and
+similarity, ``[scale]`` for similarity, ``[gambles]`` for risky choice and ``[delays]`` for
+intertemporal choice; see the paradigm's ``study`` module.
 
 Every field has a type and a default; unknown tables or fields, wrong types and out-of-range
 values are errors that name the file, the table and the field. Overrides (``--set
@@ -40,28 +37,28 @@ import re
 import string
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from cogalign.errors import CogalignError
 
 __all__ = [
-    "PARADIGMS",
+    "CORE_SPEC",
+    "SCALE_TABLE",
     "DefinitionError",
+    "Field",
     "StudyDefinition",
+    "at_least",
     "canonical_hash",
     "load_definition",
+    "non_empty",
+    "one_of",
     "parse_override",
+    "placeholder_problems",
+    "positive_list",
+    "study_paradigms",
 ]
-
-#: The paradigms a study can run, mapped to the data schema each writes.
-PARADIGMS: dict[str, str] = {
-    "triplets": "triplets",
-    "similarity": "similarity",
-    "risky": "risky",
-    "intertemporal": "intertemporal",
-}
 
 DEFAULT_PARTICIPANT_PATTERN = "[A-Za-z]{1,4}[0-9]{1,6}"
 
@@ -74,23 +71,37 @@ class DefinitionError(CogalignError):
 
 
 @dataclass(frozen=True)
-class _Field:
-    """One field of a definition table: its type, default and an optional extra check."""
+class Field:
+    """One field of a definition table: its type, default and an optional extra check.
 
-    kind: str  # "str", "int", "float", "bool", "list[str]", "list[float]", "list[int]"
+    Attributes
+    ----------
+    kind
+        ``"str"``, ``"int"``, ``"float"``, ``"bool"``, ``"list[str]"``, ``"list[float]"`` or
+        ``"list[int]"``.
+    default
+        The value when the file does not give one; ``None`` makes the field required.
+    check
+        Function of the typed value returning a problem (text) or ``None``.
+    """
+
+    kind: str
     default: Any
     check: Callable[[Any], str | None] | None = None
-    paradigms: tuple[str, ...] = ()  # empty: every paradigm
 
 
-def _at_least(lo: float) -> Callable[[Any], str | None]:
+def at_least(lo: float) -> Callable[[Any], str | None]:
+    """A check: the value is at least ``lo``."""
+
     def check(v: Any) -> str | None:
         return None if v >= lo else f"must be >= {lo:g}, got {v!r}"
 
     return check
 
 
-def _one_of(*choices: str) -> Callable[[Any], str | None]:
+def one_of(*choices: str) -> Callable[[Any], str | None]:
+    """A check: the value is one of ``choices``."""
+
     def check(v: Any) -> str | None:
         return None if v in choices else f"must be one of {', '.join(map(repr, choices))}, got {v!r}"
 
@@ -111,11 +122,13 @@ def _regex(v: Any) -> str | None:
     return None
 
 
-def _non_empty(v: Any) -> str | None:
+def non_empty(v: Any) -> str | None:
+    """A check: the value (text or list) is not empty."""
     return None if len(v) > 0 else "must not be empty"
 
 
-def _positive_list(v: Any) -> str | None:
+def positive_list(v: Any) -> str | None:
+    """A check: a non-empty list of values that are all >= 0."""
     if not v:
         return "must not be empty"
     bad = [x for x in v if x < 0]
@@ -128,135 +141,108 @@ def _window_size(v: Any) -> str | None:
     return None
 
 
-def _probability_step(v: Any) -> str | None:
-    if not 0 < v <= 0.5:
-        return f"must be in (0, 0.5], got {v!r}"
-    if abs(round(1 / v) * v - 1) > 1e-9:
-        return f"must divide 1 into whole steps (e.g. 0.05, 0.1, 0.25), got {v!r}"
-    return None
-
-
-_TRIPLET = ("triplets",)
-_PAIR = ("similarity",)
-_ITEMS = ("triplets", "similarity")
-_RISKY = ("risky",)
-_ITC = ("intertemporal",)
-_CHOICE = ("triplets", "risky", "intertemporal")
-
-SPEC: dict[str, dict[str, _Field]] = {
+#: The tables and fields every study has, whatever its paradigm.
+CORE_SPEC: dict[str, dict[str, Field]] = {
     "study": {
-        "name": _Field("str", None, _alnum),
-        "paradigm": _Field("str", None, _one_of(*PARADIGMS)),
-        "title": _Field("str", ""),
-        "description": _Field("str", ""),
-        "version": _Field("str", "1"),
-        "seed": _Field("int", 0, _at_least(0)),
-        "participant_pattern": _Field("str", DEFAULT_PARTICIPANT_PATTERN, _regex),
-        "output": _Field("str", "data", _non_empty),
-    },
-    "items": {
-        "source": _Field("str", "file", _one_of("things-concepts", "file"), _ITEMS),
-        "file": _Field("str", "", None, _ITEMS),
-        "fallback": _Field("bool", True, None, _ITEMS),
-        "n": _Field("int", 0, _at_least(0), _ITEMS),
-        "names": _Field("list[str]", [], None, _ITEMS),
-        "image": _Field("str", "", None, _ITEMS),
-        "check_categories": _Field("list[str]", [], None, _TRIPLET),
+        "name": Field("str", None, _alnum),
+        "paradigm": Field("str", None),
+        "title": Field("str", ""),
+        "description": Field("str", ""),
+        "version": Field("str", "1"),
+        "seed": Field("int", 0, at_least(0)),
+        "participant_pattern": Field("str", DEFAULT_PARTICIPANT_PATTERN, _regex),
+        "output": Field("str", "data", non_empty),
     },
     "trials": {
-        "n": _Field("int", 20, _at_least(0)),
-        "practice": _Field("int", 2, _at_least(0)),
-        "attention_checks": _Field("int", 0, _at_least(0)),
-        "break_every": _Field("int", 0, _at_least(0)),
-        "repeats": _Field("int", 0, _at_least(0), _PAIR),
-    },
-    "scale": {
-        "min": _Field("float", 1.0, None, _PAIR),
-        "max": _Field("float", 7.0, None, _PAIR),
-        "step": _Field("float", 1.0, _at_least(1e-9), _PAIR),
-        "input": _Field("str", "keys", _one_of("keys", "slider"), _PAIR),
-        "labels": _Field("list[str]", ["very dissimilar", "very similar"], None, _PAIR),
-        "prompt": _Field("str", "How similar are these two?", None, _PAIR),
-        "check_text": _Field(
-            "str", "Attention check: please answer {value} on this trial.", None, _PAIR
-        ),
-    },
-    "gambles": {
-        "source": _Field("str", "generate", _one_of("generate", "file"), _RISKY),
-        "file": _Field("str", "", None, _RISKY),
-        "max_outcomes": _Field("int", 3, _at_least(1), _RISKY),
-        "min_value": _Field("int", -50, None, _RISKY),
-        "max_value": _Field("int", 100, None, _RISKY),
-        "probability_step": _Field("float", 0.05, _probability_step, _RISKY),
-        "feedback": _Field("bool", False, None, _RISKY),
-        "currency": _Field("str", "$", None, _RISKY),
-        "prompt": _Field("str", "Which gamble do you choose?", None, _RISKY),
-    },
-    "delays": {
-        "sooner_amounts": _Field("list[float]", [5.0, 10.0, 20.0, 50.0], _positive_list, _ITC),
-        "increases": _Field(
-            "list[float]", [0.01, 0.05, 0.1, 0.25, 0.5], _positive_list, _ITC
-        ),
-        "sooner_delays": _Field("list[float]", [0.0, 2.0, 4.0], _positive_list, _ITC),
-        "extra_delays": _Field("list[float]", [1.0, 2.0, 4.0, 8.0], _positive_list, _ITC),
-        "unit": _Field("str", "weeks", _one_of("days", "weeks", "months"), _ITC),
-        "currency": _Field("str", "$", None, _ITC),
-        "prompt": _Field("str", "Which would you prefer?", None, _ITC),
+        "n": Field("int", 20, at_least(0)),
+        "practice": Field("int", 2, at_least(0)),
+        "attention_checks": Field("int", 0, at_least(0)),
+        "break_every": Field("int", 0, at_least(0)),
     },
     "response": {
-        "keys": _Field("list[str]", [], None, _CHOICE + _PAIR),
-        "mouse": _Field("bool", True),
-        "continue_key": _Field("str", "space", _non_empty),
-        "quit_key": _Field("str", "escape", _non_empty),
+        "keys": Field("list[str]", []),
+        "mouse": Field("bool", True),
+        "continue_key": Field("str", "space", non_empty),
+        "quit_key": Field("str", "escape", non_empty),
     },
     "timing": {
-        "fixation": _Field("float", 0.5, _at_least(0)),
-        "iti": _Field("float", 0.3, _at_least(0)),
-        "confirm": _Field("float", 0.2, _at_least(0)),
-        "feedback": _Field("float", 1.0, _at_least(0)),
+        "fixation": Field("float", 0.5, at_least(0)),
+        "iti": Field("float", 0.3, at_least(0)),
+        "confirm": Field("float", 0.2, at_least(0)),
+        "feedback": Field("float", 1.0, at_least(0)),
     },
     "text": {
-        "instructions": _Field("str", "", None),
-        "practice_start": _Field(
-            "str", "First, a few practice trials.\n\nPress SPACE to start the practice.", None
+        "instructions": Field("str", ""),
+        "practice_start": Field(
+            "str", "First, a few practice trials.\n\nPress SPACE to start the practice."
         ),
-        "practice_end": _Field(
-            "str", "That was the practice.\n\nPress SPACE to start the main part.", None
+        "practice_end": Field(
+            "str", "That was the practice.\n\nPress SPACE to start the main part."
         ),
-        "break": _Field(
+        "break": Field(
             "str",
             "Time for a short break ({done} of {total} done).\n\nPress SPACE when you are ready.",
-            None,
         ),
-        "resume": _Field(
-            "str", "Welcome back. The study continues where it stopped.\n\nPress SPACE.", None
+        "resume": Field(
+            "str", "Welcome back. The study continues where it stopped.\n\nPress SPACE."
         ),
-        "end": _Field("str", "Thank you, you are done!\n\nPlease tell the experimenter.", None),
+        "end": Field("str", "Thank you, you are done!\n\nPlease tell the experimenter."),
     },
     "display": {
-        "size": _Field("list[int]", [1280, 800], _window_size),
-        "background": _Field("str", "#7f7f7f", _non_empty),
-        "text_color": _Field("str", "white", _non_empty),
-        "highlight_color": _Field("str", "#ffd21f", _non_empty),
-        "text_height": _Field("float", 0.04, _at_least(0.005)),
-        "font": _Field("str", "", None),
-        "screen": _Field("int", 0, _at_least(0)),
-        "check_timing": _Field("bool", True),
+        "size": Field("list[int]", [1280, 800], _window_size),
+        "background": Field("str", "#7f7f7f", non_empty),
+        "text_color": Field("str", "white", non_empty),
+        "highlight_color": Field("str", "#ffd21f", non_empty),
+        "text_height": Field("float", 0.04, at_least(0.005)),
+        "font": Field("str", ""),
+        "screen": Field("int", 0, at_least(0)),
+        "check_timing": Field("bool", True),
     },
 }
 
-#: Paradigm-specific defaults that differ from the generic ones.
-PARADIGM_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
-    "triplets": {
-        "items": {"source": "things-concepts"},
-        "response": {"keys": ["left", "down", "right"]},
-    },
-    "similarity": {"response": {"keys": []}},
-    "risky": {"response": {"keys": ["left", "right"]}},
-    "intertemporal": {"response": {"keys": ["left", "right"]}},
+
+#: The ``[scale]`` table of rating designs (``n_options = 0``): the rating screen reads it.
+SCALE_TABLE: dict[str, Field] = {
+    "min": Field("float", 1.0),
+    "max": Field("float", 7.0),
+    "step": Field("float", 1.0, at_least(1e-9)),
+    "input": Field("str", "keys", one_of("keys", "slider")),
+    "labels": Field("list[str]", ["very dissimilar", "very similar"]),
+    "prompt": Field("str", "How similar are these two?"),
+    "check_text": Field("str", "Attention check: please answer {value} on this trial."),
 }
 
-_PARADIGM_TABLES = {"items": _ITEMS, "scale": _PAIR, "gambles": _RISKY, "delays": _ITC}
+
+def study_paradigms() -> dict[str, Any]:
+    """The paradigms that can run as a study: name to study-design class.
+
+    Read from the paradigm registry (:mod:`cogalign.paradigms`): every paradigm that declares
+    a ``study_design``.
+    """
+    from cogalign.paradigms import with_part
+
+    return {p.name: p.part("study_design") for p in with_part("study_design")}
+
+
+def _spec(design: Any) -> dict[str, dict[str, Field]]:
+    """The core tables with a design's tables and fields merged in, and its defaults."""
+    spec = {table: dict(fields) for table, fields in CORE_SPEC.items()}
+    for table, fields in design.tables.items():
+        spec.setdefault(table, {}).update(fields)
+    for table, values in design.defaults.items():
+        for name, value in values.items():
+            spec[table][name] = replace(spec[table][name], default=value)
+    return spec
+
+
+def _elsewhere(paradigm: str, table: str, name: str | None = None) -> str | None:
+    """The other paradigm whose study design has this table (or field), if any."""
+    for other, design in study_paradigms().items():
+        if other == paradigm or table not in design.tables:
+            continue
+        if name is None or name in design.tables[table]:
+            return other
+    return None
 
 
 # --------------------------------------------------------------------------- the definition
@@ -290,7 +276,7 @@ class StudyDefinition:
 
     @property
     def paradigm(self) -> str:
-        """The paradigm: ``"triplets"``, ``"similarity"``, ``"risky"`` or ``"intertemporal"``."""
+        """The paradigm's registry name (e.g. ``"triplets"``)."""
         return self.data["study"]["paradigm"]
 
     @property
@@ -405,15 +391,21 @@ def load_definition(
     except UnicodeDecodeError as exc:
         raise DefinitionError(f"{path}: not UTF-8 text ({exc})") from None
     overrides = tuple(overrides)
+    parsed = [(text, *parse_override(text)) for text in overrides]
+    # an override of the paradigm itself decides which design's fields apply
+    for _text, table, name, value in parsed:
+        if (table, name) == ("study", "paradigm") and isinstance(raw.get("study"), dict):
+            raw["study"]["paradigm"] = value
+    paradigm, design = _design_of(raw, path)
+    spec = _spec(design)
     problems: list[str] = []
-    for text in overrides:
-        table, name, value = parse_override(text)
-        if table not in SPEC:
-            problems.append(f"--set {text}: unknown table [{table}]{_suggest(table, SPEC)}")
+    for text, table, name, value in parsed:
+        if table not in spec:
+            problems.append(f"--set {text}: unknown table [{table}]{_suggest(table, spec)}")
             continue
-        if name not in SPEC[table]:
+        if name not in spec[table]:
             problems.append(
-                f"--set {text}: unknown field '{name}' in [{table}]{_suggest(name, SPEC[table])}"
+                f"--set {text}: unknown field '{name}' in [{table}]{_suggest(name, spec[table])}"
             )
             continue
         section = raw.setdefault(table, {})
@@ -423,8 +415,23 @@ def load_definition(
         section[name] = value
     if problems:
         raise DefinitionError(f"{path}: " + "; ".join(problems))
-    data = _check(raw, path)
+    data = _check(raw, path, paradigm, design, spec)
     return StudyDefinition(path=path.resolve(), data=data, overrides=overrides)
+
+
+def _design_of(raw: Mapping[str, Any], path: Path) -> tuple[str, Any]:
+    """The paradigm named in ``[study]`` and its study-design class."""
+    study = raw.get("study")
+    if not isinstance(study, dict):
+        raise DefinitionError(f"{path}: the [study] table is missing")
+    paradigm = study.get("paradigm")
+    designs = study_paradigms()
+    if paradigm not in designs:
+        raise DefinitionError(
+            f"{path}: [study] paradigm: must be one of {', '.join(map(repr, designs))}, "
+            f"got {paradigm!r}{_suggest(str(paradigm), designs)}"
+        )
+    return paradigm, designs[paradigm]
 
 
 def _suggest(name: str, known: Iterable[str]) -> str:
@@ -432,59 +439,48 @@ def _suggest(name: str, known: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _check(raw: Mapping[str, Any], path: Path) -> dict[str, dict[str, Any]]:
+def _check(raw: Mapping[str, Any], path: Path, paradigm: str, design: Any,
+           spec: dict[str, dict[str, Field]]) -> dict[str, dict[str, Any]]:
     problems: list[str] = []
-    study = raw.get("study")
-    if not isinstance(study, dict):
-        raise DefinitionError(f"{path}: the [study] table is missing")
-    paradigm = study.get("paradigm")
-    if paradigm not in PARADIGMS:
-        raise DefinitionError(
-            f"{path}: [study] paradigm: must be one of {', '.join(map(repr, PARADIGMS))}, "
-            f"got {paradigm!r}"
-        )
     for table in raw:
-        if table not in SPEC:
-            problems.append(f"unknown table [{table}]{_suggest(table, SPEC)}")
-        elif table in _PARADIGM_TABLES and paradigm not in _PARADIGM_TABLES[table]:
-            problems.append(f"table [{table}] does not apply to the {paradigm} paradigm")
+        if table not in spec:
+            other = _elsewhere(paradigm, table)
+            if other is not None:
+                problems.append(f"table [{table}] does not apply to the {paradigm} paradigm")
+            else:
+                problems.append(f"unknown table [{table}]{_suggest(table, spec)}")
         elif not isinstance(raw[table], dict):
             problems.append(f"[{table}] must be a table")
     out: dict[str, dict[str, Any]] = {}
-    defaults = PARADIGM_DEFAULTS.get(paradigm, {})
-    for table, fields in SPEC.items():
+    for table, fields in spec.items():
         given = raw.get(table, {})
         if not isinstance(given, dict):
             continue
         section: dict[str, Any] = {}
         for name in given:
-            if name not in fields:
-                problems.append(
-                    f"[{table}] {name}: unknown field{_suggest(name, fields)}"
-                )
-        for name, spec in fields.items():
-            if spec.paradigms and paradigm not in spec.paradigms:
-                table_applies = table not in _PARADIGM_TABLES or paradigm in _PARADIGM_TABLES[table]
-                if name in given and table_applies:
-                    problems.append(f"[{table}] {name}: does not apply to the {paradigm} paradigm")
+            if name in fields:
                 continue
+            if _elsewhere(paradigm, table, name) is not None:
+                problems.append(f"[{table}] {name}: does not apply to the {paradigm} paradigm")
+            else:
+                problems.append(f"[{table}] {name}: unknown field{_suggest(name, fields)}")
+        for name, field_spec in fields.items():
             if name in given:
-                value, error = _coerce(given[name], spec.kind)
-                if error is None and spec.check is not None:
-                    error = spec.check(value)
+                value, error = _coerce(given[name], field_spec.kind)
+                if error is None and field_spec.check is not None:
+                    error = field_spec.check(value)
                 if error is not None:
                     problems.append(f"[{table}] {name}: {error}")
                     continue
-            elif spec.default is None:
+            elif field_spec.default is None:
                 problems.append(f"[{table}] {name}: required field is missing")
                 continue
             else:
-                value = copy.deepcopy(defaults.get(table, {}).get(name, spec.default))
+                value = copy.deepcopy(field_spec.default)
             section[name] = value
-        if section or table in ("study",):
-            out[table] = section
+        out[table] = section
     if not problems:
-        problems.extend(_cross_checks(out, paradigm))
+        problems.extend(_cross_checks(out, paradigm, design))
     if problems:
         raise DefinitionError(f"{path}: " + "; ".join(problems))
     return out
@@ -522,12 +518,36 @@ def _coerce(value: Any, kind: str) -> tuple[Any, str | None]:
     raise AssertionError(kind)  # pragma: no cover
 
 
-def _cross_checks(d: dict[str, dict[str, Any]], paradigm: str) -> list[str]:
-    """Checks that involve more than one field."""
+def placeholder_problems(d: Mapping[str, Mapping[str, Any]], table: str, name: str,
+                         allowed: set[str]) -> list[str]:
+    """Problems with the ``{placeholders}`` of a text field: bad braces or unknown names.
+
+    Parameters
+    ----------
+    d
+        The checked definition tables.
+    table, name
+        Which field.
+    allowed
+        The placeholder names the field may use.
+    """
+    try:
+        used = {f for _, f, _, _ in string.Formatter().parse(d[table][name]) if f is not None}
+    except ValueError as exc:
+        return [f"[{table}] {name}: bad braces ({exc}); write {{{{ and }}}} for braces"]
+    unknown = sorted(used - allowed)
+    if unknown:
+        return [f"[{table}] {name}: unknown placeholder(s) {unknown}; "
+                f"allowed: {', '.join('{' + a + '}' for a in sorted(allowed))}"]
+    return []
+
+
+def _cross_checks(d: dict[str, dict[str, Any]], paradigm: str, design: Any) -> list[str]:
+    """Checks that involve more than one field: the core's, then the design's own."""
     problems = []
     keys = d["response"].get("keys", [])
-    n_options = {"triplets": 3, "risky": 2, "intertemporal": 2}.get(paradigm)
-    if n_options is not None:
+    n_options = design.n_options
+    if n_options:
         if len(keys) != n_options:
             problems.append(
                 f"[response] keys: the {paradigm} paradigm needs {n_options} keys "
@@ -541,68 +561,6 @@ def _cross_checks(d: dict[str, dict[str, Any]], paradigm: str) -> list[str]:
         problems.append(f"[response] keys: {clash} is also the continue or quit key")
     if len(set(keys)) != len(keys):
         problems.append(f"[response] keys: a key appears twice in {keys}")
-    if paradigm == "similarity":
-        s = d["scale"]
-        if s["max"] <= s["min"]:
-            problems.append(f"[scale] max: {s['max']:g} is not above min {s['min']:g}")
-        else:
-            steps = (s["max"] - s["min"]) / s["step"]
-            if abs(steps - round(steps)) > 1e-9:
-                problems.append(
-                    f"[scale] step: {s['step']:g} does not divide the range "
-                    f"[{s['min']:g}, {s['max']:g}] into whole steps"
-                )
-            elif s["input"] == "keys":
-                n = int(round(steps)) + 1
-                if keys and len(keys) != n:
-                    problems.append(
-                        f"[response] keys: a {n}-point scale needs {n} keys, got {len(keys)}"
-                    )
-                if not keys and n > 9:
-                    problems.append(
-                        f"[scale] input: a {n}-point scale cannot use the number keys; "
-                        "use input = \"slider\" or list the keys in [response] keys"
-                    )
-        if len(s["labels"]) != 2:
-            problems.append(
-                f"[scale] labels: expected two labels (low end, high end), got {len(s['labels'])}"
-            )
-    if paradigm == "risky":
-        g = d["gambles"]
-        if g["max_value"] <= g["min_value"]:
-            problems.append(
-                f"[gambles] max_value: {g['max_value']} is not above min_value {g['min_value']}"
-            )
-        elif g["max_value"] - g["min_value"] + 1 < 2 * g["max_outcomes"]:
-            problems.append("[gambles]: the value range is too small for max_outcomes")
-        if g["max_outcomes"] > round(1 / g["probability_step"]):
-            problems.append(
-                f"[gambles] max_outcomes: {g['max_outcomes']} outcomes cannot each get a "
-                f"probability of at least {g['probability_step']:g}"
-            )
-        if g["source"] == "file" and not g["file"]:
-            problems.append("[gambles] file: source = \"file\" needs a file")
-    placeholders = [("text", "break", {"done", "total"})]
-    if paradigm == "similarity":
-        placeholders.append(("scale", "check_text", {"value"}))
-    if paradigm in ("triplets", "similarity"):
-        placeholders.append(("items", "image", {"name", "index"}))
-    for table, name, allowed in placeholders:
-        try:
-            used = {f for _, f, _, _ in string.Formatter().parse(d[table][name]) if f is not None}
-        except ValueError as exc:
-            problems.append(f"[{table}] {name}: bad braces ({exc}); write {{{{ and }}}} for braces")
-            continue
-        unknown = sorted(used - allowed)
-        if unknown:
-            problems.append(
-                f"[{table}] {name}: unknown placeholder(s) {unknown}; "
-                f"allowed: {', '.join('{' + a + '}' for a in sorted(allowed))}"
-            )
-    if paradigm in ("triplets", "similarity"):
-        it = d["items"]
-        if (it["source"] == "file" or it["fallback"]) and not it["file"]:
-            problems.append(
-                "[items] file: needed when source = \"file\" or fallback = true"
-            )
+    problems += placeholder_problems(d, "text", "break", {"done", "total"})
+    problems += design.check_definition(d)
     return problems

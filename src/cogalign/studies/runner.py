@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from cogalign.errors import CogalignError
-from cogalign.studies.design import Response, Study, Trial, format_amount
+from cogalign.studies.design import Response, Study, Trial
 from cogalign.studies.session import Session
 from cogalign.studies.writer import utc_now
 
-__all__ = ["StopSession", "check_display", "run_session", "take_screenshots"]
+__all__ = ["StopSession", "check_display", "instructions", "run_session", "take_screenshots"]
 
 _KEY_SYMBOLS = {"left": "\u2190", "right": "\u2192", "up": "\u2191", "down": "\u2193",
                 "space": "SPACE", "return": "ENTER"}
@@ -201,11 +201,11 @@ class _Screen:
 
     def layout(self, trial: Trial) -> dict[str, Any]:
         """The stimuli of a trial: drawables, and the boxes a click can select."""
-        paradigm = self.study.paradigm
+        design = self.study.design
         prompt = self._stim(trial.prompt, (0, 0.36), wrap=0.9 * self.aspect)
         parts: list[Any] = [prompt]
         boxes: list[Any] = []
-        if paradigm == "similarity":
+        if design.n_options == 0:  # a rating scale: the options are shown, not chosen
             xs = self.positions(2)
             for x, option in zip(xs, trial.options, strict=True):
                 parts += self._option(option, (x, 0.1), 0.5, 0.3, boxed=False)
@@ -213,7 +213,7 @@ class _Screen:
         n = len(trial.options)
         xs = self.positions(n)
         width = 0.4 if n == 3 else 0.56
-        height = 0.3 if paradigm == "triplets" else 0.36
+        height = design.option_height
         keys = self.resp["keys"]
         for k, (x, option) in enumerate(zip(xs, trial.options, strict=True)):
             box = self._box((x, 0.02), width, height)
@@ -230,9 +230,11 @@ class _Screen:
         if option.image:
             return [self._image(option.image, pos, min(width, height))]
         lines = option.lines
-        if self.study.paradigm == "intertemporal":
-            return [self._stim(lines[0], (pos[0], pos[1] + 0.04), height=self.h * 1.5),
-                    self._stim(lines[1], (pos[0], pos[1] - 0.05))]
+        if self.study.design.option_layout == "headline" and len(lines) > 1:
+            rest = lines[1:]
+            return [self._stim(lines[0], (pos[0], pos[1] + 0.04), height=self.h * 1.5)] + [
+                self._stim(line, (pos[0], pos[1] - 0.05 - 0.05 * i)) for i, line in enumerate(rest)
+            ]
         if len(lines) == 1:
             return [self._stim(lines[0], pos, height=self.h * 1.2, wrap=width)]
         gap = min(0.06, height / (len(lines) + 1))
@@ -315,15 +317,13 @@ class _Screen:
             box.lineColor = old
             box.lineWidth = 2
 
-    def feedback_stim(self, trial: Trial, response: Response) -> Any:
-        """'You won $X' under the chosen gamble."""
-        chosen = trial.hidden["at"][int(response.value)]
-        payoff = trial.hidden["payoffs"][chosen]
-        currency = self.study.definition["gambles"]["currency"]
-        word = "won" if payoff >= 0 else "lost"
-        x = self.positions(2)[int(response.value)]
-        return self._stim(f"You {word} {format_amount(abs(payoff), currency)}", (x, -0.3),
-                          height=self.h * 1.3, color=self.highlight)
+    def feedback_stim(self, trial: Trial, response: Response) -> Any | None:
+        """The design's feedback text under the chosen option (``None`` when it has none)."""
+        text = self.study.design.feedback(trial, response)
+        if text is None:
+            return None
+        x = self.positions(len(trial.options))[int(response.value)]
+        return self._stim(text, (x, -0.3), height=self.h * 1.3, color=self.highlight)
 
     # ----------------------------------------------------------------- rating scale
 
@@ -483,7 +483,7 @@ def run_session(session: Session, *, fullscreen: bool = False,
         if session.resumed:
             screen.message(texts["resume"])
         else:
-            screen.message(_instructions(study))
+            screen.message(instructions(study))
         if remaining and remaining[0].practice:
             screen.message(texts["practice_start"])
         previous: Trial | None = None
@@ -518,7 +518,7 @@ def _present(screen: _Screen, session: Session, trial: Trial) -> dict[str, Any]:
     """Show one trial, write its row, then confirm (and give feedback)."""
     study = session.study
     timing = study.definition["timing"]
-    if study.paradigm == "similarity":
+    if study.n_options == 0:
         response, onset, confirm = screen.rate(trial)
         row = session.record(trial, response, onset_utc=onset, response_utc=utc_now())
         confirm()
@@ -527,27 +527,32 @@ def _present(screen: _Screen, session: Session, trial: Trial) -> dict[str, Any]:
     row = session.record(trial, response, onset_utc=onset, response_utc=utc_now())
     extra = []
     seconds = timing["confirm"]
-    if study.paradigm == "risky" and study.definition["gambles"]["feedback"]:
-        extra = [screen.feedback_stim(trial, response)]
+    feedback = screen.feedback_stim(trial, response)
+    if feedback is not None:
+        extra = [feedback]
         seconds = max(seconds, timing["feedback"])
     screen.show_choice(lay, int(response.value), extra, seconds)
     return row
 
 
-def _instructions(study: Study) -> str:
+def instructions(study: Study) -> str:
+    """The instructions participants read: the definition's text, else the design's default.
+
+    Parameters
+    ----------
+    study
+        The prepared study.
+
+    Returns
+    -------
+    str
+        The text, ending with how to start.
+    """
     text = study.definition["text"]["instructions"]
     if text:
         return text
     keys = " / ".join(_key_label(k) for k in study.definition["response"]["keys"])
-    default = {
-        "triplets": "On each trial you see three things. Choose the one that is least like the "
-                    f"other two: the odd one out.\n\nUse the keys {keys} (or click it).",
-        "similarity": "On each trial you see two things. Rate how similar they are.",
-        "risky": "On each trial you choose one of two gambles.\n\nUse the keys "
-                 f"{keys} (or click it).",
-        "intertemporal": "On each trial you choose one of two amounts of money, paid at "
-                         f"different times.\n\nUse the keys {keys} (or click it).",
-    }[study.paradigm]
+    default = study.design.instructions(keys)
     return default + f"\n\nPress {_key_label(study.definition['response']['continue_key'])} to start."
 
 
@@ -584,7 +589,7 @@ def take_screenshots(study: Study, folder: str | Path, *, participant: str = "de
     checks = [t for t in trials if t.attention_check]
     texts = study.definition["text"]
     plan: list[tuple[str, Callable[[_Screen, Path], None]]] = [
-        ("instructions", lambda s, p: s.message(_instructions(study), capture=p)),
+        ("instructions", lambda s, p: s.message(instructions(study), capture=p)),
     ]
     if practice:
         plan.append(("practice-start", lambda s, p: s.message(texts["practice_start"], capture=p)))
@@ -619,7 +624,7 @@ def _fixation_shot(screen: _Screen, path: Path) -> None:
 
 def _trial_shot(screen: _Screen, study: Study, trial: Trial, path: Path,
                 answered: bool = False) -> None:
-    if study.paradigm == "similarity":
+    if study.n_options == 0:
         points = study.scale_points()
         preset = points[len(points) // 2] if answered else None
         screen.rate(trial, capture=path, preset=preset)
@@ -631,9 +636,8 @@ def _trial_shot(screen: _Screen, study: Study, trial: Trial, path: Path,
         screen.capture(path)
         return
     response = Response(0, 0.8, "keyboard")
-    extra = []
-    if study.paradigm == "risky" and study.definition["gambles"]["feedback"]:
-        extra = [screen.feedback_stim(trial, response)]
+    feedback = screen.feedback_stim(trial, response)
+    extra = [feedback] if feedback is not None else []
     screen.show_choice(lay, 0, extra, capture=path)
 
 

@@ -5,31 +5,12 @@
 format (the ``simulated_by`` column names the model). Use it to pilot a study, to check the
 analysis end to end, or to compare a model's data with people's.
 
-Models (``MODEL`` is ``name`` or ``name:key=value,key=value``):
-
-``random`` (every paradigm)
-    Uniform choices / ratings.
-``embedding`` (triplets, similarity; the default there)
-    Each item has a latent vector: a category centre (items of one category lie close) plus
-    item-specific scatter, unit length, seeded by ``seed`` and the item's name. Triplets: the
-    pair judged most similar is drawn with probability ``softmax(beta * similarity)`` over the
-    three pairs, and the third item is the odd one out. Similarity: the rating is the cosine
-    similarity mapped onto the scale plus Gaussian noise of ``noise`` (share of the scale
-    range), rounded to the scale's step.
-``llm`` (triplets, similarity)
-    As ``embedding``, with the item vectors taken from a language model through
-    :func:`cogalign.llm.embed` (``model=minilm-l6``, ``layer=-1``, ``pooling=mean``).
-``ev`` (risky; the default)
-    Expected value with a logistic choice rule: ``P(B) = 1 / (1 + exp(-beta * (EV_B - EV_A)))``.
-``cpt`` (risky)
-    Cumulative prospect theory (Tversky & Kahneman, 1992): value ``x**alpha`` for gains,
-    ``-lam * (-x)**alpha`` for losses, rank-dependent probability weighting
-    ``w(p) = p**gamma / (p**gamma + (1 - p)**gamma)**(1 / gamma)``; logistic choice on the
-    difference with ``beta``.
-``hyperbolic`` (intertemporal; the default)
-    ``V = x / (1 + k t)``; ``P(later) = 1 / (1 + exp(-beta * (V2 - V1)))``.
-``exponential`` (intertemporal)
-    ``V = x * delta ** t``; same choice rule.
+Models (``MODEL`` is ``name`` or ``name:key=value,key=value``): ``random`` (uniform choices or
+ratings) works in every paradigm; the others belong to a paradigm's study design
+(:meth:`cogalign.studies.design.Design.participants`) and use that paradigm's own model
+functions, e.g. ``embedding`` and ``llm`` (triplets, similarity), ``ev`` and ``cpt`` (risky
+choice), ``hyperbolic`` and ``exponential`` (intertemporal choice). ``cogalign study
+participants`` lists them with their settings.
 
 Every model also takes ``lapse`` (probability of a uniformly random answer; attention checks
 that ask for a given answer are otherwise obeyed) and ``seed``. Response times are drawn from
@@ -41,8 +22,8 @@ simulated session resumed later gives exactly the rows an uninterrupted one woul
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -51,7 +32,14 @@ from cogalign.studies.design import Response, Study, Trial, seeded_rng
 from cogalign.studies.session import Session
 from cogalign.studies.writer import utc_now
 
-__all__ = ["MODELS", "SimulatedParticipant", "make_model", "parse_model_spec", "run_simulated"]
+__all__ = [
+    "RandomParticipant",
+    "SimulatedParticipant",
+    "all_participants",
+    "make_model",
+    "parse_model_spec",
+    "run_simulated",
+]
 
 
 def parse_model_spec(text: str) -> tuple[str, dict[str, str]]:
@@ -83,9 +71,8 @@ class SimulatedParticipant:
         Model settings (see the module docstring); unknown names are an error.
     """
 
-    name = "base"
-    paradigms: tuple[str, ...] = ()
-    defaults: dict[str, Any] = {"lapse": 0.0, "seed": 0}
+    name: ClassVar[str] = "base"
+    defaults: ClassVar[dict[str, Any]] = {"lapse": 0.0, "seed": 0}
 
     def __init__(self, study: Study, **params: Any):
         self.study = study
@@ -128,7 +115,7 @@ class SimulatedParticipant:
         """Answer a trial: lapses and instructed attention checks, then the model."""
         if rng.random() < self.params["lapse"]:
             return Response(self._random_value(trial, rng), _rt(rng, 0.5), "simulated")
-        if trial.attention_check and self.study.paradigm == "similarity":
+        if trial.attention_check and self.study.design.checks_state_answer:
             return Response(float(trial.expected), _rt(rng, 0.9), "simulated")
         value, confidence = self.choose(trial, rng)
         return Response(value, _rt(rng, confidence), "simulated")
@@ -138,7 +125,7 @@ class SimulatedParticipant:
         raise NotImplementedError
 
     def _random_value(self, trial: Trial, rng: np.random.Generator) -> float:
-        if self.study.paradigm == "similarity":
+        if self.study.n_options == 0:
             points = self.study.scale_points()
             return float(points[int(rng.integers(len(points)))])
         return float(rng.integers(self.study.n_options))
@@ -150,193 +137,30 @@ def _rt(rng: np.random.Generator, confidence: float) -> float:
     return round(0.25 + float(np.exp(rng.normal(math.log(median), 0.35))), 4)
 
 
-def _softmax(x: np.ndarray) -> np.ndarray:
-    z = x - np.max(x)
-    e = np.exp(z)
-    return e / e.sum()
-
-
-def _logistic(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(min(x, 50.0), -50.0)))
-
-
 class RandomParticipant(SimulatedParticipant):
-    """Uniformly random answers (a floor for any analysis)."""
+    """Uniformly random answers (a floor for any analysis); works in every paradigm."""
 
     name = "random"
-    paradigms = ("triplets", "similarity", "risky", "intertemporal")
-    defaults: dict[str, Any] = {}
+    defaults: ClassVar[dict[str, Any]] = {}
 
     def choose(self, trial: Trial, rng: np.random.Generator) -> tuple[float, float]:
+        """A random screen position or scale point."""
         return self._random_value(trial, rng), 0.3
 
 
-class EmbeddingParticipant(SimulatedParticipant):
-    """Latent item vectors with category structure; softmax triplets, noisy ratings."""
+def all_participants() -> dict[str, list[str]]:
+    """Every simulated participant's name and the paradigms it works in."""
+    from cogalign.studies.definition import study_paradigms
 
-    name = "embedding"
-    paradigms = ("triplets", "similarity")
-    defaults: dict[str, Any] = {"beta": 10.0, "dims": 16, "spread": 0.6, "noise": 0.08}
-
-    def __init__(self, study: Study, **params: Any):
-        super().__init__(study, **params)
-        items = study.items or []
-        self.vectors = self.item_vectors([x.name for x in items], [x.category for x in items])
-        self.row_of = {x.index: k for k, x in enumerate(items)}
-        self.name_of = {x.name: k for k, x in enumerate(items)}
-
-    def item_vectors(self, names: Sequence[str], categories: Sequence[str | None]) -> np.ndarray:
-        """Unit vectors: a category centre plus item scatter (``spread``), seeded by name."""
-        dims = int(self.params["dims"])
-        out = np.empty((len(names), dims))
-        for k, (name, category) in enumerate(zip(names, categories, strict=True)):
-            own = seeded_rng(self.params["seed"], "item", name).normal(size=dims)
-            if category:
-                centre = seeded_rng(self.params["seed"], "category", category).normal(size=dims)
-                v = centre + self.params["spread"] * own
-            else:
-                v = own
-            out[k] = v / np.linalg.norm(v)
-        return out
-
-    def similarity(self, a: int, b: int) -> float:
-        """Cosine similarity of two items (rows of :attr:`vectors`)."""
-        return float(self.vectors[a] @ self.vectors[b])
-
-    def choose(self, trial: Trial, rng: np.random.Generator) -> tuple[float, float]:
-        s = trial.stimulus
-        if self.study.paradigm == "triplets":
-            rows = [self.row_of[s[f"item_{k}"]] for k in (1, 2, 3)]
-            # pair (i, j) most similar -> the remaining item is the odd one out
-            pairs = [(1, 2, 0), (0, 2, 1), (0, 1, 2)]
-            sims = np.array([self.similarity(rows[i], rows[j]) for i, j, _ in pairs])
-            p = _softmax(self.params["beta"] * sims)
-            pick = int(rng.choice(3, p=p))
-            return float(pairs[pick][2]), float(p.max())
-        a, b = self.name_of[s["item_a"]], self.name_of[s["item_b"]]
-        lo, hi = s["scale_min"], s["scale_max"]
-        step = self.study.definition["scale"]["step"]
-        latent = (self.similarity(a, b) + 1) / 2
-        value = lo + (hi - lo) * (latent + rng.normal(0, self.params["noise"]))
-        value = float(np.clip(lo + round((value - lo) / step) * step, lo, hi))
-        return round(value, 10), abs(latent - 0.5) * 2
+    out: dict[str, list[str]] = {"random": list(study_paradigms())}
+    for paradigm, design in study_paradigms().items():
+        for name in design.participants():
+            out.setdefault(name, []).append(paradigm)
+    return out
 
 
-class LLMParticipant(EmbeddingParticipant):
-    """Item vectors from a language model's hidden states (:func:`cogalign.llm.embed`)."""
-
-    name = "llm"
-    defaults: dict[str, Any] = {"beta": 10.0, "noise": 0.08, "model": "minilm-l6", "layer": -1,
-                                "pooling": "mean"}
-
-    def item_vectors(self, names: Sequence[str], categories: Sequence[str | None]) -> np.ndarray:
-        try:
-            from cogalign.llm.embed import embed
-        except ImportError as exc:
-            raise CogalignError(
-                f"the llm simulated participant needs cogalign's llm extra ({exc})"
-            ) from None
-        labels = [x.label for x in (self.study.items or [])]
-        reps = embed(labels, model=self.params["model"], layers=[int(self.params["layer"])],
-                     pooling=self.params["pooling"], progress=False)
-        v = np.asarray(reps.layer(-1), dtype=float)
-        v = v - v.mean(axis=0)  # cosine of centred vectors spreads the similarities out
-        return v / np.linalg.norm(v, axis=1, keepdims=True)
-
-
-class ExpectedValueParticipant(SimulatedParticipant):
-    """Expected value with a logistic choice rule."""
-
-    name = "ev"
-    paradigms = ("risky",)
-    defaults: dict[str, Any] = {"beta": 0.2}
-
-    def value(self, outcomes: Sequence[float], probs: Sequence[float]) -> float:
-        """The subjective value of a gamble."""
-        return float(np.dot(outcomes, probs))
-
-    def choose(self, trial: Trial, rng: np.random.Generator) -> tuple[float, float]:
-        s = trial.stimulus
-        va = self.value(s["outcomes_a"], s["probs_a"])
-        vb = self.value(s["outcomes_b"], s["probs_b"])
-        p_b = _logistic(self.params["beta"] * (vb - va))
-        chosen = "B" if rng.random() < p_b else "A"
-        position = trial.hidden["at"].index(chosen)
-        return float(position), max(p_b, 1 - p_b) * 2 - 1
-
-
-class ProspectTheoryParticipant(ExpectedValueParticipant):
-    """Cumulative prospect theory with a logistic choice rule."""
-
-    name = "cpt"
-    defaults: dict[str, Any] = {"beta": 0.2, "alpha": 0.88, "lam": 2.25, "gamma": 0.61}
-
-    def _w(self, p: float) -> float:
-        g = self.params["gamma"]
-        if p <= 0:
-            return 0.0
-        if p >= 1:
-            return 1.0
-        return p**g / (p**g + (1 - p) ** g) ** (1 / g)
-
-    def value(self, outcomes: Sequence[float], probs: Sequence[float]) -> float:
-        a, lam = self.params["alpha"], self.params["lam"]
-        pairs = list(zip(outcomes, probs, strict=True))
-        total = 0.0
-        # gains: rank from best down; losses: rank from worst up (decumulative weights)
-        gains = sorted([(x, p) for x, p in pairs if x >= 0], key=lambda t: -t[0])
-        losses = sorted([(x, p) for x, p in pairs if x < 0], key=lambda t: t[0])
-        for group, sign in ((gains, 1.0), (losses, -1.0)):
-            cum = 0.0
-            for x, p in group:
-                weight = self._w(cum + p) - self._w(cum)
-                cum += p
-                v = abs(x) ** a if sign > 0 else -lam * abs(x) ** a
-                total += weight * v
-        return total
-
-
-class HyperbolicParticipant(SimulatedParticipant):
-    """Hyperbolic discounting with a logistic choice rule."""
-
-    name = "hyperbolic"
-    paradigms = ("intertemporal",)
-    defaults: dict[str, Any] = {"k": 0.1, "beta": 1.0}
-
-    def discount(self, t: float) -> float:
-        """The discount factor of a delay."""
-        return 1.0 / (1.0 + self.params["k"] * t)
-
-    def choose(self, trial: Trial, rng: np.random.Generator) -> tuple[float, float]:
-        s = trial.stimulus
-        v1 = s["x1"] * self.discount(s["t1"])
-        v2 = s["x2"] * self.discount(s["t2"])
-        p_later = _logistic(self.params["beta"] * (v2 - v1))
-        chosen = 1 if rng.random() < p_later else 0
-        position = trial.hidden["at"].index(chosen)
-        return float(position), max(p_later, 1 - p_later) * 2 - 1
-
-
-class ExponentialParticipant(HyperbolicParticipant):
-    """Exponential discounting with a logistic choice rule."""
-
-    name = "exponential"
-    defaults: dict[str, Any] = {"delta": 0.95, "beta": 1.0}
-
-    def discount(self, t: float) -> float:
-        return float(self.params["delta"] ** t)
-
-
-#: Simulated participants by name.
-MODELS: dict[str, type[SimulatedParticipant]] = {
-    m.name: m
-    for m in (RandomParticipant, EmbeddingParticipant, LLMParticipant, ExpectedValueParticipant,
-              ProspectTheoryParticipant, HyperbolicParticipant, ExponentialParticipant)
-}
-
-#: The model ``default`` stands for, per paradigm.
-DEFAULT_MODEL = {"triplets": "embedding", "similarity": "embedding", "risky": "ev",
-                 "intertemporal": "hyperbolic"}
+def _models_for(study: Study) -> dict[str, type[SimulatedParticipant]]:
+    return {"random": RandomParticipant, **study.design.participants()}
 
 
 def make_model(spec: str, study: Study) -> SimulatedParticipant:
@@ -349,15 +173,18 @@ def make_model(spec: str, study: Study) -> SimulatedParticipant:
     """
     name, params = parse_model_spec(spec)
     if name in ("", "default"):
-        name = DEFAULT_MODEL[study.paradigm]
-    cls = MODELS.get(name)
+        name = study.design.default_participant
+    models = _models_for(study)
+    cls = models.get(name)
     if cls is None:
-        raise CogalignError(f"unknown simulated participant {name!r}; known: {', '.join(MODELS)}")
-    if study.paradigm not in cls.paradigms:
-        usable = [n for n, m in MODELS.items() if study.paradigm in m.paradigms]
+        known = all_participants()
+        if name not in known:
+            raise CogalignError(
+                f"unknown simulated participant {name!r}; known: {', '.join(known)}"
+            )
         raise CogalignError(
             f"simulated participant {name!r} does not do the {study.paradigm} paradigm; "
-            f"use one of: {', '.join(usable)}"
+            f"use one of: {', '.join(models)}"
         )
     return cls(study, **params)
 

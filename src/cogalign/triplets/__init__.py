@@ -1,6 +1,12 @@
 """Triplet odd-one-out: simulation, sparse embeddings (SPoSE, VICE) and LLM alignment."""
 
-from cogalign.triplets.arrays import odd_last, shown_triplets, split_by_triplet, triplet_folds
+from cogalign.triplets.arrays import (
+    odd_last,
+    shown_triplets,
+    split_by_triplet,
+    triplet_folds,
+    triplet_groups,
+)
 from cogalign.triplets.feature_spose import FeatureSPoSE
 from cogalign.triplets.simulate import random_triplets, simulate_triplets, sparse_embedding
 from cogalign.triplets.spose import SPoSE, SPoSECV, holdout_accuracy
@@ -24,4 +30,5 @@ __all__ = [
     "sparse_embedding",
     "split_by_triplet",
     "triplet_folds",
+    "triplet_groups",
 ]

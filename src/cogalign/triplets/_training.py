@@ -179,9 +179,19 @@ def train(
     return history
 
 
-def validation_split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded split of ``n`` training rows into fit and early-stopping rows."""
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(n)
-    n_val = int(round(fraction * n)) if n >= 20 else 0
-    return np.sort(order[n_val:]), np.sort(order[:n_val])
+def validation_split(data: np.ndarray, fraction: float, seed: int, *, by_triplet: bool = False
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded split of the training rows into fit and early-stopping rows.
+
+    Fewer than 20 rows (or ``fraction`` 0) keep every row for fitting. With ``by_triplet``,
+    repeats of one triplet stay on the same side (when there are two triplets or more).
+    """
+    from cogalign.crossval import holdout_split
+    from cogalign.triplets.arrays import triplet_groups
+
+    if len(data) < 20 or fraction <= 0:
+        return np.arange(len(data)), np.array([], dtype=np.int64)
+    groups = triplet_groups(data) if by_triplet else None
+    if groups is not None and groups.max() < 1:
+        groups = None
+    return holdout_split(data, fraction, groups=groups, seed=seed)

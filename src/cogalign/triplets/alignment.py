@@ -7,6 +7,7 @@ as a share of the ceiling. Chance is 1/3.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +17,11 @@ from numpy.typing import NDArray
 
 from cogalign.errors import CogalignError
 
-#: Placeholders a template may use: columns of ``things-concepts``.
+__all__ = ["TEMPLATE_FIELDS", "align_model", "concept_features", "concept_texts",
+           "embed_concepts", "prompt_alignment", "triplet_alignment"]
+
+#: Placeholders a template may use besides ``{item}`` (the item's word): columns of
+#: ``things-concepts``.
 TEMPLATE_FIELDS = ("word", "name", "definition", "category")
 
 
@@ -31,14 +36,21 @@ def concept_texts(concepts: pd.DataFrame, items: Sequence[int], template: str | 
     items
         Item indices to describe.
     template
-        Python format string over ``{word}``, ``{name}``, ``{definition}``, ``{category}``,
-        e.g. ``"{word}: {definition}"``; default ``"{word}"``.
+        Python format string over ``{item}`` (the item's word) and the columns ``{name}``,
+        ``{definition}``, ``{category}``, e.g. ``"{item}: {definition}"``; default
+        ``"{item}"``. ``{word}`` is an alias of ``{item}``, kept for earlier templates and
+        deprecated (a :class:`DeprecationWarning` says so).
     """
-    template = template or "{word}"
+    template = template or "{item}"
+    if "{word}" in template:
+        warnings.warn("the placeholder {word} in an item template is deprecated; use {item}",
+                      DeprecationWarning, stacklevel=2)
     rows = concepts.iloc[list(items)]
     out = []
     for _, row in rows.iterrows():
         fields = {k: ("" if pd.isna(row.get(k)) else str(row.get(k))) for k in TEMPLATE_FIELDS if k in row}
+        if "word" in fields:
+            fields["item"] = fields["word"]
         try:
             out.append(template.format(**fields))
         except KeyError as exc:
@@ -217,10 +229,10 @@ def prompt_alignment(
     for item, text in zip(np.unique(unique), concept_texts(concepts, np.unique(unique), template),
                           strict=True):
         texts[int(item)] = text
-    trials = pd.DataFrame({f"item{k + 1}": [texts[int(i)] for i in unique[:, k]] for k in range(3)})
+    trials = pd.DataFrame({f"item_{k + 1}": [texts[int(i)] for i in unique[:, k]] for k in range(3)})
     judged = judge(trials, "odd-one-out", model=model, permutations=permutations, seed=seed,
                    progress=progress)
-    probs = judged[["p_item1", "p_item2", "p_item3"]].to_numpy(dtype=np.float64)
+    probs = judged[["p_item_1", "p_item_2", "p_item_3"]].to_numpy(dtype=np.float64)
     choice_item = unique[np.arange(len(unique)), np.nanargmax(np.nan_to_num(probs, nan=-1), axis=1)]
     response = table["response"].to_numpy(dtype=np.int64)
     hits = (choice_item[inverse] == response).astype(float)
@@ -252,3 +264,86 @@ def prompt_alignment(
         "model_choice": choice_item, "n_trials": counts.astype(int),
     })
     return summary, judgments
+
+
+def _select_layers(layers: str | int | Sequence[int] | None, n_layers: int) -> list[int]:
+    """Layer indices in the order given (a layer spec, see :mod:`cogalign.llm.layers`); all
+    when None."""
+    from cogalign.llm.layers import parse_layers
+
+    return parse_layers("all" if layers is None else layers, n_layers, sort=False)
+
+
+def align_model(
+    table: pd.DataFrame,
+    concepts: pd.DataFrame,
+    *,
+    model: str,
+    method: str = "embedding",
+    layers: str | int | Sequence[int] | None = None,
+    template: str | None = None,
+    context: str | None = "auto",
+    similarity: str = "cosine",
+    n_boot: int = 1000,
+    seed: int = 0,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """One language model against the human triplet choices, per layer or prompted.
+
+    Parameters
+    ----------
+    table
+        Human triplet trials.
+    concepts
+        ``things-concepts`` (item texts for the template).
+    model
+        Model preset, Hugging Face id or local path.
+    method
+        ``"embedding"`` (hidden states, see :func:`embed_concepts` and
+        :func:`triplet_alignment`) or ``"prompt"`` (forced-choice answer, see
+        :func:`prompt_alignment`).
+    layers
+        Embedding method: the layers to score, in this order: a layer spec such as ``"last"``,
+        ``"0,6"`` or ``"10:20"``, or a list (see :mod:`cogalign.llm.layers`); all when None.
+    template, context
+        How each concept is written and the prompt around it (see :func:`embed_concepts`;
+        the prompt method uses ``template`` only).
+    similarity, n_boot, seed, progress
+        See :func:`triplet_alignment`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of :func:`triplet_alignment` (embedding; ``relative_depth`` is the layer's
+        depth in the whole model) or :func:`prompt_alignment` (prompt).
+    """
+    if method == "prompt":
+        result, _ = prompt_alignment(table, concepts, model=model, template=template,
+                                     n_boot=n_boot, seed=seed, progress=progress)
+        return result
+    if method != "embedding":
+        raise CogalignError(f"method must be 'embedding' or 'prompt', got {method!r}")
+    x, layer_ids = embed_concepts(table, concepts, model=model, template=template,
+                                  context=context, progress=progress)
+    keep = _select_layers(layers, x.shape[1])
+    result = triplet_alignment(x[:, keep, :], table, layers=[layer_ids[k] for k in keep],
+                               similarity=similarity, n_boot=n_boot, seed=seed)
+    result["relative_depth"] = [k / max(1, x.shape[1] - 1) for k in keep]
+    return result
+
+
+def concept_features(
+    table: pd.DataFrame,
+    concepts: pd.DataFrame,
+    *,
+    model: str,
+    layer: int = -1,
+    progress: bool = True,
+) -> NDArray:
+    """Item features from one layer of a language model: ``(n_items, width)``.
+
+    The concepts the table uses are embedded as in :func:`embed_concepts`; ``layer`` counts
+    from the end when negative (``-1``: the last layer).
+    """
+    x, _ = embed_concepts(table, concepts, model=model, progress=progress)
+    return x[:, _select_layers([layer], x.shape[1])[0], :]

@@ -1,19 +1,28 @@
-"""The paper-style comparison: several language models x layers against human triplet choices.
+"""The paper-style comparisons: language models x layers, and fitted models vs baselines.
 
-One call gives the tidy table behind "Uncovering the Computational Ingredients of Human-Like
-Representations in LLMs" style figures: odd-one-out accuracy per model and relative layer
-depth, with the human noise ceiling. Fitted models of the human choices are cross-validated
-on the same folds with :func:`cogalign.triplets.cross_validate`.
+:func:`compare_models` gives the tidy table behind "Uncovering the Computational Ingredients
+of Human-Like Representations in LLMs" style figures: odd-one-out accuracy per model and
+relative layer depth, with the human noise ceiling (figure:
+:func:`cogalign.plots.triplets.plot_layer_curves`). :func:`fit_and_compare` cross-validates a
+fitted model of the human choices (SPoSE, VICE, feature SPoSE) against cosine baselines on
+the same folds (:func:`cogalign.triplets.cross_validate`) and says whether it beats the best.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from cogalign.triplets.alignment import embed_concepts, prompt_alignment, triplet_alignment
+from cogalign.errors import CogalignError
+from cogalign.estimator import clone
+from cogalign.paradigms import resolve
+from cogalign.triplets.alignment import align_model
+
+__all__ = ["compare_models", "fit_and_compare"]
 
 
 def compare_models(
@@ -50,103 +59,116 @@ def compare_models(
     """
     frames = []
     for model in models:
-        if method == "prompt":
-            summary, _ = prompt_alignment(table, concepts, model=model, template=template,
-                                          n_boot=n_boot, seed=seed, progress=progress)
-        else:
-            x, layers = embed_concepts(table, concepts, model=model, template=template,
-                                       progress=progress)
-            summary = triplet_alignment(x, table, layers=layers, similarity=similarity,
-                                        n_boot=n_boot, seed=seed)
+        summary = align_model(table, concepts, model=model, method=method, template=template,
+                              similarity=similarity, n_boot=n_boot, seed=seed, progress=progress)
         summary.insert(0, "model", model)
         frames.append(summary)
     return pd.concat(frames, ignore_index=True)
 
 
-def plot_layer_curves(results: pd.DataFrame, *, ax: Any = None, reference: dict | None = None):
-    """Accuracy by relative layer depth per model, with the noise-ceiling band and chance.
+def fit_and_compare(
+    table: pd.DataFrame,
+    features: Mapping[str, np.ndarray],
+    *,
+    model: str = "feature-spose",
+    n_items: int | None = None,
+    n_dims: int | None = None,
+    folds: int = 5,
+    seed: int = 0,
+    save: str | Path | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Cross-validated accuracy of a fitted triplet model vs cosine baselines, with the ceiling.
+
+    The model and one cosine-similarity baseline per feature set are scored on the same folds
+    split by triplet (:func:`cogalign.triplets.cross_validate`); the human noise ceiling is the
+    modal agreement (:func:`cogalign.metrics.triplet_noise_ceiling`).
 
     Parameters
     ----------
-    results
-        Output of :func:`compare_models` (embedding method).
-    ax
-        Matplotlib axes to draw on (a new figure by default).
-    reference
-        Optional ``{"accuracy": ..., "label": ...}`` drawn as a dashed line (e.g. SPoSE).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4))
-    for model, part in results.groupby("model", sort=False):
-        part = part.sort_values("relative_depth")
-        ax.plot(part["relative_depth"], part["accuracy"], marker="o", label=str(model))
-        ax.fill_between(part["relative_depth"], part["ci_low"], part["ci_high"], alpha=0.2)
-    ceiling = float(results["noise_ceiling"].iloc[0])
-    ax.axhspan(ceiling - 0.005, ceiling + 0.005, color="grey", alpha=0.4, label="noise ceiling")
-    ax.axhline(1 / 3, color="black", linestyle=":", label="chance")
-    if reference:
-        ax.axhline(reference["accuracy"], color="tab:red", linestyle="--",
-                   label=reference.get("label", "reference"))
-    ax.set_xlabel("relative layer depth")
-    ax.set_ylabel("odd-one-out accuracy vs people")
-    ax.set_ylim(0.3, max(0.75, ceiling + 0.05))
-    ax.legend(fontsize=8)
-    return ax
-
-
-def demo_section(echo: Any = None, models: Sequence[str] = ("minilm-l6", "smollm2-135m")) -> dict:
-    """The triplet part of ``cogalign demo``: offline models vs people on THINGS triplets.
-
-    Runs the embedding alignment of each model at every layer on ``things-triplets-test``
-    (found locally; never downloaded) and reports the best and last layer. Anything missing
-    (data, model package) is skipped with the reason.
+    table
+        Human triplet trials (:data:`cogalign.data.schemas.TRIPLETS`).
+    features
+        Item features by name, each ``(n_items, width)`` (e.g. a language model's last layer,
+        :func:`cogalign.triplets.alignment.concept_features`). Each is a cosine baseline;
+        ``"feature-spose"`` is fitted on all of them side by side, in the order given.
+    model
+        ``"spose"``, ``"feature-spose"`` or ``"vice"`` (the estimators the paradigm declares
+        in :mod:`cogalign.triplets.paradigm`).
+    n_items
+        Number of items of SPoSE and VICE (default: the largest item index + 1, or the rows of
+        the features if more).
+    n_dims
+        Initial dimensions (default: the model's).
+    folds
+        Cross-validation folds; 0 skips cross-validation.
+    seed
+        Seed of the folds and the fits.
+    save
+        Also fit on all trials and save the model here (``.npz``).
+    params
+        Other settings of the estimator (e.g. ``{"epochs": 200, "alpha": 0.01}``).
 
     Returns
     -------
     dict
-        ``{"noise_ceiling": ..., "models": [...], "skipped": [...]}``.
+        JSON-able: ``model`` (label, with the feature names for feature SPoSE), ``features``,
+        ``folds``, ``seed``, ``noise_ceiling``, ``results`` (per model: ``accuracy`` mean and
+        ``accuracy_sd`` over folds, ``share_of_ceiling``, ``log_likelihood``, ``n_dims``,
+        ``per_fold``; the fitted model first), ``best_baseline`` and
+        ``beats_best_baseline`` (with folds and at least one baseline), ``saved`` and
+        ``n_dims_saved`` (with ``save``).
     """
-    from cogalign.data import load
-    from cogalign.errors import CogalignError
+    import cogalign.triplets as triplets_package
+    from cogalign.metrics import triplet_noise_ceiling
+    from cogalign.triplets.paradigm import PARADIGM
 
-    report: dict = {"models": [], "skipped": []}
-    try:
-        table = load("things-triplets-test", download=False, progress=False)
-        concepts = load("things-concepts", download=False, progress=False)
-    except CogalignError as exc:
-        report["skipped"].append({"what": "triplet alignment", "reason": str(exc).splitlines()[0]})
-        if echo:
-            echo(f"Triplet alignment skipped: {report['skipped'][0]['reason']}")
-        return report
-    if echo:
-        echo("\nTriplet odd-one-out (things-triplets-test): language models vs people")
-    for model in models:
-        try:
-            x, layers = embed_concepts(table, concepts, model=model, progress=False)
-        except Exception as exc:  # a missing model package or weights: say so and go on
-            report["skipped"].append({"what": model, "reason": str(exc).splitlines()[0]})
-            if echo:
-                echo(f"  skipped {model}: {str(exc).splitlines()[0]}")
-            continue
-        rows = triplet_alignment(x, table, layers=layers, n_boot=200)
-        best = rows.loc[rows["accuracy"].idxmax()]
-        last = rows.iloc[-1]
-        report["noise_ceiling"] = float(rows["noise_ceiling"].iloc[0])
-        entry = {"model": model, "best_layer": int(best["layer"]),
-                 "best_accuracy": float(best["accuracy"]), "last_layer_accuracy": float(last["accuracy"]),
-                 "share_of_ceiling": float(best["share_of_ceiling"]), "layers": len(rows)}
-        report["models"].append(entry)
-        if echo:
-            echo(f"  {model:<14} best layer {entry['best_layer']:>2}: accuracy {entry['best_accuracy']:.3f} "
-                 f"[{best['ci_low']:.3f}, {best['ci_high']:.3f}], {100 * entry['share_of_ceiling']:.0f}% of "
-                 f"the ceiling {report['noise_ceiling']:.3f}; last layer {entry['last_layer_accuracy']:.3f}")
+    if model not in PARADIGM.estimators:
+        raise CogalignError(f"model must be one of {sorted(PARADIGM.estimators)}, got {model!r}")
+    names = list(features)
+    items = table[["item_1", "item_2", "item_3"]].to_numpy(dtype=np.int64)
+    if n_items is None:
+        n_items = max([int(items.max()) + 1, *(len(np.asarray(f)) for f in features.values())])
+    settings: dict[str, Any] = {"seed": seed, "progress": False, **(params or {})}
+    if n_dims is not None:
+        settings["n_dims"] = n_dims
+    estimator_class = resolve(PARADIGM.estimators[model])
+    stacked = None
+    if model == "feature-spose":
+        if not names:
+            raise CogalignError("feature-spose needs at least one feature set")
+        estimator = estimator_class(**settings)
+        stacked = np.concatenate([features[n] for n in names], axis=1)
+    else:
+        estimator = estimator_class(n_items=n_items, **settings)
+    label = f"{model}({'+'.join(names)})" if stacked is not None else model
+    participants = table["participant_id"].to_numpy() if "participant_id" in table else None
+    ceiling = float(triplet_noise_ceiling(items, table["response"].to_numpy(dtype=np.int64),
+                                          participants).modal_agreement)
+    report: dict[str, Any] = {"model": label, "features": names, "folds": folds, "seed": seed,
+                              "noise_ceiling": ceiling, "results": []}
+    if folds:
+        cv = triplets_package.cross_validate(estimator, table, n_splits=folds, seed=seed,
+                                             features=stacked,
+                                             baselines={f"cosine({n})": features[n] for n in names})
+        cv["model"] = cv["model"].replace({type(estimator).__name__: label})
+        for name, rows in cv.groupby("model", sort=False):
+            report["results"].append({
+                "model": name, "accuracy": float(rows["accuracy"].mean()),
+                "accuracy_sd": float(rows["accuracy"].std(ddof=1)),
+                "share_of_ceiling": float(rows["accuracy"].mean() / ceiling),
+                "log_likelihood": None if rows["log_likelihood"].isna().all()
+                else float(rows["log_likelihood"].mean()),
+                "n_dims": None if rows["n_dims"].isna().all() else float(rows["n_dims"].mean()),
+                "per_fold": [float(a) for a in rows["accuracy"]]})
+        if len(report["results"]) > 1:
+            fitted = report["results"][0]["accuracy"]
+            best = max(report["results"][1:], key=lambda r: r["accuracy"])
+            report["best_baseline"] = best["model"]
+            report["beats_best_baseline"] = bool(fitted > best["accuracy"])
+    if save is not None:
+        final = clone(estimator)
+        final.fit(table, stacked) if stacked is not None else final.fit(table)
+        report["saved"] = str(final.save(save))
+        report["n_dims_saved"] = final.n_dims_
     return report

@@ -12,7 +12,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from cogalign.crossval import fold_labels, holdout_split
 from cogalign.errors import CogalignError
+
+__all__ = ["odd_last", "shown_triplets", "split_by_triplet", "triplet_folds", "triplet_groups"]
 
 
 def odd_last(table: Any) -> NDArray[np.int64]:
@@ -52,41 +55,37 @@ def shown_triplets(table: Any) -> NDArray[np.int64]:
     return np.stack([np.asarray(table[c], dtype=np.int64) for c in ("item_1", "item_2", "item_3")], 1)
 
 
+def triplet_groups(table: Any) -> NDArray[np.int64]:
+    """Group number of every row: the triplet as a set of items, in any screen order.
+
+    Rows with the same group are repeats of one triplet; cross-validation keeps them together
+    (:func:`cogalign.crossval.cross_validate` with ``groups=triplet_groups``).
+    """
+    _, group = np.unique(np.sort(shown_triplets(table), axis=1), axis=0, return_inverse=True)
+    return group.ravel().astype(np.int64)
+
+
 def split_by_triplet(
     table: Any, test_size: float = 0.2, *, seed: int = 0
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Row indices of a train/test split in which no triplet (as a set of items) is in both.
 
     Repeated presentations of one triplet stay together, so held-out accuracy is measured on
-    triplets the model never saw.
+    triplets the model never saw (:func:`cogalign.crossval.holdout_split` by
+    :func:`triplet_groups`; ``test_size`` is the share of distinct triplets held out).
     """
-    items = np.sort(shown_triplets(table), axis=1)
-    _, group = np.unique(items, axis=0, return_inverse=True)
-    group = group.ravel()
-    rng = np.random.default_rng(seed)
-    groups = rng.permutation(group.max() + 1)
-    n_test = max(1, int(round(test_size * len(groups))))
-    test_groups = np.zeros(group.max() + 1, dtype=bool)
-    test_groups[groups[:n_test]] = True
-    test = test_groups[group]
-    return np.flatnonzero(~test), np.flatnonzero(test)
+    return holdout_split(table, test_size, groups=triplet_groups, seed=seed)
 
 
 def triplet_folds(table: Any, n_splits: int = 5, *, seed: int = 0) -> NDArray[np.int64]:
     """Fold number of every row for k-fold cross-validation split by triplet.
 
-    All presentations of one triplet (as a set of items, in any screen order) share a fold,
-    and the triplets are dealt to folds at random (seeded), so fold sizes differ by at most
-    one triplet.
+    All presentations of one triplet (as a set of items, in any screen order) share a fold;
+    the triplets are dealt to folds at random (seeded), in near-equal numbers. These are the
+    folds of :func:`cogalign.triplets.cross_validate` with the same ``n_splits`` and ``seed``
+    (:func:`cogalign.crossval.fold_labels`).
     """
-    if n_splits < 2:
-        raise CogalignError(f"n_splits must be at least 2, got {n_splits}")
-    items = np.sort(shown_triplets(table), axis=1)
-    _, group = np.unique(items, axis=0, return_inverse=True)
-    group = group.ravel()
-    n_groups = int(group.max()) + 1
+    n_groups = len(np.unique(triplet_groups(table)))
     if n_groups < n_splits:
         raise CogalignError(f"only {n_groups} distinct triplets; cannot make {n_splits} folds")
-    rng = np.random.default_rng(seed)
-    fold_of_group = rng.permutation(n_groups) % n_splits
-    return fold_of_group[group].astype(np.int64)
+    return fold_labels(table, groups=triplet_groups, cv=n_splits, seed=seed)

@@ -10,21 +10,24 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cogalign.errors import CogalignError
+from cogalign.estimator import Estimator
 from cogalign.triplets.arrays import shown_triplets
 
+__all__ = ["TripletEmbeddingModel"]
 
-class TripletEmbeddingModel:
+
+class TripletEmbeddingModel(Estimator):
     """Base class: a fitted ``embedding_`` (items x kept dimensions, non-negative).
 
     Subclasses implement ``fit``; this class gives ``predict_proba`` / ``predict`` /
-    ``score`` / ``log_likelihood``, the similarity matrix, and ``save`` / ``load``.
+    ``score`` (odd-one-out accuracy) / ``log_likelihood``, the similarity matrix, and
+    ``save`` / ``load``. Settings, ``clone`` and the ``repr`` are
+    :class:`cogalign.estimator.Estimator`'s.
     """
 
+    score_name = "accuracy"
+    fitted_attribute = "embedding_"
     embedding_: NDArray[np.float64]
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "embedding_"):
-            raise CogalignError(f"{type(self).__name__} is not fitted; call fit first")
 
     @property
     def n_dims_(self) -> int:
@@ -49,7 +52,10 @@ class TripletEmbeddingModel:
         return t[np.arange(len(t)), np.argmax(self.predict_proba(t), axis=1)]
 
     def score(self, table: Any) -> float:
-        """Odd-one-out accuracy on a triplet table (share of trials predicted right)."""
+        """Odd-one-out **accuracy** on a triplet table: the share of trials predicted right.
+
+        Higher is better (chance is 1/3); :attr:`score_name` is ``"accuracy"``.
+        """
         return float(np.mean(self.predict(table) == np.asarray(table["response"])))
 
     def log_likelihood(self, table: Any) -> float:
@@ -73,7 +79,8 @@ class TripletEmbeddingModel:
         self._check_fitted()
         path = Path(path)
         arrays = {"embedding_": self.embedding_, **self._extra_state()}
-        settings = json.dumps({"class": type(self).__name__, "params": self.get_params()})
+        settings = json.dumps({"class": type(self).__name__, "params": self.get_params(deep=False)},
+                              default=lambda value: np.asarray(value).tolist())
         np.savez_compressed(path, _settings=np.array(settings), **arrays)
         return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
 
@@ -89,22 +96,3 @@ class TripletEmbeddingModel:
                 if key != "_settings":
                     setattr(model, key, data[key])
         return model
-
-    def get_params(self) -> dict[str, Any]:
-        """Constructor settings (scikit-learn convention)."""
-        import inspect
-
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
-    def set_params(self, **params: Any) -> TripletEmbeddingModel:
-        """Change constructor settings (scikit-learn convention)."""
-        for key, value in params.items():
-            if key not in self.get_params():
-                raise ValueError(f"unknown parameter {key!r} for {type(self).__name__}")
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
@@ -11,19 +12,16 @@ import numpy as np
 from cogalign.errors import CogalignError
 
 
-def _parse_layers(spec: str, n_layers: int) -> list[int]:
-    if spec == "all":
-        return list(range(n_layers))
-    if spec == "last":
-        return [n_layers - 1]
-    try:
-        picked = [int(s) for s in spec.split(",")]
-    except ValueError:
-        raise CogalignError(f"--layer must be 'all', 'last' or comma-separated integers, got {spec!r}") from None
-    bad = [p for p in picked if not -n_layers <= p < n_layers]
-    if bad:
-        raise CogalignError(f"--layer {bad} out of range for a model with {n_layers} layers")
-    return [p % n_layers for p in picked]
+def _read_trials(data_path: Path | None, dataset: str, progress: bool) -> tuple[Any, Any, str]:
+    """The triplet table (a user's file or Psych-DS folder, else a dataset), the concepts, the source."""
+    from cogalign.data import load, read_psychds, read_trials
+
+    if data_path is not None:
+        reader = read_psychds if data_path.is_dir() else read_trials
+        table, source = reader(data_path, "triplets"), str(data_path)
+    else:
+        table, source = load(dataset, download=True, progress=progress), dataset
+    return table, load("things-concepts", progress=progress), source
 
 
 @click.command("triplets")
@@ -31,9 +29,9 @@ def _parse_layers(spec: str, n_layers: int) -> list[int]:
 @click.option("--dataset", default="things-triplets-test", show_default=True, help="Registered triplet dataset.")
 @click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
               help="Your own triplet file or Psych-DS folder (instead of --dataset).")
-@click.option("--layer", default="all", show_default=True, help="'all', 'last' or e.g. '0,6'.")
+@click.option("--layer", default="all", show_default=True, help="'all', 'last' or e.g. '0,6' or '10:20'.")
 @click.option("--method", type=click.Choice(["embedding", "prompt"]), default="embedding", show_default=True)
-@click.option("--template", default=None, help="Item text, e.g. '{word}: {definition}'.")
+@click.option("--template", default=None, help="Item text, e.g. '{item}: {definition}'.")
 @click.option("--context", default="auto", show_default=True,
               help="Prompt around each concept for causal models, e.g. 'The concept: {item}'; 'none' for bare words.")
 @click.option("--similarity", type=click.Choice(["cosine", "dot"]), default="cosine", show_default=True)
@@ -45,27 +43,13 @@ def align_triplets(model: str, dataset: str, data_path: Path | None, layer: str,
                    template: str | None, context: str, similarity: str, n_boot: int, seed: int,
                    no_progress: bool, as_json: bool) -> None:
     """Odd-one-out accuracy of a model per layer vs the human choices, with the noise ceiling."""
-    from cogalign.data import load, read_psychds, read_trials
-    from cogalign.triplets.alignment import embed_concepts, prompt_alignment, triplet_alignment
+    from cogalign.triplets.alignment import align_model
 
-    if data_path is not None:
-        table = read_psychds(data_path, "triplets") if data_path.is_dir() else read_trials(data_path, "triplets")
-        source = str(data_path)
-    else:
-        table = load(dataset, download=True, progress=not no_progress)
-        source = dataset
-    concepts = load("things-concepts", progress=not no_progress)
-    if method == "prompt":
-        result, _ = prompt_alignment(table, concepts, model=model, template=template,
-                                     n_boot=n_boot, seed=seed, progress=not no_progress)
-    else:
-        x, layers = embed_concepts(table, concepts, model=model, template=template,
-                                   context=None if context == "none" else context,
-                                   progress=not no_progress)
-        keep = _parse_layers(layer, x.shape[1])
-        result = triplet_alignment(x[:, keep, :], table, layers=[layers[k] for k in keep],
-                                   similarity=similarity, n_boot=n_boot, seed=seed)
-        result["relative_depth"] = [k / max(1, x.shape[1] - 1) for k in keep]
+    table, concepts, source = _read_trials(data_path, dataset, progress=not no_progress)
+    result = align_model(table, concepts, model=model, method=method,
+                         layers=layer if method == "embedding" else None,
+                         template=template, context=None if context == "none" else context,
+                         similarity=similarity, n_boot=n_boot, seed=seed, progress=not no_progress)
     payload = {"model": model, "data": source, "method": method, "template": template,
                "context": context if method == "embedding" else None,
                "similarity": similarity if method == "embedding" else None,
@@ -81,19 +65,22 @@ def align_triplets(model: str, dataset: str, data_path: Path | None, layer: str,
                    f"{100 * row['share_of_ceiling']:.1f}% of ceiling")
 
 
-def _feature_matrix(specs: tuple[str, ...], table, concepts, progress: bool) -> tuple[dict, list[str]]:
+def _feature_matrix(specs: tuple[str, ...], table, concepts, progress: bool) -> dict[str, np.ndarray]:
     """Embed the concepts with each ``MODEL[:LAYER]`` spec; returns ``{spec: (items, width)}``."""
-    from cogalign.triplets.alignment import embed_concepts
+    from cogalign.triplets.alignment import concept_features
 
     blocks: dict[str, np.ndarray] = {}
     for spec in specs:
         model, _, layer = spec.partition(":")
-        x, _layers = embed_concepts(table, concepts, model=model, progress=progress)
-        keep = _parse_layers(layer or "last", x.shape[1])
-        if len(keep) != 1:
-            raise CogalignError(f"--features {spec!r}: give one layer, e.g. {model}:8 or {model}:last")
-        blocks[spec] = x[:, keep[0], :]
-    return blocks, list(blocks)
+        layer = layer or "last"
+        if layer == "last":
+            layer = "-1"
+        try:
+            index = int(layer)
+        except ValueError:
+            raise CogalignError(f"--features {spec!r}: give one layer, e.g. {model}:8 or {model}:last") from None
+        blocks[spec] = concept_features(table, concepts, model=model, layer=index, progress=progress)
+    return blocks
 
 
 @click.command("triplets")
@@ -118,63 +105,18 @@ def fit_triplets(model_name: str, dataset: str, data_path: Path | None, feature_
                  dims: int | None, folds: int, save_path: Path | None, seed: int, no_progress: bool,
                  as_json: bool) -> None:
     """Cross-validated odd-one-out accuracy of a triplet model vs language-model baselines."""
-    from cogalign.data import load, read_psychds, read_trials
-    from cogalign.metrics import triplet_noise_ceiling
-    from cogalign.triplets import VICE, FeatureSPoSE, SPoSE, cross_validate
+    from cogalign.triplets.analysis import fit_and_compare
 
-    if data_path is not None:
-        table = read_psychds(data_path, "triplets") if data_path.is_dir() else read_trials(data_path, "triplets")
-        source = str(data_path)
-    else:
-        table = load(dataset, download=True, progress=not no_progress)
-        source = dataset
-    concepts = load("things-concepts", progress=not no_progress)
-    specs = feature_specs or ("minilm-l6:last",)
-    blocks, names = _feature_matrix(specs, table, concepts, progress=not no_progress)
+    table, concepts, source = _read_trials(data_path, dataset, progress=not no_progress)
+    blocks = _feature_matrix(feature_specs or ("minilm-l6:last",), table, concepts, progress=not no_progress)
     n_items = max(len(concepts), int(table[["item_1", "item_2", "item_3"]].to_numpy().max()) + 1)
-    settings = {"seed": seed, "progress": False}
-    if dims is not None:
-        settings["n_dims"] = dims
-    features = None
-    if model_name == "feature-spose":
-        estimator = FeatureSPoSE(**settings)
-        features = np.concatenate([blocks[n] for n in names], axis=1)
-    elif model_name == "spose":
-        estimator = SPoSE(n_items=n_items, **settings)
-    else:
-        estimator = VICE(n_items=n_items, **settings)
-    label = f"{model_name}({'+'.join(names)})" if features is not None else model_name
-    triplets = table[["item_1", "item_2", "item_3"]].to_numpy(dtype=np.int64)
-    participants = table["participant_id"].to_numpy() if "participant_id" in table else None
-    ceiling = float(triplet_noise_ceiling(triplets, table["response"].to_numpy(dtype=np.int64),
-                                          participants).modal_agreement)
-    payload: dict = {"data": source, "model": label, "features": names, "folds": folds, "seed": seed,
-                     "noise_ceiling": ceiling, "results": []}
-    if folds:
-        cv = cross_validate(estimator, table, n_splits=folds, seed=seed, features=features,
-                            baselines={f"cosine({n})": blocks[n] for n in names})
-        cv["model"] = cv["model"].replace({type(estimator).__name__: label})
-        for name, rows in cv.groupby("model", sort=False):
-            payload["results"].append({
-                "model": name, "accuracy": float(rows["accuracy"].mean()),
-                "accuracy_sd": float(rows["accuracy"].std(ddof=1)),
-                "share_of_ceiling": float(rows["accuracy"].mean() / ceiling),
-                "log_likelihood": None if rows["log_likelihood"].isna().all() else float(rows["log_likelihood"].mean()),
-                "n_dims": None if rows["n_dims"].isna().all() else float(rows["n_dims"].mean()),
-                "per_fold": [float(a) for a in rows["accuracy"]]})
-        fitted = payload["results"][0]["accuracy"]
-        best = max(payload["results"][1:], key=lambda r: r["accuracy"])
-        payload["best_baseline"] = best["model"]
-        payload["beats_best_baseline"] = bool(fitted > best["accuracy"])
-    if save_path is not None:
-        final = type(estimator)(**estimator.get_params())
-        final.fit(table, features) if features is not None else final.fit(table)
-        payload["saved"] = str(final.save(save_path))
-        payload["n_dims_saved"] = final.n_dims_
+    payload = {"data": source, **fit_and_compare(table, blocks, model=model_name, n_items=n_items, n_dims=dims,
+                                                 folds=folds, seed=seed, save=save_path)}
     if as_json:
         click.echo(json.dumps(payload, indent=2))
         return
-    click.echo(f"{label} on {source}; noise ceiling {ceiling:.4f}; {folds}-fold cross-validation by triplet")
+    click.echo(f"{payload['model']} on {source}; noise ceiling {payload['noise_ceiling']:.4f}; "
+               f"{folds}-fold cross-validation by triplet")
     for row in payload["results"]:
         click.echo(f"  {row['model']:<40} accuracy {row['accuracy']:.4f} ± {row['accuracy_sd']:.4f}  "
                    f"{100 * row['share_of_ceiling']:.1f}% of ceiling")

@@ -29,6 +29,8 @@ from cogalign.triplets import _training
 from cogalign.triplets.arrays import odd_last
 from cogalign.triplets.base import TripletEmbeddingModel
 
+__all__ = ["FeatureSPoSE"]
+
 
 class FeatureSPoSE(TripletEmbeddingModel):
     r"""SPoSE with item vectors :math:`\max(0, W^\top z + b)` of standardised item features.
@@ -48,14 +50,8 @@ class FeatureSPoSE(TripletEmbeddingModel):
     validation_fraction
         Share of the training triplets (grouped by triplet) held out for early stopping
         and for choosing ``alpha``.
-    prune_threshold
-        A dimension is kept when some item's weight reaches this value.
-    seed
-        Seed of the initialisation, the split and the batch order.
-    device
-        ``"auto"`` (GPU when present), ``"cpu"`` or ``"cuda"``.
-    progress
-        Show a progress bar over epochs.
+    prune_threshold, seed, device, progress
+        As in :class:`~cogalign.triplets.SPoSE`.
 
     Attributes
     ----------
@@ -86,18 +82,7 @@ class FeatureSPoSE(TripletEmbeddingModel):
         device: str = "auto",
         progress: bool = True,
     ) -> None:
-        self.n_dims = n_dims
-        self.l1 = l1
-        self.alpha = alpha
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.prune_threshold = prune_threshold
-        self.seed = seed
-        self.device = device
-        self.progress = progress
+        self._set_init_params(locals())
 
     def fit(self, triplets: Any, features: NDArray) -> FeatureSPoSE:
         """Fit to a triplet table (or odd-last array) given ``features`` (items x features).
@@ -121,7 +106,8 @@ class FeatureSPoSE(TripletEmbeddingModel):
         device = _training.resolve_device(self.device)
         z = torch.as_tensor((feats - self.feature_mean_) / self.feature_scale_, dtype=torch.float32,
                             device=device)
-        fit_rows, val_rows = _grouped_validation_split(data, self.validation_fraction, self.seed)
+        fit_rows, val_rows = _training.validation_split(data, self.validation_fraction, self.seed,
+                                                        by_triplet=True)
         train_t = torch.as_tensor(data[fit_rows], device=device)
         val_t = torch.as_tensor(data[val_rows] if len(val_rows) else data[fit_rows], device=device)
         alphas = [float(self.alpha)] if np.isscalar(self.alpha) else [float(a) for a in self.alpha]
@@ -187,23 +173,3 @@ class FeatureSPoSE(TripletEmbeddingModel):
     def _extra_state(self) -> dict[str, NDArray]:
         return {"weights_": self.weights_, "bias_": self.bias_, "feature_mean_": self.feature_mean_,
                 "feature_scale_": self.feature_scale_, "alpha_": np.array(self.alpha_)}
-
-    def get_params(self) -> dict[str, Any]:
-        """Constructor settings; a sequence ``alpha`` is returned as a list (JSON-safe)."""
-        params = super().get_params()
-        if not np.isscalar(params["alpha"]):
-            params["alpha"] = [float(a) for a in params["alpha"]]
-        return params
-
-
-def _grouped_validation_split(data: NDArray, fraction: float, seed: int) -> tuple[NDArray, NDArray]:
-    """Early-stopping split in which repeats of one triplet stay on the same side."""
-    if len(data) < 20 or fraction <= 0:
-        return np.arange(len(data)), np.array([], dtype=np.int64)
-    _, group = np.unique(np.sort(data, axis=1), axis=0, return_inverse=True)
-    group = group.ravel()
-    rng = np.random.default_rng(seed)
-    held = rng.random(group.max() + 1) < fraction
-    if held.all() or not held.any():
-        return _training.validation_split(len(data), fraction, seed)
-    return np.flatnonzero(~held[group]), np.flatnonzero(held[group])

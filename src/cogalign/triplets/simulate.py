@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from cogalign.metrics.triplets import odd_one_out_probabilities
+
 
 def sparse_embedding(
     n_items: int, n_dims: int, *, density: float = 0.3, scale: float = 1.0, seed: int = 0
@@ -84,12 +86,7 @@ def simulate_triplets(
             raise ValueError("give n_trials or triplets")
         triplets = random_triplets(len(x), n_trials, seed=int(rng.integers(2**31)))
     t = np.asarray(triplets, dtype=np.int64)
-    a, b, c = x[t[:, 0]], x[t[:, 1]], x[t[:, 2]]
-    # logits of "odd = position 0, 1, 2" are the similarities of the other two items
-    logits = np.stack([(b * c).sum(1), (a * c).sum(1), (a * b).sum(1)], axis=1) / temperature
-    logits -= logits.max(axis=1, keepdims=True)
-    p = np.exp(logits)
-    p /= p.sum(axis=1, keepdims=True)
+    p = odd_one_out_probabilities(x, t, similarity="dot", temperature=temperature)
     position = (rng.random(len(t))[:, None] > np.cumsum(p, axis=1)).sum(axis=1)
     position = np.minimum(position, 2)
     participant = np.arange(len(t)) % n_participants

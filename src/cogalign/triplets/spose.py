@@ -25,9 +25,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cogalign.crossval import cross_validate
+from cogalign.estimator import Estimator, clone
 from cogalign.triplets import _training
-from cogalign.triplets.arrays import odd_last, shown_triplets, split_by_triplet, triplet_folds
+from cogalign.triplets.arrays import odd_last, shown_triplets, split_by_triplet, triplet_groups
 from cogalign.triplets.base import TripletEmbeddingModel
+from cogalign.triplets.validation import TRIPLET_SCORING
+
+__all__ = ["SPoSE", "SPoSECV", "holdout_accuracy"]
 
 
 class SPoSE(TripletEmbeddingModel):
@@ -88,21 +93,7 @@ class SPoSE(TripletEmbeddingModel):
         device: str = "auto",
         progress: bool = True,
     ) -> None:
-        self.n_dims = n_dims
-        self.l1 = l1
-        self.n_items = n_items
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.patience = patience
-        self.lr_decays = lr_decays
-        self.validation_fraction = validation_fraction
-        self.prune_threshold = prune_threshold
-        self.init_mean = init_mean
-        self.init_std = init_std
-        self.seed = seed
-        self.device = device
-        self.progress = progress
+        self._set_init_params(locals())
 
     def fit(self, triplets: Any) -> SPoSE:
         """Fit to a triplet table (or an ``(n, 3)`` odd-last array); returns ``self``."""
@@ -112,7 +103,7 @@ class SPoSE(TripletEmbeddingModel):
         n_items = self.n_items or int(data.max()) + 1
         device = _training.resolve_device(self.device)
         torch.manual_seed(self.seed)
-        fit_rows, val_rows = _training.validation_split(len(data), self.validation_fraction, self.seed)
+        fit_rows, val_rows = _training.validation_split(data, self.validation_fraction, self.seed)
         train_t = torch.as_tensor(data[fit_rows], device=device)
         val_t = torch.as_tensor(data[val_rows] if len(val_rows) else data[fit_rows], device=device)
         gen = torch.Generator(device="cpu").manual_seed(self.seed)
@@ -143,22 +134,24 @@ class SPoSE(TripletEmbeddingModel):
         return self
 
 
-class SPoSECV:
+class SPoSECV(Estimator):
     """Choose SPoSE's sparsity weight by cross-validation over triplets, then refit.
 
-    Folds are split by triplet (repeats of one triplet never straddle folds). The score is
-    the held-out mean log-likelihood; ties go to the sparser model.
+    Folds are split by triplet (repeats of one triplet never straddle folds; the driver is
+    :func:`cogalign.crossval.cross_validate`). The criterion is the held-out mean
+    log-likelihood; ties go to the sparser model.
 
     Parameters
     ----------
+    estimator
+        The :class:`SPoSE` whose ``l1`` is searched (its other settings are kept); default
+        ``SPoSE(seed=seed)``. Without ``n_items``, every fit gets the items of the whole table.
     l1s
         Candidate sparsity weights.
     n_splits
         Number of folds.
     seed
-        Seed of the folds (each fit also uses ``seed`` unless ``spose_params`` says otherwise).
-    **spose_params
-        Settings passed to every :class:`SPoSE`.
+        Seed of the folds.
 
     Attributes
     ----------
@@ -169,31 +162,33 @@ class SPoSECV:
         Refitted on all data with ``best_l1_``.
     """
 
-    def __init__(self, l1s: Sequence[float] = (0.002, 0.005, 0.01, 0.03), n_splits: int = 3,
-                 seed: int = 0, **spose_params: Any) -> None:
-        self.l1s = tuple(l1s)
-        self.n_splits = n_splits
-        self.seed = seed
-        self.spose_params = spose_params
+    score_name = "accuracy"
+    fitted_attribute = "best_estimator_"
+
+    def __init__(self, estimator: SPoSE | None = None, *,
+                 l1s: Sequence[float] = (0.002, 0.005, 0.01, 0.03), n_splits: int = 3,
+                 seed: int = 0) -> None:
+        self._set_init_params(locals())
 
     def fit(self, table: pd.DataFrame) -> SPoSECV:
-        """Cross-validate every ``l1`` and refit the best on all of ``table``."""
-        fold = triplet_folds(table, self.n_splits, seed=self.seed)
-        params = {"seed": self.seed, **self.spose_params}
-        params.setdefault("n_items", int(shown_triplets(table).max()) + 1)
-        rows = []
-        for l1 in self.l1s:
-            for k in range(self.n_splits):
-                train, test = table[fold != k], table[fold == k]
-                model = SPoSE(l1=l1, **params).fit(train)
-                rows.append({"l1": l1, "fold": k, "log_likelihood": model.log_likelihood(test),
-                             "accuracy": model.score(test), "n_dims": model.n_dims_})
-        self.cv_results_ = pd.DataFrame(rows)
+        """Cross-validate every ``l1`` and refit the best on all of ``table``; returns ``self``."""
+        base = clone(self.estimator) if self.estimator is not None else SPoSE(seed=self.seed)
+        if base.n_items is None:
+            base.set_params(n_items=int(shown_triplets(table).max()) + 1)
+        candidates = {float(l1): clone(base).set_params(l1=float(l1)) for l1 in self.l1s}
+        results = cross_validate(candidates, table, groups=triplet_groups, cv=self.n_splits,
+                                 seed=self.seed, scoring=TRIPLET_SCORING)
+        self.cv_results_ = results.rename(columns={"model": "l1"})
         summary = self.cv_results_.groupby("l1")["log_likelihood"].mean()
         best = summary.max()
         self.best_l1_ = float(max(lam for lam, v in summary.items() if v >= best - 1e-12))
-        self.best_estimator_ = SPoSE(l1=self.best_l1_, **params).fit(table)
+        self.best_estimator_ = clone(base).set_params(l1=self.best_l1_).fit(table)
         return self
+
+    def score(self, table: pd.DataFrame) -> float:
+        """Odd-one-out **accuracy** of :attr:`best_estimator_` (higher is better)."""
+        self._check_fitted()
+        return self.best_estimator_.score(table)
 
 
 def holdout_accuracy(model: TripletEmbeddingModel, table: pd.DataFrame, *, test_size: float = 0.2,

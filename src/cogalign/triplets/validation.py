@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from cogalign.triplets.arrays import shown_triplets, triplet_folds
+from cogalign import crossval
+from cogalign.triplets.arrays import shown_triplets, triplet_groups
 from cogalign.triplets.base import TripletEmbeddingModel
+
+__all__ = ["TRIPLET_SCORING", "cosine_similarity", "cross_validate", "similarity_accuracy"]
 
 
 def similarity_accuracy(similarity: NDArray, table: pd.DataFrame) -> float:
@@ -35,6 +38,21 @@ def cosine_similarity(x: NDArray) -> NDArray[np.float64]:
     return unit @ unit.T
 
 
+def _scored_similarity(similarity: NDArray, train: pd.DataFrame, test: pd.DataFrame
+                       ) -> dict[str, float]:
+    """A fixed similarity matrix as a cross-validation baseline (nothing is fitted)."""
+    return {"accuracy": similarity_accuracy(similarity, test), "log_likelihood": np.nan,
+            "n_dims": np.nan}
+
+
+#: Held-out scores of a triplet model: accuracy, mean log-likelihood, dimensions kept.
+TRIPLET_SCORING = {
+    "accuracy": lambda model, test: model.score(test),
+    "log_likelihood": lambda model, test: model.log_likelihood(test),
+    "n_dims": lambda model, test: model.n_dims_,
+}
+
+
 def cross_validate(
     estimator: TripletEmbeddingModel,
     table: pd.DataFrame,
@@ -45,6 +63,9 @@ def cross_validate(
     baselines: Mapping[str, NDArray] | None = None,
 ) -> pd.DataFrame:
     """K-fold cross-validation split by triplet: held-out accuracy and log-likelihood per fold.
+
+    The folds are :func:`~cogalign.triplets.arrays.triplet_folds` (the same ``n_splits`` and
+    ``seed`` give the same folds); the driver is :func:`cogalign.crossval.cross_validate`.
 
     Parameters
     ----------
@@ -64,21 +85,8 @@ def cross_validate(
         One row per fold and model: ``fold``, ``model``, ``accuracy``, ``log_likelihood``
         (NaN for baselines), ``n_dims``, ``n_train`` and ``n_test`` (trials).
     """
-    fold = triplet_folds(table, n_splits, seed=seed)
-    sims = {name: cosine_similarity(x) for name, x in (baselines or {}).items()}
-    rows: list[dict[str, Any]] = []
-    for k in range(n_splits):
-        train, test = table[fold != k], table[fold == k]
-        model = type(estimator)(**estimator.get_params())
-        if features is not None:
-            model.fit(train, features)
-        else:
-            model.fit(train)
-        rows.append({"fold": k, "model": type(estimator).__name__, "accuracy": model.score(test),
-                     "log_likelihood": model.log_likelihood(test), "n_dims": model.n_dims_,
-                     "n_train": len(train), "n_test": len(test)})
-        for name, sim in sims.items():
-            rows.append({"fold": k, "model": name, "accuracy": similarity_accuracy(sim, test),
-                         "log_likelihood": np.nan, "n_dims": np.nan, "n_train": len(train),
-                         "n_test": len(test)})
-    return pd.DataFrame(rows)
+    fixed = {name: functools.partial(_scored_similarity, cosine_similarity(x))
+             for name, x in (baselines or {}).items()}
+    return crossval.cross_validate(
+        estimator, table, groups=triplet_groups, cv=n_splits, seed=seed, baselines=fixed,
+        scoring=TRIPLET_SCORING, fit_params=None if features is None else {"features": features})

@@ -33,6 +33,8 @@ from cogalign.triplets import _training
 from cogalign.triplets.arrays import odd_last
 from cogalign.triplets.base import TripletEmbeddingModel
 
+__all__ = ["VICE", "dimension_reproducibility"]
+
 
 def _bh_significant(p: NDArray, alpha: float) -> NDArray[np.bool_]:
     """Benjamini-Hochberg over the first axis (items), separately per column (dimension)."""
@@ -99,22 +101,7 @@ class VICE(TripletEmbeddingModel):
         device: str = "auto",
         progress: bool = True,
     ) -> None:
-        self.n_dims = n_dims
-        self.pi = pi
-        self.spike_scale = spike_scale
-        self.slab_scale = slab_scale
-        self.n_items = n_items
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.alpha = alpha
-        self.min_items = min_items
-        self.init_std = init_std
-        self.seed = seed
-        self.device = device
-        self.progress = progress
+        self._set_init_params(locals())
 
     def fit(self, triplets: Any) -> VICE:
         """Fit to a triplet table (or an ``(n, 3)`` odd-last array); returns ``self``."""
@@ -123,7 +110,7 @@ class VICE(TripletEmbeddingModel):
         data = odd_last(triplets)
         n_items = self.n_items or int(data.max()) + 1
         device = _training.resolve_device(self.device)
-        fit_rows, val_rows = _training.validation_split(len(data), self.validation_fraction, self.seed)
+        fit_rows, val_rows = _training.validation_split(data, self.validation_fraction, self.seed)
         train_t = torch.as_tensor(data[fit_rows], device=device)
         val_t = torch.as_tensor(data[val_rows] if len(val_rows) else data[fit_rows], device=device)
         gen = torch.Generator(device="cpu").manual_seed(self.seed)
