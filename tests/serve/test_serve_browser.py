@@ -311,7 +311,7 @@ def test_every_screen_kind_was_photographed_and_the_export_fits(site):
     assert all(r["valid"] for r in report.values())
     table = read_psychds(out / "intertemporal")
     assert len(table) == len(_planned(site, "intertemporal")) - 1  # one practice trial
-    from cogalign.risky.estimators import IntertemporalChoiceModel
+    from cogalign.intertemporal import IntertemporalChoiceModel
 
     fit = IntertemporalChoiceModel("hyperbolic", hierarchical=False, method="map").fit(table)
     assert fit.n_obs_ == len(table)

@@ -105,7 +105,7 @@ def test_cogalign_validate_and_the_readers_take_the_export(both, name):
 
         assert len(read_risky(data_file)) == len(table)
     else:
-        from cogalign.risky.data import read_intertemporal
+        from cogalign.intertemporal.data import read_intertemporal
 
         assert len(read_intertemporal(data_file)) == len(table)
 

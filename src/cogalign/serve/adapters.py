@@ -1,22 +1,20 @@
-"""The few paradigm-specific answers the online server needs, in one place.
+"""What the online server asks of a paradigm's study design, in one place.
 
 The server renders every study from its generic :class:`~cogalign.studies.design.Trial`
-objects; it asks only these functions about a paradigm. They read the existing study code
-today and are the single place to point at the paradigm registry once study designs declare
-their instructions, feedback and response column there.
+objects and never branches on a paradigm's name; these functions are the only places it asks
+the study design (:class:`cogalign.studies.design.Design`, declared by each paradigm in the
+registry) or the lab runner anything.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from cogalign.studies.design import Response, Study, Trial
 
-from cogalign.studies.design import Response, Study, Trial, format_amount
-
-__all__ = ["default_instructions", "feedback_text", "has_feedback", "response_column"]
+__all__ = ["answer_column", "default_instructions", "feedback_text", "has_feedback"]
 
 
 def default_instructions(study: Study) -> str:
-    """The instruction text: the definition's ``[text] instructions`` or the paradigm default.
+    """The instruction text, as the lab runner shows it.
 
     Parameters
     ----------
@@ -26,37 +24,34 @@ def default_instructions(study: Study) -> str:
     Returns
     -------
     str
-        The text the lab runner shows first.
+        The definition's ``[text] instructions``, else the design's default.
     """
-    from cogalign.studies.runner import _instructions
+    from cogalign.studies.runner import instructions
 
-    return _instructions(study)
-
-
-def has_feedback(study: Study) -> bool:
-    """Whether the study shows feedback after each answer (risky choice with ``feedback``)."""
-    gambles: dict[str, Any] = study.definition.data.get("gambles", {})
-    return bool(gambles.get("feedback", False))
+    return instructions(study)
 
 
 def feedback_text(study: Study, trial: Trial, response: Response) -> str | None:
-    """The feedback shown after an answer ("You won $12"), or ``None`` when there is none.
+    """The design's feedback after an answer ("You won $12"), or ``None``.
 
-    The outcome comes from the trial's hidden draw, made on the server from the participant's
-    seed exactly as in the lab, so the browser never sees it before the choice.
+    Anything the feedback depends on (a gamble's drawn payoff) comes from the trial list made
+    on the server, so the browser never sees it before the choice.
     """
-    if not has_feedback(study):
-        return None
-    chosen = trial.hidden["at"][int(response.value)]
-    payoff = float(trial.hidden["payoffs"][chosen])
-    currency = study.definition["gambles"]["currency"]
-    word = "won" if payoff >= 0 else "lost"
-    return f"You {word} {format_amount(abs(payoff), currency)}"
+    return study.design.feedback(trial, response)
 
 
-def response_column(study: Study) -> str:
-    """The data column holding the answer (compared with ``expected_response``)."""
-    for name in ("response", "rating"):
-        if name in study.columns:
-            return name
-    raise KeyError(f"study {study.name!r} has no response column among {study.columns}")
+def has_feedback(study: Study) -> bool:
+    """Whether the design gives feedback after a choice (asked once, on a sample answer)."""
+    if study.n_options == 0:
+        return False
+    trials = study.trials("feedbackprobe", 1)
+    return bool(trials) and feedback_text(study, trials[0], Response(0, 0.0, "mouse")) is not None
+
+
+def answer_column(study: Study, trial: Trial, response: Response) -> str:
+    """The data column holding the answer, compared with ``expected_response``.
+
+    It is the first column of the design's answer (``response`` for the choice designs,
+    ``rating`` for rating scales).
+    """
+    return next(iter(study.design.answer(trial, response)))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cogalign.errors import CogalignError
-from cogalign.serve.adapters import feedback_text, response_column
+from cogalign.serve.adapters import answer_column, feedback_text
 from cogalign.serve.db import Database
 from cogalign.serve.studyset import ServedStudy
 from cogalign.studies.design import Response, Trial
@@ -241,7 +241,7 @@ def record_answer(db: Database, served: ServedStudy, identity: Identity,
     row = study.row(trial, response, participant=identity.participant, session=identity.session,
                     onset_utc=onset, response_utc=answered, simulated_by=None)
     failed = trial.attention_check and not _answered_correctly(
-        row[response_column(study)], trial.expected)
+        row[answer_column(study, trial, response)], trial.expected)
     saved = db.save_trial(
         study=study.name, participant=identity.participant, session=identity.session,
         trial=trial.index, row=row, is_practice=trial.practice,

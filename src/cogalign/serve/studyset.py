@@ -94,16 +94,20 @@ class ServedStudy:
         Its online settings.
     images
         Image files shown in the study, in a fixed order; the page asks for them by position.
+    feedback
+        Whether the design shows feedback after each choice (the page waits for the server).
     """
 
     study: Study
     online: OnlineSettings
     images: list[Path] = field(default_factory=list)
+    feedback: bool = False
     _image_index: dict[str, int] = field(default_factory=dict, repr=False)
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
+        self.feedback = has_feedback(self.study)
         paths = sorted({x.image for x in (self.study.items or []) if x.image})
         self.images = [Path(p) for p in paths]
         self._image_index = {p: k for k, p in enumerate(paths)}
@@ -250,7 +254,7 @@ class ServedStudy:
             "continue": self.continue_key(),
             "mouse": bool(d["response"]["mouse"]),
             "scale": scale,
-            "feedback": has_feedback(self.study),
+            "feedback": self.feedback,
             "timing": {name: int(round(1000 * timing[name]))
                        for name in ("fixation", "iti", "confirm", "feedback")},
             "colors": {"background": d["display"]["background"],
