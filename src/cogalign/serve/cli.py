@@ -8,17 +8,14 @@ own. Errors end with a one-line reason and exit status 1.
 
 from __future__ import annotations
 
-import functools
-import json
-import math
 import os
 import secrets
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from cogalign.cli_common import CogalignGroup, emit, handle_errors, json_option
 from cogalign.errors import CogalignError
 
 __all__ = ["export_jspsych_command", "serve_group"]
@@ -29,36 +26,7 @@ _DB_HELP = "Database URL: sqlite:///FILE (default) or postgresql+psycopg://USER:
 _DEFAULT_DB = "sqlite:///data/studies.db"
 
 
-def _errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn cogalign errors into a click error with a one-line reason."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except CogalignError as exc:
-            lines = str(exc).strip().splitlines() or [type(exc).__name__]
-            raise click.ClickException(" ".join(line.strip() for line in lines)) from None
-
-    return wrapper
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
-
-
-def _emit(payload: Any, as_json: bool, text: str) -> None:
-    click.echo(json.dumps(_json_safe(payload), indent=2, allow_nan=False, default=str)
-               if as_json else text)
-
-
-class _ServeGroup(click.Group):
+class _ServeGroup(CogalignGroup):
     """``cogalign serve STUDIES ...`` runs the server; known names are subcommands."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -98,7 +66,7 @@ def serve_group() -> None:
               help="Largest request body, in bytes.")
 @click.option("--forwarded-allow-ips", default=None,
               help="Proxies whose X-Forwarded-* headers are trusted (behind a reverse proxy).")
-@_errors
+@handle_errors
 def run_command(studies: Path, db: str, host: str, port: int, workers: int,
                 overrides: tuple[str, ...], admin_token: str | None,
                 rate_limits: tuple[str, ...], max_body: int,
@@ -159,8 +127,8 @@ def run_command(studies: Path, db: str, host: str, port: int, workers: int,
               help="Folder for the Psych-DS folders (one per study).")
 @click.option("--study", "names", multiple=True, help="Export only this study (repeatable).")
 @click.option("--finished-only", is_flag=True, help="Leave out unfinished sessions.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
-@_errors
+@json_option
+@handle_errors
 def export_command(db: str, out: Path, names: tuple[str, ...], finished_only: bool,
                    as_json: bool) -> None:
     """Export the collected data as Psych-DS folders (validated), one per study."""
@@ -174,7 +142,7 @@ def export_command(db: str, out: Path, names: tuple[str, ...], finished_only: bo
                             finished_only=finished_only)
     lines = [f"{name}: {r['sessions']} session(s), {r['rows']} rows -> {r['folder']}"
              for name, r in report.items()]
-    _emit(report, as_json, "\n".join(lines) or "no data to export")
+    emit(report, as_json, "\n".join(lines) or "no data to export")
 
 
 @serve_group.command("import")
@@ -184,8 +152,8 @@ def export_command(db: str, out: Path, names: tuple[str, ...], finished_only: bo
               help="The study definitions (as for cogalign serve).")
 @click.option("--set", "overrides", multiple=True, metavar="[STUDY:]TABLE.FIELD=VALUE",
               help=_SET_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
-@_errors
+@json_option
+@handle_errors
 def import_command(files: tuple[Path, ...], db: str, studies: Path,
                    overrides: tuple[str, ...], as_json: bool) -> None:
     """Import the answer files a static export (export-jspsych) saved."""
@@ -198,7 +166,7 @@ def import_command(files: tuple[Path, ...], db: str, studies: Path,
     report = import_responses(database, load_studies(studies, overrides), files)
     lines = [f"{path}: {r['saved']} saved, {r['duplicates']} already there"
              + (", finished" if r["finished"] else "") for path, r in report.items()]
-    _emit(report, as_json, "\n".join(lines))
+    emit(report, as_json, "\n".join(lines))
 
 
 @click.command("export-jspsych")
@@ -212,8 +180,8 @@ def import_command(files: tuple[Path, ...], db: str, studies: Path,
 @click.option("--prefix", default="web", show_default=True, help="Prefix of generated ids.")
 @click.option("--session", type=click.IntRange(1, 999), default=1, show_default=True)
 @click.option("--set", "overrides", multiple=True, metavar="TABLE.FIELD=VALUE", help=_SET_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
-@_errors
+@json_option
+@handle_errors
 def export_jspsych_command(definition: Path, out: Path, participants: str | None,
                            n_participants: int | None, prefix: str, session: int,
                            overrides: tuple[str, ...], as_json: bool) -> None:
@@ -235,4 +203,4 @@ def export_jspsych_command(definition: Path, out: Path, participants: str | None
                             overrides=overrides)
     text = (f"{report['study']}: static site for {len(ids)} participant(s) in {report['folder']}"
             f"\n  open index.html?participant={ids[0]} on any web host")
-    _emit(report, as_json, text)
+    emit(report, as_json, text)
