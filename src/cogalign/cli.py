@@ -239,12 +239,15 @@ def paradigms_command(as_json: bool) -> None:
 def _register_core_commands() -> None:
     """Add the core commands that live next to the code they drive."""
     from cogalign.llm.cli import cache_group, embed_command, judge_command
+    from cogalign.serve.cli import export_jspsych_command, serve_group
     from cogalign.studies.cli import study_group
 
     main.add_command(embed_command, "embed")
     main.add_command(judge_command, "judge")
     main.add_command(cache_group, "cache")
+    study_group.add_command(export_jspsych_command, "export-jspsych")
     main.add_command(study_group, "study")
+    main.add_command(serve_group, "serve")
 
 
 _register_core_commands()
