@@ -169,7 +169,7 @@ def align_word_pairs(
     method: str = "embedding",
     layers: Any = "all",
     pooling: str | None = None,
-    template: str | None = None,
+    template: str | None = "auto",
     prompt: Any = "similarity-0-10",
     orders: str = "both",
     n_boot: int = 1000,
