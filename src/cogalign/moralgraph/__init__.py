@@ -1,0 +1,1 @@
+"""Moral graph elicitation (placeholder init while building)."""
