@@ -41,13 +41,26 @@ __all__ = [
 _NOT_WISER = ("loss", "ignore")
 
 
+def _edges_of(data: MoralGraph | pd.DataFrame) -> pd.DataFrame:
+    """The edge table of a graph, an edge table, or a tidy vote table (counted by the app's rule)."""
+    if isinstance(data, MoralGraph):
+        return data.edges
+    if "vote" in data.columns and "participant_id" in data.columns:
+        from cogalign.moralgraph.io import graph_from_votes
+
+        ids = np.unique(np.concatenate([data["source_value_id"].to_numpy(), data["wiser_value_id"].to_numpy()]))
+        values = pd.DataFrame({"id": ids.astype(np.int64), "title": [f"value {v}" for v in ids]})
+        return graph_from_votes(data, values).edges
+    return data
+
+
 def comparisons(graph: MoralGraph | pd.DataFrame, *, not_wiser: str = "loss") -> pd.DataFrame:
     """Decisive comparisons of the votes on each edge (see the module docstring).
 
     Parameters
     ----------
     graph
-        A moral graph or its edge table.
+        A moral graph, its edge table, or a tidy vote table (``MORAL_VOTES``).
     not_wiser
         ``"loss"``: a "not wiser" vote favours the source value; ``"ignore"``: left out.
 
@@ -60,7 +73,7 @@ def comparisons(graph: MoralGraph | pd.DataFrame, *, not_wiser: str = "loss") ->
     """
     if not_wiser not in _NOT_WISER:
         raise CogalignError(f"not_wiser must be one of {_NOT_WISER}, got {not_wiser!r}")
-    edges = graph.edges if isinstance(graph, MoralGraph) else graph
+    edges = _edges_of(graph)
     pairs = set(zip(edges["source_value_id"].astype(int), edges["wiser_value_id"].astype(int), strict=True))
     rows = []
     for e in edges.itertuples(index=False):
@@ -118,7 +131,7 @@ class BradleyTerry(Estimator):
         self.not_wiser = not_wiser
 
     def fit(self, graph: MoralGraph | pd.DataFrame) -> BradleyTerry:
-        """Fit to a graph (or an edge table, or a :func:`comparisons` table); returns ``self``."""
+        """Fit to a graph, an edge table, a vote table or a :func:`comparisons` table; returns ``self``."""
         if not self.l2 > 0:
             raise CogalignError(f"l2 must be positive, got {self.l2}")
         comp = self._comparisons(graph)
@@ -247,7 +260,7 @@ class BayesianBradleyTerry(Estimator):
         self.interval = interval
 
     def fit(self, graph: MoralGraph | pd.DataFrame) -> BayesianBradleyTerry:
-        """Sample the posterior for a graph (or edge or comparison table); returns ``self``."""
+        """Sample the posterior for a graph, an edge, vote or comparison table; returns ``self``."""
         from cogalign.bayes import fit
 
         comp = BradleyTerry(not_wiser=self.not_wiser)._comparisons(graph)
