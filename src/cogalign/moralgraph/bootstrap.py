@@ -72,17 +72,18 @@ def resample_edge_votes(edges: pd.DataFrame, rng: np.random.Generator) -> pd.Dat
 
 def resample_participants(votes: pd.DataFrame, rng: np.random.Generator, *, replicate: int = 0) -> pd.DataFrame:
     """One bootstrap draw of participants (all their votes kept, ids made unique per draw)."""
-    ids = pd.unique(votes["participant_id"])
+    codes, ids = pd.factorize(votes["participant_id"], sort=False)
     if len(ids) == 0:
         raise CogalignError("no participants to resample")
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1))
     drawn = rng.choice(len(ids), size=len(ids), replace=True)
-    groups = {pid: frame for pid, frame in votes.groupby("participant_id", sort=False)}
-    parts = []
-    for k, i in enumerate(drawn):
-        part = groups[ids[i]].copy()
-        part["participant_id"] = f"{ids[i]}#{replicate}.{k}"
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+    rows = np.concatenate([order[bounds[i]:bounds[i + 1]] for i in drawn])
+    sizes = bounds[drawn + 1] - bounds[drawn]
+    out = votes.iloc[rows].reset_index(drop=True)
+    labels = np.array([f"{ids[i]}#{replicate}.{k}" for k, i in enumerate(drawn)], dtype=object)
+    out["participant_id"] = np.repeat(labels, sizes)
+    return out
 
 
 def _scheme(graph: MoralGraph, resample: str) -> str:

@@ -316,8 +316,8 @@ def check_votes(votes: pd.DataFrame, graph: MoralGraph | None = None, *, value_i
     votes
         One row per vote.
     graph
-        If given, every vote must be on one of its edges (the pair, in either direction,
-        and one of the edge's contexts).
+        If given, every vote must be on one of its edges (that direction, in one of the
+        edge's contexts).
     value_ids
         If given (and no graph), the values the votes may name.
     source
@@ -367,7 +367,6 @@ def _offered(graph: MoralGraph) -> set[tuple[int, int, str]]:
                               graph.edges["contexts"], strict=True):
         for c in contexts:
             out.add((int(s), int(w), c))
-            out.add((int(w), int(s), c))
     return out
 
 
