@@ -106,7 +106,7 @@ def test_graph_from_votes_counts_by_the_app_rule():
     assert e.loc[(1, 2), "wiser_likelihood"] == pytest.approx(2 / 3)
     assert graph.votes is not None and len(graph.votes) == 5
     # the app's order: voted directions first, then the reverses
-    assert list(zip(graph.edges.source_value_id, graph.edges.wiser_value_id)) == [(1, 2), (2, 1), (3, 2), (2, 3)]
+    assert list(zip(graph.edges.source_value_id, graph.edges.wiser_value_id, strict=True)) == [(1, 2), (2, 1), (3, 2), (2, 3)]
 
 
 def test_votes_on_unknown_values_or_edges_name_the_row(small_graph, tmp_path):

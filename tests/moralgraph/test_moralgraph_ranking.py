@@ -115,7 +115,7 @@ def test_published_numbers_on_the_real_graphs(load_dataset, name):
     nx = pytest.importorskip("networkx")
     kept = filter_edges(graph.edges)
     g = nx.DiGraph()
-    g.add_weighted_edges_from(zip(kept.source_value_id, kept.wiser_value_id, kept.wiser_likelihood))
+    g.add_weighted_edges_from(zip(kept.source_value_id, kept.wiser_value_id, kept.wiser_likelihood, strict=True))
     ref = nx.pagerank(g, alpha=0.85, weight="weight", tol=1e-13, max_iter=10_000)
     fixed = pagerank(kept)
     np.testing.assert_allclose(fixed.to_numpy(), [ref[v] for v in fixed.index], atol=1e-10)

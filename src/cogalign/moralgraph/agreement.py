@@ -149,10 +149,10 @@ def human_edge_votes(graph: MoralGraph) -> pd.DataFrame:
     counts = out[["n_wiser", "n_not_wiser", "n_unsure"]].to_numpy()
     top = counts.max(axis=1)
     unique = (counts == top[:, None]).sum(axis=1) == 1
-    out["human_majority"] = [LABELS[int(np.argmax(c))] if u and t > 0 else None
-                             for c, u, t in zip(counts, unique, top, strict=True)]
+    out["human_majority"] = pd.Series([LABELS[int(np.argmax(c))] if u and t > 0 else None
+                                       for c, u, t in zip(counts, unique, top, strict=True)], dtype=object)
     w, n = out["n_wiser"].to_numpy(), out["n_not_wiser"].to_numpy()
-    out["human_decisive"] = np.where(w > n, "wiser", np.where(n > w, "not_wiser", None))
+    out["human_decisive"] = pd.Series(np.where(w > n, "wiser", np.where(n > w, "not_wiser", None)), dtype=object)
     total = counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["human_p_wiser"] = np.where(total > 0, w / np.maximum(total, 1), np.nan)
