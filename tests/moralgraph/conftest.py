@@ -59,13 +59,23 @@ def study():
     return simulate_study(n_values=15, n_edges=40, n_participants=60, votes_per_participant=10, seed=3)
 
 
-@pytest.fixture()
-def fake_server():
-    """A fake OpenAI-compatible chat server on 127.0.0.1 (ephemeral port)."""
+@pytest.fixture(scope="session")
+def _chat_server():
     from llm_fake_server import FakeChatServer
 
     with FakeChatServer() as server:
         yield server
+
+
+@pytest.fixture()
+def fake_server(_chat_server):
+    """A fake OpenAI-compatible chat server on 127.0.0.1, its script and records reset per test."""
+    with _chat_server.lock:
+        _chat_server.script.clear()
+        _chat_server.requests.clear()
+        _chat_server.times.clear()
+        _chat_server.default = {"content": "1"}
+    return _chat_server
 
 
 @pytest.fixture()

@@ -13,6 +13,7 @@ from cogalign.moralgraph import (
     InterviewError,
     InterviewState,
     Persona,
+    Question,
     check_votes,
     simulate_persona,
 )
@@ -40,8 +41,10 @@ def scripted(body: dict) -> dict:
 def test_interview_turn_by_turn_with_saved_state(chat, fake_server):
     fake_server.default = {"answer": scripted}
     interviewer = Interviewer(chat)
-    state = interviewer.start(QUESTION, "p-01", interview_id="iv-1")
+    question = Question("homework", QUESTION, ("When parenting",))
+    state = interviewer.start(question, "p-01", interview_id="iv-1")
     assert state.status == "asking" and "homework" in state.last_question and not fake_server.requests
+    assert state.question == QUESTION and state.question_id == "homework"
     interviewer.reply(state, "I'd want it to ask what the child enjoys.")
     assert state.status == "asking" and state.last_question == "Can you tell me about a time that worked?"
     saved = json.dumps(state.to_dict())  # a server stores this after every answer
@@ -127,3 +130,50 @@ def test_persona_runs_the_whole_flow(chat, fake_server, small_graph):
     assert record["persona"]["id"] == "persona-teacher" and len(record["votes"]) == 5
     vote_prompts = [r["messages"] for r in fake_server.requests if "Did they become wiser" in r["messages"][-1]["content"]]
     assert len(vote_prompts) == 5 and "primary-school teacher" in vote_prompts[0][0]["content"]
+
+
+def tiny_chat_model():
+    """A one-layer random GPT-2 with a word-level tokenizer and a chat template (no download)."""
+    transformers = pytest.importorskip("transformers")
+    tokenizers = pytest.importorskip("tokenizers")
+    import torch
+
+    from cogalign.llm import LoadedModel
+    from cogalign.llm.models import ModelSpec
+
+    words = ["<unk>", "<eos>", "user", "assistant", "system", ":", "hello", "values", "card", "wise"]
+    tok = tokenizers.Tokenizer(tokenizers.models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
+    tok.pre_tokenizer = tokenizers.pre_tokenizers.WhitespaceSplit()
+    fast = transformers.PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", eos_token="<eos>",
+                                                pad_token="<eos>")
+    fast.chat_template = ("{% for m in messages %}{{ m['role'] }} : {{ m['content'] }} {% endfor %}"
+                          "{% if add_generation_prompt %}assistant : {% endif %}")
+    torch.manual_seed(0)
+    config = transformers.GPT2Config(vocab_size=len(words), n_positions=2048, n_embd=16, n_layer=1, n_head=2,
+                                     eos_token_id=1, bos_token_id=1)
+    model = transformers.GPT2LMHeadModel(config).eval()
+    spec = ModelSpec("tiny", "tiny", local=True, _identity={"model_id": "tiny@0"})
+    return LoadedModel(spec=spec, model=model, tokenizer=fast, kind="causal", device="cpu", dtype=torch.float32,
+                       n_layers=1, width=16)
+
+
+@pytest.mark.slow
+def test_local_chat_model_generates_like_a_chat_client():
+    from cogalign.moralgraph.local_chat import LocalChatModel
+
+    chat = LocalChatModel(tiny_chat_model())
+    assert chat.model_id == "local:tiny@0"
+    messages = [{"role": "system", "content": "values"}, {"role": "user", "content": "hello"}]
+    greedy = chat.complete(messages, temperature=0.0, max_tokens=5)
+    assert greedy.error is None and greedy.text and greedy.text == chat.complete(messages, max_tokens=5).text
+    a = chat.complete(messages, temperature=1.0, max_tokens=5, seed=3)
+    b = chat.complete(messages, temperature=1.0, max_tokens=5, seed=3)
+    assert a.text == b.text  # seeded sampling
+    assert set(greedy.text.split()) <= {"user", "assistant", "system", ":", "hello", "values", "card", "wise",
+                                        "<unk>"}
+    interviewer = Interviewer(chat, max_turns=1, max_retries=0)
+    state = interviewer.start(QUESTION, "p-local")
+    interviewer.reply(state, "hello")
+    with pytest.raises(CardParseError, match="no valid values card after 1 attempts"):
+        interviewer.articulate(state)  # a random model writes no JSON: recorded, not lost
+    assert state.status == "failed" and state.calls[-1]["model"] == "local:tiny@0"

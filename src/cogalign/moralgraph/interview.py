@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from cogalign.errors import CogalignError
-from cogalign.moralgraph.cards import CardParseError, ValuesCard, parse_card
+from cogalign.moralgraph.cards import CardParseError, Question, ValuesCard, parse_card
 from cogalign.moralgraph.prompts import load_prompts
 
 __all__ = ["STATUSES", "InterviewError", "InterviewState", "Interviewer"]
@@ -60,7 +60,9 @@ class InterviewState:
     interview_id, participant_id
         Identifiers (the participant id is pseudonymous).
     question
-        The question the interview is about.
+        The question the interview is about (its text).
+    question_id
+        The :class:`~cogalign.moralgraph.cards.Question`'s id, when one was given.
     messages
         ``{"role": "interviewer" | "participant", "content": str}`` in order.
     status
@@ -79,6 +81,7 @@ class InterviewState:
     interview_id: str
     participant_id: str
     question: str
+    question_id: str = ""
     messages: list[dict[str, str]] = field(default_factory=list)
     status: str = "asking"
     card: dict[str, Any] | None = None
@@ -169,12 +172,25 @@ class Interviewer:
             text = text.replace("{" + name + "}", value)
         return text
 
-    def start(self, question: str, participant_id: str, *, interview_id: str | None = None) -> InterviewState:
-        """A new interview whose first interviewer message is the template's opening (no model call)."""
-        if not str(question).strip():
+    def start(self, question: Question | str, participant_id: str, *,
+              interview_id: str | None = None) -> InterviewState:
+        """A new interview whose first interviewer message is the template's opening (no model call).
+
+        Parameters
+        ----------
+        question
+            A :class:`~cogalign.moralgraph.cards.Question` or the question's text.
+        participant_id
+            Pseudonymous participant id.
+        interview_id
+            Optional id (a random one by default).
+        """
+        text = question.text if isinstance(question, Question) else str(question)
+        if not text.strip():
             raise CogalignError("an interview needs a question")
         state = InterviewState(interview_id=interview_id or uuid.uuid4().hex[:12],
-                               participant_id=str(participant_id), question=str(question))
+                               participant_id=str(participant_id), question=text,
+                               question_id=question.id if isinstance(question, Question) else "")
         state.messages.append({"role": "interviewer", "content": self._fill("opening", question=state.question)})
         return state
 
@@ -292,14 +308,14 @@ class Interviewer:
         state.error = f"no valid values card after {self.max_retries + 1} attempts; last: {problem}"
         raise CardParseError(f"interview {state.interview_id}: {state.error}")
 
-    def run(self, question: str, participant: Callable[[InterviewState], str], participant_id: str, *,
+    def run(self, question: Question | str, participant: Callable[[InterviewState], str], participant_id: str, *,
             interview_id: str | None = None) -> InterviewState:
         """A whole interview with a simulated participant (used for personas and tests).
 
         Parameters
         ----------
         question
-            The question.
+            The question (a :class:`~cogalign.moralgraph.cards.Question` or its text).
         participant
             ``state -> answer``: called whenever the interviewer waits for an answer.
         participant_id

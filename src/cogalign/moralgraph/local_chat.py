@@ -89,7 +89,7 @@ class LocalChatModel:
         try:
             with lm._lock, torch.inference_mode():
                 out = lm.model.generate(**inputs, **options)
-        except (RuntimeError, ValueError) as exc:
+        except (RuntimeError, ValueError, IndexError) as exc:  # e.g. a prompt longer than the context
             return ChatResponse(error=f"generation failed: {exc}")
         text = tok.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True).strip()
         for s in stop or ():

@@ -17,6 +17,7 @@ import pandas as pd
 
 from cogalign.data.containers import MoralGraph
 from cogalign.errors import CogalignError
+from cogalign.moralgraph.cards import Question
 from cogalign.moralgraph.interview import Interviewer, InterviewError, InterviewState
 from cogalign.moralgraph.prompts import load_prompts
 
@@ -120,7 +121,7 @@ class PersonaRun:
 
 def simulate_persona(
     persona: Persona,
-    question: str,
+    question: Question | str,
     *,
     interviewer: Interviewer,
     participant_model: Any,
@@ -139,7 +140,7 @@ def simulate_persona(
     persona
         Who takes part.
     question
-        The interview question.
+        The interview question (a :class:`~cogalign.moralgraph.cards.Question` or its text).
     interviewer
         The interview engine (and its model).
     participant_model
@@ -170,7 +171,7 @@ def simulate_persona(
     if graph is not None:
         votes, answers = llm_participants(
             graph, participant_model if vote_model is None else vote_model, n_participants=1,
-            temperature=temperature, seed=seed, task=task, system=participant.system(question),
+            temperature=temperature, seed=seed, task=task, system=participant.system(state.question),
             edges=edges, prefix="persona-", progress=progress)
         votes = votes.assign(participant_id=persona.id)
         run.votes = votes
