@@ -23,7 +23,6 @@ edge:
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -161,13 +160,25 @@ def human_edge_votes(graph: MoralGraph) -> pd.DataFrame:
 
 
 def _kappa(a: np.ndarray, b: np.ndarray) -> float:
-    from sklearn.metrics import cohen_kappa_score
-
-    if len(a) == 0 or len(set(a) | set(b)) < 2:
+    """Cohen's kappa :math:`(p_o - p_e) / (1 - p_e)`; NaN when undefined (``p_e = 1``)."""
+    if len(a) == 0:
         return float("nan")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return float(cohen_kappa_score(a, b))
+    a, b = np.asarray(a), np.asarray(b)
+    labels = np.unique(np.concatenate([a, b]))
+    p_o = float(np.mean(a == b))
+    p_e = float(sum(np.mean(a == k) * np.mean(b == k) for k in labels))
+    return float("nan") if p_e >= 1.0 else (p_o - p_e) / (1.0 - p_e)
+
+
+def _interval(stat: Any, n: int, n_boot: int, rng: np.random.Generator, ci: float) -> tuple[float, float]:
+    """Percentile interval of ``stat(index)`` over bootstrap draws of ``n`` edges."""
+    if n_boot < 1 or n < 2:
+        return float("nan"), float("nan")
+    draws = np.array([stat(rng.integers(0, n, size=n)) for _ in range(n_boot)], dtype=float)
+    if not np.isfinite(draws).any():
+        return float("nan"), float("nan")
+    lo, hi = np.nanpercentile(draws, [100 * (1 - ci) / 2, 100 * (1 + ci) / 2])
+    return float(lo), float(hi)
 
 
 def _calibration(p: np.ndarray, observed: np.ndarray, n_bins: int) -> tuple[float, pd.DataFrame]:
@@ -185,7 +196,8 @@ def _calibration(p: np.ndarray, observed: np.ndarray, n_bins: int) -> tuple[floa
     return float(ece), pd.DataFrame(rows, columns=["bin_low", "bin_high", "n", "mean_predicted", "observed"])
 
 
-def vote_agreement(model_votes: pd.DataFrame, graph: MoralGraph, *, n_bins: int = 5) -> dict[str, Any]:
+def vote_agreement(model_votes: pd.DataFrame, graph: MoralGraph, *, n_bins: int = 5, n_boot: int = 1000,
+                   ci: float = 0.95, seed: int = 0) -> dict[str, Any]:
     """Agreement of a model's votes with the human votes on the same edges.
 
     Parameters
@@ -199,15 +211,18 @@ def vote_agreement(model_votes: pd.DataFrame, graph: MoralGraph, *, n_bins: int 
         The human graph whose edges were voted on.
     n_bins
         Bins of the reliability table.
+    n_boot, ci, seed
+        Bootstrap over edges for the intervals of the accuracies and kappas (0: none).
 
     Returns
     -------
     dict
         ``n_edges``, ``n_errors``, ``accuracy`` / ``kappa`` (three-way), ``accuracy_decisive``
-        / ``kappa_decisive`` / ``kappa_oriented``, ``majority_baseline`` (accuracy of always
-        answering the commonest human majority), ``brier``, ``ece``,
-        ``correlation`` (Pearson, model vs human share of "wiser" among decisive votes),
-        ``reliability`` (list of bin records) and ``per_edge`` (DataFrame, not JSON).
+        / ``kappa_decisive`` / ``kappa_oriented``, each with ``<name>_low`` / ``<name>_high``
+        (bootstrap over edges), ``majority_baseline`` (accuracy of always answering the
+        commonest human majority), ``brier``, ``ece``, ``correlation`` (Pearson, model vs
+        human share of "wiser" among decisive votes), ``reliability`` (list of bin records)
+        and ``per_edge`` (DataFrame, not JSON).
 
     Raises
     ------
@@ -255,7 +270,15 @@ def vote_agreement(model_votes: pd.DataFrame, graph: MoralGraph, *, n_bins: int 
     corr = np.nan
     if len(p) >= 3 and np.ptp(p) > 0 and np.ptp(human_share) > 0:
         corr = float(stats.pearsonr(p, human_share).statistic)
+    rng = np.random.default_rng(seed)
+    intervals = {}
+    for name, (x, y) in {"accuracy": (h3, m3), "kappa": (h3, m3), "accuracy_decisive": (h2, m2),
+                         "kappa_decisive": (h2, m2), "kappa_oriented": (h2o, m2o)}.items():
+        fn = _kappa if name.startswith("kappa") else (lambda u, v: float(np.mean(u == v)))
+        lo, hi = _interval(lambda i, x=x, y=y, fn=fn: fn(x[i], y[i]), len(x), n_boot, rng, ci)
+        intervals[f"{name}_low"], intervals[f"{name}_high"] = lo, hi
     return {
+        **intervals,
         "n_edges": int(len(per_edge)),
         "n_errors": n_errors,
         "n_labelled": int(lab.sum()),
