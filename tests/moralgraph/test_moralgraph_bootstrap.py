@@ -89,13 +89,20 @@ def test_bootstrap_on_the_prolific_graph(load_dataset):
 def test_rank_agreement_by_hand():
     a = pd.Series([4.0, 3.0, 2.0, 1.0], index=[1, 2, 3, 4])
     b = pd.Series([3.0, 4.0, 1.0, 2.0, 9.0], index=[1, 2, 3, 4, 5])
-    out = rank_agreement(a, b, top_k=2)
-    assert out["n_common"] == 4
+    out = rank_agreement(a, b, top_k=2, missing="drop")
+    assert out["n_common"] == 4 and out["n_values"] == 4
     assert out["spearman"] == pytest.approx(0.6)
     assert out["kendall"] == pytest.approx(1 / 3)
     assert out["top_k_overlap"] == 0.5  # {1, 2} vs {5, 2}
+    # value 5 has no score in a: as score 0, a = (4, 3, 2, 1, 0) against b = (3, 4, 1, 2, 9)
+    zero = rank_agreement(a, b, top_k=2)
+    assert zero["n_values"] == 5 and zero["spearman"] == pytest.approx(-0.2)
     assert rank_agreement(a, a)["spearman"] == pytest.approx(1.0)
-    assert np.isnan(rank_agreement(a.iloc[:2], b)["spearman"])
+    assert np.isnan(rank_agreement(a.iloc[:2], b, missing="drop")["spearman"])
+    # the top-k share is over k even when a ranking scores fewer values
+    assert rank_agreement(a.iloc[:1], b, top_k=4)["top_k_overlap"] == 0.25
+    with pytest.raises(CogalignError):
+        rank_agreement(a, b, missing="mean")
 
 
 def test_rank_agreement_interval_of_two_studies(study):

@@ -40,47 +40,65 @@ LABELS = ("wiser", "not_wiser", "unsure")
 def _scores(ranking: pd.Series | pd.DataFrame) -> pd.Series:
     if isinstance(ranking, pd.DataFrame):
         ranking = pd.Series(ranking["score"].to_numpy(), index=ranking["value_id"].to_numpy())
-    return ranking.astype(np.float64).dropna()
+    return ranking.astype(np.float64)
 
 
 def _top(scores: pd.Series, k: int) -> set:
-    ordered = scores.reset_index()
+    ordered = scores.dropna().reset_index()
     ordered.columns = ["value_id", "score"]
     ordered = ordered.sort_values(["score", "value_id"], ascending=[False, True])
     return set(ordered["value_id"].head(k))
 
 
-def rank_agreement(a: pd.Series | pd.DataFrame, b: pd.Series | pd.DataFrame, *, top_k: int = 10) -> dict[str, float]:
+def rank_agreement(
+    a: pd.Series | pd.DataFrame,
+    b: pd.Series | pd.DataFrame,
+    *,
+    top_k: int = 10,
+    missing: str = "zero",
+) -> dict[str, float]:
     """Agreement of two rankings of values.
 
     Parameters
     ----------
     a, b
         Scores by value id (higher is wiser), or tables with ``value_id`` and ``score`` (as
-        :func:`~cogalign.moralgraph.ranking.rank_values` returns). Values without a score are
-        left out of that ranking.
+        :func:`~cogalign.moralgraph.ranking.rank_values` returns; values it could not rank
+        have score NaN).
     top_k
         Size of the top sets compared.
+    missing
+        Values without a score in one ranking: ``"zero"`` counts them as score 0 (no rank
+        mass, the PageRank reading; for Bradley-Terry the prior mean) over every value either
+        ranking lists, so the compared set does not depend on which edges passed the filter;
+        ``"drop"`` compares only the values scored in both.
 
     Returns
     -------
     dict
-        ``spearman`` and ``kendall`` (tau-b) over the values scored in both (NaN with fewer
-        than 3), ``n_common``, ``top_k``, ``top_k_overlap`` (share of each ranking's top ``k``
-        found in the other's; ties at the cut broken by value id).
+        ``spearman`` and ``kendall`` (tau-b; NaN with fewer than 3 values or a constant
+        ranking), ``n_values`` (values compared), ``n_common`` (values scored in both),
+        ``top_k``, ``top_k_overlap`` (share of the ``top_k`` best-scored values of one ranking
+        among the other's ``top_k``, over ``top_k`` whatever the number of scored values;
+        ties at the cut broken by value id).
     """
+    if missing not in ("zero", "drop"):
+        raise CogalignError(f"missing must be 'zero' or 'drop', got {missing!r}")
     sa, sb = _scores(a), _scores(b)
-    common = sa.index.intersection(sb.index)
+    scored = sa.dropna().index.intersection(sb.dropna().index)
+    if missing == "zero":
+        ids = sa.index.union(sb.index)
+        x, y = sa.reindex(ids).fillna(0.0).to_numpy(), sb.reindex(ids).fillna(0.0).to_numpy()
+    else:
+        ids = scored
+        x, y = sa[ids].to_numpy(), sb[ids].to_numpy()
     rho = tau = np.nan
-    if len(common) >= 3:
-        x, y = sa[common].to_numpy(), sb[common].to_numpy()
-        if np.ptp(x) > 0 and np.ptp(y) > 0:
-            rho = float(stats.spearmanr(x, y).statistic)
-            tau = float(stats.kendalltau(x, y).statistic)
-    k = min(top_k, len(sa), len(sb))
-    overlap = len(_top(sa, k) & _top(sb, k)) / k if k else np.nan
-    return {"spearman": rho, "kendall": tau, "n_common": int(len(common)), "top_k": int(k),
-            "top_k_overlap": float(overlap)}
+    if len(ids) >= 3 and np.ptp(x) > 0 and np.ptp(y) > 0:
+        rho = float(stats.spearmanr(x, y).statistic)
+        tau = float(stats.kendalltau(x, y).statistic)
+    overlap = len(_top(sa, top_k) & _top(sb, top_k)) / top_k if top_k > 0 else np.nan
+    return {"spearman": rho, "kendall": tau, "n_values": int(len(ids)), "n_common": int(len(scored)),
+            "top_k": int(top_k), "top_k_overlap": float(overlap)}
 
 
 def rank_agreement_interval(
@@ -93,12 +111,13 @@ def rank_agreement_interval(
     top_k: int = 10,
     ci: float = 0.95,
     resample: str = "auto",
+    missing: str = "zero",
 ) -> dict[str, Any]:
     """:func:`rank_agreement` of two graphs' rankings with bootstrap intervals.
 
     Both graphs are redrawn independently in every replicate
     (:func:`~cogalign.moralgraph.bootstrap.resampled_graphs`, ``resample`` as there) and
-    ranked with ``method``.
+    ranked with ``method``; ``missing`` as in :func:`rank_agreement`.
 
     Returns
     -------
@@ -110,12 +129,14 @@ def rank_agreement_interval(
     from cogalign.moralgraph.bootstrap import resampled_graphs
     from cogalign.moralgraph.ranking import rank_values
 
-    point = rank_agreement(rank_values(graph_a, method), rank_values(graph_b, method), top_k=top_k)
+    point = rank_agreement(rank_values(graph_a, method), rank_values(graph_b, method), top_k=top_k,
+                           missing=missing)
     rows = []
     draws_a = resampled_graphs(graph_a, n_boot, seed=seed, resample=resample)
     draws_b = resampled_graphs(graph_b, n_boot, seed=seed + 1, resample=resample)
     for ga, gb in zip(draws_a, draws_b, strict=True):
-        rows.append(rank_agreement(rank_values(ga, method), rank_values(gb, method), top_k=top_k))
+        rows.append(rank_agreement(rank_values(ga, method), rank_values(gb, method), top_k=top_k,
+                                   missing=missing))
     table = pd.DataFrame(rows)
     out: dict[str, Any] = dict(point)
     for name in ("spearman", "kendall", "top_k_overlap"):
