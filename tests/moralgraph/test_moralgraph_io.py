@@ -158,6 +158,9 @@ def test_cards_parse_and_validate():
         parse_card('{"title": "T", "description": "D.", "attention_policies": []}')
     with pytest.raises(CardParseError, match="'title' has 12 words"):
         parse_card('{"title": "' + "word " * 12 + '", "description": "D.", "attention_policies": ["x"]}')
+    truncated = '```json\n{"title": "T", "description": "D.", "attention_policies": [{"key": "x"}, {"key": '
+    with pytest.raises(CardParseError, match="invalid JSON"):  # the nested object is not the card
+        parse_card(truncated)
     alias = parse_card('{"title": "T", "description": "D.", "evaluationCriteria": ["x"]}')
     assert alias.attention_policies == ("x",)
 

@@ -191,20 +191,33 @@ _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
 
 
 def _json_object(text: str) -> Any:
-    """The first JSON object in a text (inside a code fence or bare)."""
+    """The JSON object of a card in a text (inside a code fence or bare).
+
+    Objects that name a ``title`` come first; an object nested inside a card that does not
+    decode is never taken for the card: then the decoding error of the outermost object is
+    reported.
+    """
     candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
     decoder = json.JSONDecoder()
-    last_error = "no '{' found"
+    first_error = None
+    found = []
     for chunk in candidates:
         for start in [m.start() for m in re.finditer(r"\{", chunk)]:
             try:
                 obj, _ = decoder.raw_decode(chunk[start:])
             except json.JSONDecodeError as exc:
-                last_error = f"invalid JSON ({exc.msg} at character {start + exc.pos})"
+                if first_error is None:
+                    first_error = f"invalid JSON ({exc.msg} at character {start + exc.pos})"
                 continue
             if isinstance(obj, dict):
-                return obj
-    raise CardParseError(f"no JSON object in the answer: {last_error}")
+                if "title" in obj:
+                    return obj
+                found.append(obj)
+    if first_error is not None:
+        raise CardParseError(f"no JSON object in the answer: {first_error}")
+    if found:
+        return found[0]
+    raise CardParseError("no JSON object in the answer: no '{' found")
 
 
 def parse_card(text: str | None, *, where: str = "answer") -> ValuesCard:

@@ -79,7 +79,7 @@ class PersonaParticipant:
         messages = [{"role": "system", "content": self.system(state.question)}] + [
             {"role": roles[m["role"]], "content": m["content"]} for m in state.messages]
         response = self.client.complete(messages, temperature=self.temperature, max_tokens=self.max_tokens,
-                                        seed=self.seed * 1_000 + len(self.calls), logprobs=False)
+                                        seed=self.seed * 1_000 + 500 + len(self.calls), logprobs=False)
         self.calls.append({"messages": messages, "answer": response.text, "error": response.error})
         if response.error is not None:
             raise InterviewError(f"persona {self.persona.id} in interview {state.interview_id}: {response.error}")
