@@ -19,10 +19,10 @@ from cogalign.moralgraph.bootstrap import resample_edge_votes, resample_particip
 
 def test_vote_resampling_keeps_impressions_and_shares(small_graph):
     rng = np.random.default_rng(0)
-    draws = [resample_edge_votes(small_graph.edges, rng) for _ in range(400)]
+    draws = [resample_edge_votes(small_graph.edges, rng) for _ in range(200)]
     assert all((d["impressions"] == small_graph.edges["impressions"]).all() for d in draws)
     unsure = np.mean([d.loc[1, "marked_unsure"] for d in draws])
-    assert unsure == pytest.approx(2.0, abs=0.15)  # 2 of 4 impressions, on average
+    assert unsure == pytest.approx(2.0, abs=0.2)  # 2 of 4 impressions, on average
     assert all(d["marked_wiser"].le(d["impressions"]).all() for d in draws)
     bad = small_graph.edges.assign(impressions=0)
     with pytest.raises(CogalignError, match="fewer impressions than votes"):
@@ -43,17 +43,17 @@ def test_participant_resampling_keeps_each_persons_votes(study):
 
 def test_bootstrap_over_participants(study):
     graph, wisdom = study
-    table = bootstrap_ranks(graph, "mge", n_boot=40, seed=5, top_k=3)
-    assert table.attrs["resample"] == "participants" and table.attrs["n_boot"] == 40
+    table = bootstrap_ranks(graph, "mge", n_boot=25, seed=5, top_k=3)
+    assert table.attrs["resample"] == "participants" and table.attrs["n_boot"] == 25
     ranked = table.dropna(subset=["score"])
     assert (ranked["score_low"] <= ranked["score"] + 1e-12).all()
     assert (ranked["score"] <= ranked["score_high"] + 1e-12).all()
     assert (ranked["rank_low"] <= ranked["rank"].astype(int)).all()
     assert (ranked["rank"].astype(int) <= ranked["rank_high"]).all()
     assert table["p_top_k"].sum() >= 3.0 - 1e-9  # ties at the cut can add more
-    again = bootstrap_ranks(graph, "mge", n_boot=40, seed=5, top_k=3)
+    again = bootstrap_ranks(graph, "mge", n_boot=25, seed=5, top_k=3)
     pd.testing.assert_frame_equal(table, again)
-    other = bootstrap_ranks(graph, "mge", n_boot=40, seed=6, top_k=3)
+    other = bootstrap_ranks(graph, "mge", n_boot=25, seed=6, top_k=3)
     assert not table["score_low"].equals(other["score_low"])
     wide = (table["rank_high"] - table["rank_low"]).mean()
     assert wide > 0  # 60 people voting leaves the ranks uncertain
