@@ -20,23 +20,28 @@ from cogalign.plots.moralgraph import (  # noqa: E402
 
 
 def test_layout_is_seeded_and_in_the_unit_square():
-    a = graph_layout([1, 2, 3, 4], [(1, 2), (2, 3), (3, 4)], seed=1)
-    b = graph_layout([1, 2, 3, 4], [(1, 2), (2, 3), (3, 4)], seed=1)
+    nodes, edges = [1, 2, 3, 4, 5, 6], [(1, 2), (2, 3), (3, 4), (5, 6)]
+    a = graph_layout(nodes, edges, seed=1)
+    b = graph_layout(nodes, edges, seed=1)
     assert all(np.array_equal(a[k], b[k]) for k in a)
     xy = np.array(list(a.values()))
     assert xy.min() >= 0 and xy.max() <= 1
     # joined nodes end up closer than the two ends of the chain
     assert np.linalg.norm(a[1] - a[2]) < np.linalg.norm(a[1] - a[4])
+    # the second component sits in its own cell, not on top of the first
+    chain = np.array([a[v] for v in (1, 2, 3, 4)])
+    inside = (chain.min(axis=0) <= a[5]) & (a[5] <= chain.max(axis=0))
+    assert not inside.all()
     assert graph_layout([], []) == {}
 
 
 def test_graph_figure_labels_the_top_values(study):
     graph, _ = study
     ax = plot_moral_graph(graph, top=3)
-    labels = [t.get_text() for t in ax.texts if t.get_text()]
+    texts = [t.get_text() for t in ax.texts if t.get_text()]
     best = rank_values(graph)["title"].head(3).tolist()
-    assert len(labels) == 3 and all(any(b in label for label in labels) for b in best)
-    assert labels[0].startswith("1. ")
+    assert texts[:3] == ["1", "2", "3"]  # numbers at the nodes ...
+    assert texts[3].splitlines() == [f"{i + 1}. {t}" for i, t in enumerate(best)]  # ... titles beside
     plt.close(ax.figure)
 
 

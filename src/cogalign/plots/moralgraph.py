@@ -11,6 +11,7 @@ figure) and returns the axes.
 
 from __future__ import annotations
 
+import os
 import textwrap
 from typing import Any
 
@@ -26,28 +27,11 @@ def _pyplot() -> Any:
     return plt
 
 
-def graph_layout(nodes: list[int], edges: list[tuple[int, int]], *, seed: int = 0,
-                 iterations: int = 300) -> dict[int, np.ndarray]:
-    """Force-directed positions (Fruchterman & Reingold 1991) in the unit square.
-
-    Parameters
-    ----------
-    nodes
-        Node ids.
-    edges
-        ``(a, b)`` pairs (direction ignored).
-    seed
-        Seed of the starting positions (same seed, same layout).
-    iterations
-        Steps of the cooling schedule.
-    """
-    n = len(nodes)
-    if n == 0:
-        return {}
-    rng = np.random.default_rng(seed)
+def _spring(n: int, pairs: np.ndarray, rng: np.random.Generator, iterations: int) -> np.ndarray:
+    """Fruchterman-Reingold positions of one connected component, scaled into the unit square."""
     pos = rng.random((n, 2))
-    index = {v: i for i, v in enumerate(nodes)}
-    pairs = np.array([(index[a], index[b]) for a, b in edges if a in index and b in index], dtype=np.int64)
+    if n == 1:
+        return np.full((1, 2), 0.5)
     k = 1.0 / np.sqrt(n)
     temperature = 0.1
     for step in range(iterations):
@@ -64,8 +48,63 @@ def graph_layout(nodes: list[int], edges: list[tuple[int, int]], *, seed: int = 
         pos += force / size * np.minimum(size, temperature)
         temperature = 0.1 * (1 - (step + 1) / iterations) + 1e-3
     pos -= pos.min(axis=0)
-    pos /= np.maximum(pos.max(axis=0), 1e-9)
-    return {v: pos[i] for v, i in index.items()}
+    return pos / np.maximum(pos.max(axis=0), 1e-9)
+
+
+def graph_layout(nodes: list[int], edges: list[tuple[int, int]], *, seed: int = 0,
+                 iterations: int = 300) -> dict[int, np.ndarray]:
+    """Force-directed positions (Fruchterman & Reingold 1991), components packed side by side.
+
+    Each connected component is laid out on its own and given a square cell whose side grows
+    with the square root of its size; cells fill rows, largest first. Positions lie in the
+    unit square.
+
+    Parameters
+    ----------
+    nodes
+        Node ids.
+    edges
+        ``(a, b)`` pairs (direction ignored).
+    seed
+        Seed of the starting positions (same seed, same layout).
+    iterations
+        Steps of the cooling schedule.
+    """
+    if not nodes:
+        return {}
+    rng = np.random.default_rng(seed)
+    index = {v: i for i, v in enumerate(nodes)}
+    parent = list(range(len(nodes)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    links = [(index[a], index[b]) for a, b in edges if a in index and b in index]
+    for a, b in links:
+        parent[root(a)] = root(b)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(nodes)):
+        groups.setdefault(root(i), []).append(i)
+    components = sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+    sides = [np.sqrt(len(g)) for g in components]
+    width = max(max(sides), 1.3 * np.sqrt(sum(len(g) for g in components)))
+    out: dict[int, np.ndarray] = {}
+    x = y = row_height = 0.0
+    for members, side in zip(components, sides, strict=True):
+        if x + side > width + 1e-9:
+            x, y, row_height = 0.0, y + row_height, 0.0
+        local = {m: k for k, m in enumerate(members)}
+        pairs = np.array([(local[a], local[b]) for a, b in links if a in local and b in local], dtype=np.int64)
+        pos = _spring(len(members), pairs.reshape(-1, 2), rng, iterations)
+        for m, xy in zip(members, pos, strict=True):
+            out[nodes[m]] = np.array([x + (0.1 + 0.8 * xy[0]) * side, y + (0.1 + 0.8 * xy[1]) * side])
+        x += side
+        row_height = max(row_height, side)
+    scale = max(width, y + row_height)
+    return {v: xy / scale for v, xy in out.items()}
 
 
 def plot_moral_graph(
@@ -126,16 +165,21 @@ def plot_moral_graph(
     points = ax.scatter(xy[:, 0], xy[:, 1], s=sizes, c=np.where(finite, scaled, 0.0), cmap="viridis",
                         edgecolors="k", linewidths=0.5, zorder=3)
     best = ranking.dropna(subset=["score"]).head(top)
+    legend = []
     for r in best.itertuples():
         if int(r.value_id) in pos:
             x, y = pos[int(r.value_id)]
-            label = f"{int(r.rank)}. " + textwrap.shorten(str(r.title), 32, placeholder="...")
-            ax.annotate(label, (x, y), xytext=(6, 6), textcoords="offset points", fontsize=8, zorder=4,
-                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0})
-    ax.figure.colorbar(points, ax=ax, shrink=0.6, label="score (scaled)")
+            ax.annotate(str(int(r.rank)), (x, y), xytext=(5, 5), textcoords="offset points", fontsize=8,
+                        fontweight="bold", zorder=4,
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.8, "lw": 0})
+            legend.append(f"{int(r.rank)}. " + textwrap.shorten(str(r.title), 40, placeholder="..."))
+    if legend:
+        ax.text(1.02, 1.0, "\n".join(legend), transform=ax.transAxes, va="top", ha="left", fontsize=8)
+    ax.figure.colorbar(points, ax=ax, shrink=0.45, location="bottom", pad=0.02, label="score (scaled)")
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(title or f"{graph.source or 'moral graph'}: {ranking.attrs.get('method', method)}, "
+    name = os.path.basename(graph.source) if graph.source else "moral graph"
+    ax.set_title(title or f"{name}: {ranking.attrs.get('method', method)}, "
                  f"{len(nodes)} values, {len(pairs)} edges", fontsize=9)
     return ax
 
