@@ -44,16 +44,13 @@ def test_demo_section_ranks_both_graphs(load_dataset):
     assert skipped["results"] == [] and skipped["skipped"][0]["what"] == "no-such-dataset"
 
 
-def test_paradigm_declaration_registers():
+def test_paradigm_is_registered():
     from cogalign.moralgraph.paradigm import PARADIGM
-    from cogalign.paradigms import register_paradigm, unregister_paradigm
+    from cogalign.paradigms import get_paradigm
 
-    try:
-        register_paradigm(PARADIGM, origin="test")
-        assert PARADIGM.get_schema().name == "moralgraph"
-        model = PARADIGM.estimator()
-        assert type(model).__name__ == "BradleyTerry"
-        assert PARADIGM.command("group").name == "moralgraph"
-        assert PARADIGM.part("demo") is demo_section
-    finally:
-        unregister_paradigm("moralgraph")
+    assert get_paradigm("moralgraph") is PARADIGM
+    assert PARADIGM.get_schema().name == "moralgraph"
+    model = PARADIGM.estimator()
+    assert type(model).__name__ == "BradleyTerry"
+    assert PARADIGM.command("group").name == "moralgraph"
+    assert PARADIGM.part("demo") is demo_section
