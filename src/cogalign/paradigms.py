@@ -148,6 +148,10 @@ class Paradigm:
         sweep runner and ``cogalign align NAME`` call).
     reader
         Function ``(path) -> trial table`` for users' files, if not the schema's generic reader.
+    prompts
+        The package whose ``prompts/`` folder holds the paradigm's prompt templates (judgment
+        tasks and text templates); they join the one template registry of
+        :mod:`cogalign.llm.tasks`.
     """
 
     name: str
@@ -163,6 +167,7 @@ class Paradigm:
     demo: Ref = None
     align: Ref = None
     reader: Ref = None
+    prompts: str | None = None
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").isalnum() or self.name != self.name.lower():
