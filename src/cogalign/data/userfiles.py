@@ -176,8 +176,11 @@ def _records(path: Path, text: str, sep: str):
 
 
 def _scan(path: Path, text: str, sep: str):
-    """Check the header and find ragged rows, keeping where each row starts, and the first and
-    last rows (to check the fast parse against)."""
+    """Check the header and find ragged rows.
+
+    Keeps where each row starts, and the first and last rows (to check the fast parse
+    against).
+    """
     header: list[str] | None = None
     starts: list[int] = []
     ragged: list[tuple[int, int, int]] = []  # (row, line, cells)

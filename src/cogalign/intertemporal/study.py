@@ -153,16 +153,20 @@ class IntertemporalDesign(Design):
 
 
 class HyperbolicParticipant(SimulatedParticipant):
-    """Hyperbolic discounting, ``V = x / (1 + k t)``, with
-    ``P(later) = expit(beta * (V2 - V1))``."""
+    """Hyperbolic discounting with a logit choice rule.
+
+    ``V = x / (1 + k t)`` and ``P(later) = expit(beta * (V2 - V1))``.
+    """
 
     name = "hyperbolic"
     model = "hyperbolic"
     defaults: ClassVar[dict[str, Any]] = {"k": 0.1, "beta": 1.0}
 
     def model_params(self) -> dict[str, float]:
-        """The settings as parameters of
-        :func:`cogalign.intertemporal.functions.intertemporal_logits`."""
+        """The settings as parameters of the paradigm's discounting functions.
+
+        See :func:`cogalign.intertemporal.functions.intertemporal_logits`.
+        """
         return {"k": self.params["k"], "phi": self.params["beta"]}
 
     def choose(self, trial: Trial, rng: np.random.Generator) -> tuple[float, float]:
@@ -184,6 +188,8 @@ class ExponentialParticipant(HyperbolicParticipant):
     defaults: ClassVar[dict[str, Any]] = {"delta": 0.95, "beta": 1.0}
 
     def model_params(self) -> dict[str, float]:
-        """The settings as parameters of
-        :func:`cogalign.intertemporal.functions.intertemporal_logits`."""
+        """The settings as parameters of the paradigm's discounting functions.
+
+        See :func:`cogalign.intertemporal.functions.intertemporal_logits`.
+        """
         return {"delta": self.params["delta"], "phi": self.params["beta"]}

@@ -224,8 +224,9 @@ class Task:
 
 @dataclass(frozen=True)
 class TextTemplate:
-    """Named texts with ``{placeholders}``, for conversations (a TOML file with
-    ``kind = "text"``; every other top-level string is one text).
+    """Named texts with ``{placeholders}``, for conversations.
+
+    A TOML file with ``kind = "text"``; every other top-level string is one text.
 
     Attributes
     ----------

@@ -24,9 +24,9 @@ Modules: :mod:`~cogalign.metrics.rdm` (RDMs), :mod:`~cogalign.metrics.compare` (
 from importlib import import_module
 from typing import Any
 
-from ._checks import RDMInputError
-from .cca import cca, pwcca, svcca
-from .ceilings import (
+from cogalign.metrics._checks import RDMInputError
+from cogalign.metrics.cca import cca, pwcca, svcca
+from cogalign.metrics.ceilings import (
     NoiseCeiling,
     SplitHalf,
     pool_rdms,
@@ -34,10 +34,10 @@ from .ceilings import (
     spearman_brown,
     split_half_reliability,
 )
-from .cka import cka, cka_from_kernels, linear_cka, median_bandwidth, rbf_cka
-from .compare import METHODS, rank_rows, rsa, rsa_paired
-from .individual import IndividualAlignment, individual_alignment
-from .inference import (
+from cogalign.metrics.cka import cka, cka_from_kernels, linear_cka, median_bandwidth, rbf_cka
+from cogalign.metrics.compare import METHODS, rank_rows, rsa, rsa_paired
+from cogalign.metrics.individual import IndividualAlignment, individual_alignment
+from cogalign.metrics.inference import (
     BootstrapResult,
     GroupComparison,
     MantelResult,
@@ -48,8 +48,8 @@ from .inference import (
     paired_bootstrap,
     percentile_interval,
 )
-from .large import rsa_embeddings, rsa_large
-from .rdm import (
+from cogalign.metrics.large import rsa_embeddings, rsa_large
+from cogalign.metrics.rdm import (
     RatingsRDMs,
     RDMs,
     condensed_index,
@@ -61,9 +61,9 @@ from .rdm import (
     to_condensed,
     to_square,
 )
-from .rsatoolbox_io import from_rsatoolbox, to_rsatoolbox
-from .shape import angular_shape_distance, partial_whitening, procrustes_distance
-from .triplets import (
+from cogalign.metrics.rsatoolbox_io import from_rsatoolbox, to_rsatoolbox
+from cogalign.metrics.shape import angular_shape_distance, partial_whitening, procrustes_distance
+from cogalign.metrics.triplets import (
     TripletAgreement,
     TripletCeiling,
     TripletData,

@@ -27,7 +27,7 @@ __all__ = ["RiskyChoiceModel", "r2_score"]
 
 
 def r2_score(observed: Any, predicted: Any) -> float:
-    """Coefficient of determination :math:`1 - \\sum (y - \\hat y)^2 / \\sum (y - \\bar y)^2`."""
+    r"""Coefficient of determination :math:`1 - \sum (y - \hat y)^2 / \sum (y - \bar y)^2`."""
     y = np.asarray(observed, dtype=float)
     f = np.asarray(predicted, dtype=float)
     ss_tot = float(np.sum((y - y.mean()) ** 2))

@@ -490,8 +490,10 @@ class Design:
 
     @classmethod
     def participants(cls) -> dict[str, type]:
-        """The paradigm's simulated participants by name
-        (:class:`~cogalign.studies.simulate.SimulatedParticipant` subclasses)."""
+        """The paradigm's simulated participants by name.
+
+        Each a :class:`~cogalign.studies.simulate.SimulatedParticipant` subclass.
+        """
         return {}
 
     def instructions(self, keys: str) -> str:

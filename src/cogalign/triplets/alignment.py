@@ -265,8 +265,10 @@ def prompt_alignment(
 
 
 def _select_layers(layers: str | int | Sequence[int] | None, n_layers: int) -> list[int]:
-    """Layer indices in the order given (a layer spec, see :mod:`cogalign.llm.layers`); all
-    when None."""
+    """Layer indices in the order given; all when None.
+
+    ``layers`` is a layer spec (see :mod:`cogalign.llm.layers`).
+    """
     from cogalign.llm.layers import parse_layers
 
     return parse_layers("all" if layers is None else layers, n_layers, sort=False)
