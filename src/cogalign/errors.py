@@ -6,6 +6,12 @@ it into a one-line reason and a non-zero exit status.
 
 from __future__ import annotations
 
+__all__ = [
+    "ChecksumError",
+    "CogalignError",
+    "DatasetNotFoundError",
+]
+
 
 class CogalignError(Exception):
     """Base class of the errors cogalign raises for bad input or missing resources."""

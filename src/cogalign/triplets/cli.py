@@ -12,6 +12,11 @@ import numpy as np
 from cogalign.cli_common import handle_errors
 from cogalign.errors import CogalignError
 
+__all__ = [
+    "align_triplets",
+    "fit_triplets",
+]
+
 
 def _read_trials(data_path: Path | None, dataset: str, progress: bool) -> tuple[Any, Any, str]:
     """The triplet table (a user's file or Psych-DS folder, else a dataset), the concepts, the source."""

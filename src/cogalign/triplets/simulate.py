@@ -17,6 +17,12 @@ from numpy.typing import NDArray
 
 from cogalign.metrics.triplets import odd_one_out_probabilities
 
+__all__ = [
+    "random_triplets",
+    "simulate_triplets",
+    "sparse_embedding",
+]
+
 
 def sparse_embedding(
     n_items: int, n_dims: int, *, density: float = 0.3, scale: float = 1.0, seed: int = 0
