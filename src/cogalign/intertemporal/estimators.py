@@ -9,7 +9,6 @@ attributes end in ``_`` (``idata_`` is the ArviZ fit with the pointwise log-like
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -76,16 +75,7 @@ class IntertemporalChoiceModel(BayesianEstimator):
         *,
         scale: str = "relative",
         hierarchical: bool = True,
-        backend: str = "numpyro",
-        method: str | None = None,
-        draws: int = 1000,
-        tune: int = 1000,
-        chains: int = 2,
-        seed: int = 0,
-        priors: Mapping[str, Mapping[str, float]] | None = None,
-        interval: float = 0.9,
-        progress: bool = False,
-        fit_kwargs: Mapping[str, Any] | None = None,
+        **settings: Any,
     ) -> None:
         self._set_init_params(locals())
 

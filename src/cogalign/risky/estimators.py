@@ -9,7 +9,6 @@ log-likelihood), ``predict_proba`` / ``predict`` / ``score``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -111,16 +110,7 @@ class RiskyChoiceModel(BayesianEstimator):
         ambiguous: str = "exclude",
         trials_per_person: int | None = None,
         pad_to: int | None = None,
-        backend: str = "numpyro",
-        method: str | None = None,
-        draws: int = 1000,
-        tune: int = 1000,
-        chains: int = 2,
-        seed: int = 0,
-        priors: Mapping[str, Mapping[str, float]] | None = None,
-        interval: float = 0.9,
-        progress: bool = False,
-        fit_kwargs: Mapping[str, Any] | None = None,
+        **settings: Any,
     ) -> None:
         self._set_init_params(locals())
 
