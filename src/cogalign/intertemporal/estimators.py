@@ -39,15 +39,12 @@ class IntertemporalChoiceModel(BayesianEstimator):
         (see :func:`cogalign.intertemporal.functions.intertemporal_logits`).
     hierarchical
         Per-participant parameters (non-centred) or one pooled set.
-    backend, method, draws, tune, chains, seed, progress
-        Passed to :func:`cogalign.bayes.fit` (``method=None``: NUTS when hierarchical, else
-        MAP + Laplace).
-    priors
-        Prior overrides (see :func:`cogalign.intertemporal.models.intertemporal_params`).
-    interval
-        Mass of the reported central intervals.
-    fit_kwargs
-        More keyword arguments for :func:`cogalign.bayes.fit`.
+    **settings
+        The fit settings of every Bayesian estimator
+        (:data:`cogalign.bayes.estimator.FIT_SETTINGS`: ``backend``, ``method``, ``draws``,
+        ``tune``, ``chains``, ``seed``, ``priors``, ``interval``, ``progress``,
+        ``fit_kwargs``); ``method=None`` is NUTS when hierarchical, else MAP + Laplace;
+        ``priors`` as in :func:`cogalign.intertemporal.models.intertemporal_params`.
 
     Attributes
     ----------

@@ -60,17 +60,13 @@ class RiskyChoiceModel(BayesianEstimator):
         up to this many rows, so fits to subsets of different sizes (cross-validation folds)
         reuse one compiled model. Needs ``fit_kwargs`` with ``log_likelihood=False`` and
         ``posterior_predictive=False``.
-    backend, method, draws, tune, chains, seed, progress
-        Passed to :func:`cogalign.bayes.fit`. ``method=None`` picks ``"map"`` (mode + Laplace:
-        fast and, with thousands of problems, close to the NUTS posterior) for aggregate and
-        pooled fits and ``"nuts"`` for hierarchical ones (a hierarchical posterior's mode is
-        degenerate).
-    priors
-        Prior overrides (see :func:`cogalign.risky.models.risky_params`).
-    interval
-        Mass of the reported central intervals.
-    fit_kwargs
-        More keyword arguments for :func:`cogalign.bayes.fit`.
+    **settings
+        The fit settings of every Bayesian estimator
+        (:data:`cogalign.bayes.estimator.FIT_SETTINGS`). ``method=None`` picks ``"map"``
+        (mode + Laplace: fast and, with thousands of problems, close to the NUTS posterior)
+        for aggregate and pooled fits and ``"nuts"`` for hierarchical ones (a hierarchical
+        posterior's mode is degenerate); ``priors`` as in
+        :func:`cogalign.risky.models.risky_params`.
 
     Attributes
     ----------
