@@ -42,6 +42,7 @@ __all__ = [
     "Paradigm",
     "ParadigmError",
     "all_paradigms",
+    "factory",
     "get_paradigm",
     "register_paradigm",
     "resolve",
@@ -70,6 +71,25 @@ Ref = Any
 
 class ParadigmError(CogalignError):
     """A paradigm is unknown, declared twice, or declares something it does not have."""
+
+
+def factory(ref: str, *args: Any) -> Any:
+    """An estimator factory for :attr:`Paradigm.estimators`: ``ref`` called with ``args`` first.
+
+    For estimators that take the model's name as their first argument, e.g.
+    ``{"cpt": factory("cogalign.risky.estimators:RiskyChoiceModel", "cpt")}``; the class is
+    imported when the first estimator is made.
+
+    >>> make = factory("collections:OrderedDict", [("a", 1)])
+    >>> make()
+    OrderedDict({'a': 1})
+    """
+
+    def make(**params: Any) -> Any:
+        return resolve(ref)(*args, **params)
+
+    make.__name__ = make.__qualname__ = f"{ref.rpartition(':')[2]}({', '.join(map(repr, args))})"
+    return make
 
 
 def resolve(ref: Ref) -> Any:

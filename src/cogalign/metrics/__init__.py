@@ -21,9 +21,8 @@ Modules: :mod:`~cogalign.metrics.rdm` (RDMs), :mod:`~cogalign.metrics.compare` (
 :mod:`~cogalign.metrics.rsatoolbox_io`, :mod:`~cogalign.metrics.estimators`.
 """
 
-from importlib import import_module
-from typing import Any
 
+from cogalign.lazy import lazy_exports
 from cogalign.metrics._checks import RDMInputError
 from cogalign.metrics.cca import cca, pwcca, svcca
 from cogalign.metrics.ceilings import (
@@ -146,9 +145,4 @@ __all__ = [
 _ESTIMATORS = ("CCA", "CKA", "LinearMetric", "NotFittedError", "OddOneOutModel")
 
 
-def __getattr__(name: str) -> Any:
-    if name in _ESTIMATORS:
-        value = getattr(import_module("cogalign.metrics.estimators"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'cogalign.metrics' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, {name: "estimators" for name in _ESTIMATORS})
