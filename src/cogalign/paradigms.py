@@ -80,9 +80,9 @@ def factory(ref: str, *args: Any) -> Any:
     ``{"cpt": factory("cogalign.risky.estimators:RiskyChoiceModel", "cpt")}``; the class is
     imported when the first estimator is made.
 
-    >>> make = factory("collections:OrderedDict", [("a", 1)])
-    >>> make()
-    OrderedDict({'a': 1})
+    >>> make = factory("fractions:Fraction", 3)
+    >>> make(denominator=4)
+    Fraction(3, 4)
     """
 
     def make(**params: Any) -> Any:

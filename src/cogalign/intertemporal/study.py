@@ -17,9 +17,9 @@ from cogalign.bayes.params import expit
 from cogalign.intertemporal.functions import intertemporal_logits
 from cogalign.studies.definition import Field, StudyDefinition, one_of, positive_list
 from cogalign.studies.design import (
-    Design,
     Option,
     Planned,
+    ProblemDesign,
     Response,
     Trial,
     format_amount,
@@ -30,7 +30,7 @@ from cogalign.studies.simulate import SimulatedParticipant
 __all__ = ["ExponentialParticipant", "HyperbolicParticipant", "IntertemporalDesign"]
 
 
-class IntertemporalDesign(Design):
+class IntertemporalDesign(ProblemDesign):
     """Choices between a sooner-smaller and a later-larger amount of money.
 
     Problems are the grid of the ``[delays]`` table (sooner amounts x increases x sooner
@@ -69,14 +69,6 @@ class IntertemporalDesign(Design):
         return ("On each trial you choose one of two amounts of money, paid at different "
                 f"times.\n\nUse the keys {keys} (or click it).")
 
-    def materials(self) -> Any:
-        """The amount/delay problems."""
-        return {"problems": self.problems}
-
-    def main(self, rng: np.random.Generator) -> list[Planned]:
-        """Every problem once, in shuffled order."""
-        order = rng.permutation(len(self.problems))
-        return [Planned("main", {"problem": self.problems[int(k)]}) for k in order]
 
     def __init__(self, definition: StudyDefinition, notes: list[str]):
         super().__init__(definition, notes)

@@ -50,6 +50,7 @@ __all__ = [
     "Design",
     "Option",
     "Planned",
+    "ProblemDesign",
     "Response",
     "Study",
     "Trial",
@@ -550,3 +551,23 @@ class Design:
         sides = np.array([k % 2 for k in range(n)])
         rng.shuffle(sides)
         return [int(s) for s in sides]
+
+
+class ProblemDesign(Design):
+    """A design whose materials are a pool of problems (``self.problems``), each shown once.
+
+    The main trials are the problems in a shuffled order; subclasses build ``problems`` (a
+    list of dicts with a ``problem_id``) in ``__init__`` and define practice, checks,
+    :meth:`Design.finish` and :meth:`Design.answer`.
+    """
+
+    problems: list[dict[str, Any]]
+
+    def materials(self) -> Any:
+        """The problem pool."""
+        return {"problems": self.problems}
+
+    def main(self, rng: np.random.Generator) -> list[Planned]:
+        """Every problem once, in shuffled order."""
+        order = rng.permutation(len(self.problems))
+        return [Planned("main", {"problem": self.problems[int(k)]}) for k in order]
