@@ -47,6 +47,7 @@ from cogalign.studies.definition import (
 
 __all__ = [
     "COMMON_COLUMNS",
+    "KEY_SYMBOLS",
     "Design",
     "Option",
     "Planned",
@@ -56,6 +57,7 @@ __all__ = [
     "Trial",
     "format_amount",
     "format_delay",
+    "key_label",
     "prepare_study",
     "seeded_rng",
 ]
@@ -169,6 +171,16 @@ class Response:
     rt: float
     device: str
     key: str | None = None
+
+
+#: How keys are named on screen (others: the key's name in capitals).
+KEY_SYMBOLS = {"left": "\u2190", "right": "\u2192", "up": "\u2191", "down": "\u2193",
+               "space": "SPACE", "return": "ENTER"}
+
+
+def key_label(key: str) -> str:
+    """A key as participants see it named: arrows as arrows, others in capitals."""
+    return KEY_SYMBOLS.get(key, key.upper())
 
 
 def format_amount(x: float, currency: str) -> str:
@@ -367,6 +379,19 @@ class Study:
     def n_options(self) -> int:
         """Number of screen positions a choice is made among (0 for rating scales)."""
         return self._design.n_options
+
+    def instructions(self) -> str:
+        """The instructions participants read, in the lab and online.
+
+        The definition's ``[text] instructions``, else the design's default, ending with how
+        to start.
+        """
+        text = self.definition["text"]["instructions"]
+        if text:
+            return text
+        keys = " / ".join(key_label(k) for k in self.definition["response"]["keys"])
+        start = key_label(self.definition["response"]["continue_key"])
+        return self._design.instructions(keys) + f"\n\nPress {start} to start."
 
     def scale_points(self) -> list[float]:
         """Rating designs: the values of the rating scale, low to high."""
