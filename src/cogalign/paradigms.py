@@ -148,6 +148,9 @@ class Paradigm:
         sweep runner and ``cogalign align NAME`` call).
     reader
         Function ``(path) -> trial table`` for users' files, if not the schema's generic reader.
+    online_flow
+        The :class:`cogalign.serve.flows.FlowKind` of a participant flow ``cogalign serve``
+        runs for this paradigm, where its online study is not a trial list.
     """
 
     name: str
@@ -163,6 +166,7 @@ class Paradigm:
     demo: Ref = None
     align: Ref = None
     reader: Ref = None
+    online_flow: Ref = None
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").isalnum() or self.name != self.name.lower():
