@@ -41,15 +41,16 @@ def mg_overrides(base_url: str, *extra: str) -> tuple[str, ...]:
 
 
 class FakeInterviewer:
-    """What the fake chat server answers: an interviewer that is ready after two answers and
-    writes a values card.
+    """What the fake chat server answers: an interviewer that is ready after ``ready_after``
+    answers and writes a values card.
 
     An interview whose answers mention ``BADCARD`` gets ``bad_cards`` malformed cards first;
     one that mentions ``HOSTILE`` gets :data:`HOSTILE` in every reply and in its card.
     """
 
-    def __init__(self, bad_cards: int = 3):
+    def __init__(self, bad_cards: int = 3, ready_after: int = 2):
         self.bad_cards = bad_cards
+        self.ready_after = ready_after
         self.card_calls: Counter = Counter()
         self.lock = threading.Lock()
 
@@ -70,7 +71,7 @@ class FakeInterviewer:
             return {"content": "```json\n" + json.dumps(card) + "\n```"}
         n = sum(m["role"] == "user" for m in messages)
         reply = f"{hostile} Thank you. What else do you notice (question {n + 1})?".strip()
-        return {"content": reply + (" [[READY]]" if n >= 2 else "")}
+        return {"content": reply + (" [[READY]]" if n >= self.ready_after else "")}
 
 
 @dataclass
@@ -80,13 +81,24 @@ class LoadRecord:
     votes: list[tuple[str, str, str, bool]] = field(default_factory=list)
     answers: Counter = field(default_factory=Counter)
     finished: int = 0
+    retries: int = 0
     refused: list[str] = field(default_factory=list)
 
 
 async def _post(client: Any, url: str, body: Any, token: str | None,
                 record: LoadRecord) -> dict[str, Any]:
+    """POST; a connection lost on the way is tried again (as the page does), a refusal is not."""
+    import httpx
+
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = await client.post(url, json=body, headers=headers)
+    for attempt in range(5):
+        try:
+            response = await client.post(url, json=body, headers=headers)
+            break
+        except httpx.TransportError:  # e.g. a kept-alive connection the server just closed
+            record.retries += 1
+            if attempt == 4:
+                raise
     if response.status_code != 200:
         record.refused.append(f"{url}: {response.status_code} {response.text[:200]}")
         raise AssertionError(record.refused[-1])

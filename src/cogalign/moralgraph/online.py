@@ -315,8 +315,11 @@ class MoralGraphFlow:
         """
         if state is None:
             _, state = self._interview(identity)
-        cards = self._own(CARD, identity)
-        assignment = self._own(ASSIGNMENT, identity)
+        own: dict[str, list[dict[str, Any]]] = {}
+        for r in self.db.records(self.name, None, participant=identity.participant,
+                                 session=identity.session):
+            own.setdefault(r["kind"], []).append(r)
+        cards, assignment = own.get(CARD, []), own.get(ASSIGNMENT, [])
         out: dict[str, Any] = {
             "question": state.question,
             "messages": [dict(m) for m in state.messages],
@@ -338,8 +341,8 @@ class MoralGraphFlow:
             self._assign(identity, card["value"]["question_id"], card["id"])
             assignment = self._own(ASSIGNMENT, identity)
         plan = assignment[0]["value"]
-        voted = {r["value"]["value_id"]: r["value"]["vote"] for r in self._own(VALUE_VOTE, identity)}
-        upgrades = {r["item"]: r["value"]["vote"] for r in self._own(UPGRADE_VOTE, identity)}
+        voted = {r["value"]["value_id"]: r["value"]["vote"] for r in own.get(VALUE_VOTE, [])}
+        upgrades = {r["item"]: r["value"]["vote"] for r in own.get(UPGRADE_VOTE, [])}
         shown = self._cards_by_id([*plan["values"], *[i for e in plan["edges"] for i in e[:2]]])
         out["values"] = [{**_public_card(i, shown[i]["card"]), "vote": voted.get(i)}
                          for i in plan["values"]]
@@ -347,23 +350,23 @@ class MoralGraphFlow:
                             "wiser": _public_card(w, shown[w]["card"]), "context": c,
                             "vote": upgrades.get(edge_item(s, w, c))}
                            for s, w, c in plan["edges"]]
-        record = self.db.get_session(self.name, identity.participant, identity.session)
-        if record is not None and record.finished:
-            out["stage"] = "done"
-            out.update(self._completion())
-        elif any(v["vote"] is None for v in out["values"]):
+        if any(v["vote"] is None for v in out["values"]):
             out["stage"] = "values"
         elif any(u["vote"] is None for u in out["upgrades"]):
             out["stage"] = "upgrades"
         else:
-            out["stage"] = "finish"
+            record = self.db.get_session(self.name, identity.participant, identity.session)
+            out["stage"] = "done" if record is not None and record.finished else "finish"
+            if out["stage"] == "done":
+                out.update(self._completion())
         return out
 
     def _public_error(self, state: InterviewState) -> str | None:
         if state.error is None:
             return None
-        if state.status == "failed":
-            return state.error  # the card problem: says what was wrong, names no server
+        if state.status == "failed":  # says what was wrong with the card, names no server
+            return (f"Your values card could not be written: {state.error}. Your answers are "
+                    "saved; please try again.")
         place = state.error.split(": ", 1)[0]
         return (f"The interviewer did not answer ({place}). What you wrote is saved; "
                 "please try again.")

@@ -77,8 +77,11 @@ def _csrf(request: Request, response_cookies: dict[str, str]) -> str:
 
 
 def _check_form(request: Request, form: dict[str, str]) -> None:
+    # Under the server's "Referrer-Policy: no-referrer" browsers send "Origin: null" even for
+    # the server's own forms; the signed CSRF field bound to the SameSite=Strict cookie is the
+    # check then.
     origin = request.headers.get("origin")
-    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+    if origin not in (None, "null") and origin != f"{request.url.scheme}://{request.url.netloc}":
         raise HTTPException(403, "cross-site form refused")
     payload = _state(request).signer.unsign("csrf", form.get("csrf", ""), max_age=_CSRF_SECONDS)
     nonce = request.cookies.get(_CSRF_COOKIE, "")

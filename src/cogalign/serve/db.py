@@ -547,19 +547,22 @@ class Database:
                 t.kind == kind, t.item == item)).one()
         return int(stored[0]), False, json.loads(stored[1])
 
-    def records(self, study: str, kind: str, *, participant: str | None = None,
+    def records(self, study: str, kind: str | None, *, participant: str | None = None,
                 session: int | None = None) -> list[dict[str, Any]]:
-        """A flow's stored records of one kind (in the order they were stored).
+        """A flow's stored records of one kind (``None``: of every kind), in the order they
+        were stored, optionally of one participant and session.
 
         Returns
         -------
         list of dict
-            ``id``, ``participant``, ``session``, ``item``, ``value`` (decoded) and
+            ``id``, ``participant``, ``session``, ``kind``, ``item``, ``value`` (decoded) and
             ``created_utc``.
         """
         t = flow_records_table.c
-        query = select(t.id, t.participant, t.session, t.item, t.value, t.created_utc).where(
-            t.study == study, t.kind == kind).order_by(t.id)
+        query = select(t.id, t.participant, t.session, t.kind, t.item, t.value,
+                       t.created_utc).where(t.study == study).order_by(t.id)
+        if kind is not None:
+            query = query.where(t.kind == kind)
         if participant is not None:
             query = query.where(t.participant == participant)
         if session is not None:
