@@ -8,12 +8,14 @@ import json
 import zipfile
 
 import pytest
+from click.testing import CliRunner
 from mg_helpers import CODE, HOSTILE, FakeChatServer, FakeInterviewer, mg_overrides, mg_studies
 from serve_helpers import ADMIN_TOKEN, SHORT, STUDIES
 from starlette.testclient import TestClient
 
 from cogalign.errors import CogalignError
 from cogalign.moralgraph import read_mge_json, read_votes
+from cogalign.serve.cli import serve_group
 from cogalign.serve.db import Database
 from cogalign.serve.export import export_psychds
 from cogalign.serve.flows import export_flows, load_served
@@ -229,6 +231,13 @@ def test_admin_page_counts_graph_and_downloads(mg, tmp_path):
     assert export_psychds(mg.db, tmp_path / "trials") == {}  # trial exports leave the flow out
     with pytest.raises(CogalignError, match="participant flows, not trial studies"):
         export_psychds(mg.db, tmp_path / "trials", studies=["moralgraph"])
+    for args in ([], ["--study", "moralgraph"]):
+        out = tmp_path / f"cli{len(args)}"
+        result = CliRunner().invoke(serve_group, ["export", "--db", mg.db.url, "--out", str(out),
+                                                  *args, "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["moralgraph"]["rows"] == 9
+        assert (out / "moralgraph" / "moral-graph.json").is_file()
 
 
 def test_the_server_finds_trial_studies_and_flows_with_their_overrides():
