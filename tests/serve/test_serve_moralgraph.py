@@ -240,6 +240,13 @@ def test_admin_page_counts_graph_and_downloads(mg, tmp_path):
         assert (out / "moralgraph" / "moral-graph.json").is_file()
 
 
+def test_a_restart_with_other_settings_keeps_one_copy_of_each_starting_card(
+        mg, make_app, sqlite_url, tmp_path, fake_chat):
+    make_app(sqlite_url, studies=tmp_path / "studies",
+             overrides=mg_overrides(fake_chat.base_url, "moralgraph:votes.peer_cards=2"))
+    assert mg.db.record_counts("moralgraph") == {"card": 6}
+
+
 def test_the_server_finds_trial_studies_and_flows_with_their_overrides():
     studies, flows = load_served(STUDIES, SHORT + ("moralgraph:votes.peer_cards=5",
                                                    "moralgraph:online.completion_code=X1"))

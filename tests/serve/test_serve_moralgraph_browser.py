@@ -61,7 +61,7 @@ def screen(page, name: str) -> None:
 
 def say(page, text: str) -> None:
     page.fill("textarea.mg-answer", text)
-    page.click("text=Send")
+    page.click("button:text-is('Send')")
 
 
 def vote_all(site, page, kind: str, label: str, first_shot: str | None = None) -> None:
@@ -79,7 +79,7 @@ def test_a_participant_goes_through_the_whole_flow(site, page):
     page.goto(f"{site['server'].url}/s/moralgraph/?participant=p001")
     screen(page, "consent")
     shot(site, page, "consent")
-    page.click("text=I agree")
+    page.click("button:text-is('I agree')")
     screen(page, "interview")
     question = page.inner_text(".mg-question")
     assert question in page.inner_text(".mg-interviewer")
@@ -96,7 +96,7 @@ def test_a_participant_goes_through_the_whole_flow(site, page):
     page.fill("input[name=title]", "Honest Listening")
     page.fill("textarea[name=attention_policies]",
               page.input_value("textarea[name=attention_policies]") + "\nSILENCES worth keeping")
-    page.click("text=Confirm my card")
+    page.click("button:text-is('Confirm my card')")
     screen(page, "values")
     vote_all(site, page, "values", "Wise to consider", "values")
     screen(page, "upgrades")
@@ -120,7 +120,7 @@ def test_a_participant_goes_through_the_whole_flow(site, page):
 
 def test_a_card_that_does_not_parse_is_shown_as_an_error_and_tried_again(site, page):
     page.goto(f"{site['server'].url}/s/moralgraph/?participant=p002")
-    page.click("text=I agree")
+    page.click("button:text-is('I agree')")
     screen(page, "interview")
     say(page, "BADCARD: honesty first")
     page.wait_for_selector(".mg-interviewer >> nth=1")
@@ -131,11 +131,11 @@ def test_a_card_that_does_not_parse_is_shown_as_an_error_and_tried_again(site, p
     assert "interview moralgraph/p002/1" in error and "card attempt 3" in error
     assert page.locator(".mg-participant").all_inner_texts() == ["You\nBADCARD: honesty first",
                                                                  "You\nand kindness"]
-    page.click("text=Try again")
+    page.click("button:text-is('Try again')")
     screen(page, "card")
     assert page.input_value("input[name=title]") == "Caring Honesty"
     page.fill("input[name=title]", "")
-    page.click("text=Confirm my card")
+    page.click("button:text-is('Confirm my card')")
     page.wait_for_selector(".mg-refused")
     assert "title must be non-empty text" in page.inner_text(".mg-refused")
     shot(site, page, "card-refused")
@@ -144,7 +144,7 @@ def test_a_card_that_does_not_parse_is_shown_as_an_error_and_tried_again(site, p
 
 def test_hostile_text_from_the_model_and_the_participant_is_shown_as_text(site, page):
     page.goto(f"{site['server'].url}/s/moralgraph/?participant=p003")
-    page.click("text=I agree")
+    page.click("button:text-is('I agree')")
     screen(page, "interview")
     say(page, f"HOSTILE {HOSTILE}")
     page.wait_for_selector(".mg-interviewer >> nth=1")
@@ -154,7 +154,7 @@ def test_hostile_text_from_the_model_and_the_participant_is_shown_as_text(site, 
     say(page, "more")
     screen(page, "card")
     assert HOSTILE in page.input_value("input[name=title]")
-    page.click("text=Confirm my card")
+    page.click("button:text-is('Confirm my card')")
     screen(page, "values")
     assert page.locator("img[src=x]").count() == 0
     assert page.evaluate("document.querySelectorAll('script:not([src]):not([type])').length") == 0

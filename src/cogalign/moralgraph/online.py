@@ -24,7 +24,9 @@ export (:func:`~cogalign.moralgraph.online_data.export_moralgraph`).
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import random
 import tempfile
 import threading
@@ -222,12 +224,14 @@ class MoralGraphFlow:
                 "overrides": list(self.study.overrides)}
 
     def prepare(self, db: Database) -> None:
-        """Keep the database and store the starting cards (once)."""
+        """Keep the database and store the starting cards (each once, keyed by its content,
+        so a restart or a changed setting never adds a card twice)."""
         self._db = db
-        for k, (question_id, card) in enumerate(self.study.start_cards):
+        for question_id, card in self.study.start_cards:
+            value = {"question_id": question_id, "card": card.to_dict()}
+            digest = hashlib.sha256(json.dumps(value, sort_keys=True).encode("utf-8"))
             db.add_record(study=self.name, participant="", session=0, kind=CARD,
-                          item=f"start-{k}-{self.study.hash}",
-                          value={"question_id": question_id, "card": card.to_dict()})
+                          item=f"start-{digest.hexdigest()[:32]}", value=value)
 
     def notes(self) -> list[str]:
         """A missing chat setting, said at start."""

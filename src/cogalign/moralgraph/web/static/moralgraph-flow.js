@@ -247,7 +247,8 @@
         return;
       }
       drafted = true;
-      show("drafting", make("p", "mg-muted", "Writing your values card\u2026"));
+      show("drafting", questionBox(view), chatLog(view),
+           make("p", "mg-thinking", "Writing your values card\u2026"));
       step("draft", {});
       return;
     }
