@@ -247,13 +247,25 @@ def test_a_restart_with_other_settings_keeps_one_copy_of_each_starting_card(
     assert mg.db.record_counts("moralgraph") == {"card": 6}
 
 
-def test_the_server_finds_trial_studies_and_flows_with_their_overrides():
+def test_the_server_finds_trial_studies_and_flows_with_their_overrides(monkeypatch, tmp_path):
+    for name in ("COGALIGN_CHAT_MODEL", "COGALIGN_CHAT_BASE_URL", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
     studies, flows = load_served(STUDIES, SHORT + ("moralgraph:votes.peer_cards=5",
                                                    "moralgraph:online.completion_code=X1"))
     assert sorted(studies) == ["intertemporal", "risky", "similarity", "triplets"]
     flow = flows["moralgraph"]
     assert flow.study.settings["votes"]["peer_cards"] == 5 and flow.online.completion_code == "X1"
     assert "trials.n=4" not in flow.study.overrides  # trial-study tables are not the flow's
+    assert "COGALIGN_CHAT_MODEL" in flow.notes()[0]  # said when the server starts
+    monkeypatch.setenv("COGALIGN_CHAT_MODEL", "some-model")
+    assert load_served(STUDIES / "moralgraph")[1]["moralgraph"].notes() == []
+    folder = mg_studies(tmp_path / "studies") / "moralgraph"
+    (folder / "mine.toml").write_text((STUDIES.parent / "src" / "cogalign" / "moralgraph" / "prompts"
+                                       / "interview.toml").read_text().replace("Hello!", "Hi there!"))
+    mine = load_served(folder, ("moralgraph:interview.prompts=mine.toml",))[1]["moralgraph"]
+    assert mine.interviewer.prompts["opening"].startswith("Hi there!")
+    with pytest.raises(CogalignError, match=r"moralgraph.toml: \[interview\] prompts: unknown template"):
+        load_served(folder, ("moralgraph:interview.prompts=nothere.toml",))
     with pytest.raises(CogalignError, match="not a field that can be set"):
         load_served(STUDIES, ("moralgraph:trials.n=3",))
     with pytest.raises(CogalignError, match="unknown studies"):

@@ -67,6 +67,7 @@ from cogalign.moralgraph.online_study import (
     MoralGraphStudy,
     load_moralgraph_study,
 )
+from cogalign.moralgraph.prompts import TEMPLATES
 from cogalign.serve.admin import admin_page, require_admin
 from cogalign.serve.db import Database, StateConflict
 from cogalign.serve.flows import FlowKind
@@ -82,6 +83,7 @@ from cogalign.serve.participants import (
 from cogalign.serve.recording import Identity, RequestError
 from cogalign.serve.security import client_address
 from cogalign.serve.settings import OnlineSettings, load_online_settings
+from cogalign.studies.definition import DefinitionError
 
 __all__ = ["FLOW_KIND", "MoralGraphFlow", "load_flow"]
 
@@ -183,11 +185,17 @@ class MoralGraphFlow:
         self.online = online
         s = study.settings
         self.chat = _ChatModel(s["chat"])
-        self.interviewer = Interviewer(
-            self.chat, prompts=s["interview"]["prompts"], max_turns=s["interview"]["max_turns"],
-            max_retries=s["interview"]["card_retries"],
-            temperature=s["interview"]["temperature"], seed=s["study"]["seed"],
-            max_tokens=s["interview"]["max_tokens"])
+        prompts = s["interview"]["prompts"]
+        if prompts.replace("_", "-") not in TEMPLATES and (study.path.parent / prompts).is_file():
+            prompts = str(study.path.parent / prompts)  # a template file next to the definition
+        try:
+            self.interviewer = Interviewer(
+                self.chat, prompts=prompts, max_turns=s["interview"]["max_turns"],
+                max_retries=s["interview"]["card_retries"],
+                temperature=s["interview"]["temperature"], seed=s["study"]["seed"],
+                max_tokens=s["interview"]["max_tokens"])
+        except CogalignError as exc:
+            raise DefinitionError(f"{study.path}: [interview] prompts: {exc}") from None
         self.max_calls = 3 * (s["interview"]["max_turns"] + s["interview"]["card_retries"] + 1) + 6
         self.templates = Templates(WEB / "templates")
         self._db: Database | None = None
