@@ -24,6 +24,7 @@ export (:func:`~cogalign.moralgraph.online_data.export_moralgraph`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -36,6 +37,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -85,7 +88,10 @@ from cogalign.serve.security import client_address
 from cogalign.serve.settings import OnlineSettings, load_online_settings
 from cogalign.studies.definition import DefinitionError
 
-__all__ = ["FLOW_KIND", "MoralGraphFlow", "load_flow"]
+__all__ = ["FLOW_KIND", "MODEL_THREADS", "MoralGraphFlow", "load_flow"]
+
+#: Worker threads (per server process) for the steps that wait for the chat model.
+MODEL_THREADS = 32
 
 WEB = Path(__file__).with_name("web")
 
@@ -203,6 +209,7 @@ class MoralGraphFlow:
         self._locks_guard = threading.Lock()
         self._cards: dict[int, dict[str, Any]] = {}
         self._cards_lock = threading.Lock()
+        self._model_threads: anyio.CapacityLimiter | None = None
 
     # ----------------------------------------------------------------- Flow protocol
 
@@ -630,11 +637,13 @@ class MoralGraphFlow:
             "confirm": self.confirm, "value-vote": self.value_vote,
             "upgrade-vote": self.upgrade_vote, "finish": self.finish,
         }
+        calls_model = {"answer", "retry", "draft"}
         return [
             Route(base, self._redirect),
             Route(f"{base}/", self._page),
             Route(f"{base}/api/start", self._start, methods=["POST"]),
-            *[Route(f"{base}/api/{name}", self._action(method), methods=["POST"])
+            *[Route(f"{base}/api/{name}", self._action(method, name in calls_model),
+                    methods=["POST"])
               for name, method in actions.items()],
             Mount(f"{base}/static", StaticFiles(directory=str(WEB / "static"))),
         ]
@@ -677,14 +686,24 @@ class MoralGraphFlow:
 
         return JSONResponse(await run_in_threadpool(run))
 
-    def _action(self, method: Callable[[Identity, Mapping[str, Any]], dict[str, Any]]) -> Callable:
+    def _action(self, method: Callable[[Identity, Mapping[str, Any]], dict[str, Any]],
+                calls_model: bool) -> Callable:
+        """A route running one step in a worker thread; steps that wait for the chat model
+        take threads of their own (:data:`MODEL_THREADS`), so slow model answers never hold
+        up the other participants' votes."""
+
         async def handler(request: Request) -> Response:
             identity = await authorised(request, self)
             limit(request, "trial", f"{self.name}/{identity.participant}/{identity.session}")
             body = await json_body(request)
             if not isinstance(body, dict):
                 raise RequestError("the request must be a JSON object")
-            return JSONResponse(await run_in_threadpool(method, identity, body))
+            if not calls_model:
+                return JSONResponse(await run_in_threadpool(method, identity, body))
+            if self._model_threads is None:
+                self._model_threads = anyio.CapacityLimiter(MODEL_THREADS)
+            return JSONResponse(await anyio.to_thread.run_sync(
+                functools.partial(method, identity, body), limiter=self._model_threads))
 
         return handler
 
