@@ -104,8 +104,10 @@ _POOL = 40
 
 
 class _ChatModel:
-    """The interviewer's chat client, made on first use (a missing setting fails that call,
-    which the interview records, not the server's start)."""
+    """The interviewer's chat client, made on first use.
+
+    A missing setting fails that call, which the interview records, not the server's start.
+    """
 
     def __init__(self, chat: Mapping[str, Any]):
         self.chat = dict(chat)
@@ -239,8 +241,11 @@ class MoralGraphFlow:
                 "overrides": list(self.study.overrides)}
 
     def prepare(self, db: Database) -> None:
-        """Keep the database and store the starting cards (each once, keyed by its content,
-        so a restart or a changed setting never adds a card twice)."""
+        """Keep the database and store the starting cards.
+
+        Each card is stored once, keyed by its content, so a restart or a changed setting never
+        adds a card twice.
+        """
         self._db = db
         for question_id, card in self.study.start_cards:
             value = {"question_id": question_id, "card": card.to_dict()}
@@ -688,9 +693,11 @@ class MoralGraphFlow:
 
     def _action(self, method: Callable[[Identity, Mapping[str, Any]], dict[str, Any]],
                 calls_model: bool) -> Callable:
-        """A route running one step in a worker thread; steps that wait for the chat model
-        take threads of their own (:data:`MODEL_THREADS`), so slow model answers never hold
-        up the other participants' votes."""
+        """A route running one step in a worker thread.
+
+        Steps that wait for the chat model take threads of their own (:data:`MODEL_THREADS`),
+        so slow model answers never hold up the other participants' votes.
+        """
 
         async def handler(request: Request) -> Response:
             identity = await authorised(request, self)

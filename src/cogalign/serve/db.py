@@ -549,8 +549,9 @@ class Database:
 
     def records(self, study: str, kind: str | None, *, participant: str | None = None,
                 session: int | None = None) -> list[dict[str, Any]]:
-        """A flow's stored records of one kind (``None``: of every kind), in the order they
-        were stored, optionally of one participant and session.
+        """A flow's stored records of one kind (``None``: of every kind), in stored order.
+
+        Optionally of one participant and session.
 
         Returns
         -------

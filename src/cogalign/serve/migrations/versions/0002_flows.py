@@ -17,6 +17,7 @@ ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
 
 def upgrade() -> None:
+    """Create the tables of participant flows (records and states)."""
     op.create_table(
         "flow_records",
         sa.Column("id", ID, primary_key=True, autoincrement=True),
@@ -44,6 +45,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the tables of participant flows."""
     op.drop_table("flow_states")
     op.drop_index("ix_flow_records_kind", table_name="flow_records")
     op.drop_table("flow_records")
