@@ -168,10 +168,11 @@ class Paradigm:
         sweep runner and ``cogalign align NAME`` call).
     reader
         Function ``(path) -> trial table`` for users' files, if not the schema's generic reader.
-    prompts
-        The package whose ``prompts/`` folder holds the paradigm's prompt templates (judgment
-        tasks and text templates); they join the one template registry of
-        :mod:`cogalign.llm.tasks`.
+    package
+        The paradigm's package (``"cogalign.triplets"``). Its ``prompts/`` folder, if any,
+        joins the one template registry of :mod:`cogalign.llm.tasks`; its ``studies/`` folder,
+        if any, holds the study definitions that ship with cogalign, one folder each
+        (:mod:`cogalign.studies.library`).
     online_flow
         The :class:`cogalign.serve.flows.FlowKind` of a participant flow ``cogalign serve``
         runs for this paradigm, where its online study is not a trial list.
@@ -190,7 +191,7 @@ class Paradigm:
     demo: Ref = None
     align: Ref = None
     reader: Ref = None
-    prompts: str | None = None
+    package: str | None = None
     online_flow: Ref = None
 
     def __post_init__(self) -> None:

@@ -9,8 +9,9 @@ import pytest
 
 from cogalign.moralgraph.online_study import TEXT_DEFAULTS, load_moralgraph_study
 from cogalign.studies.definition import DefinitionError
+from cogalign.studies.library import shipped_studies
 
-SHIPPED = Path(__file__).resolve().parents[2] / "studies" / "moralgraph" / "moralgraph.toml"
+SHIPPED = shipped_studies()["moralgraph"].definition
 
 MINIMAL = """
 [study]

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from cogalign.serve.local import ServerProcess as _ServerProcess
+from cogalign.studies.library import shipped_folder
 
 REPO = Path(__file__).resolve().parents[2]
-STUDIES = REPO / "studies"
+STUDIES = shipped_folder()  # a folder of the studies that ship with cogalign
 PARADIGMS = ("intertemporal", "risky", "similarity", "triplets")
 
 #: Overrides that make every shipped study short and quick (item lists from the study folder).

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from cogalign.studies.library import shipped_folder
+
 REPO = Path(__file__).resolve().parents[2]
-STUDIES = REPO / "studies"
+STUDIES = shipped_folder()  # a folder of the studies that ship with cogalign
 PARADIGMS = ("triplets", "similarity", "risky", "intertemporal")
 
 #: Overrides that make a study quick to run in a test (few trials, short screens).

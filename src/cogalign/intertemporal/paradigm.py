@@ -9,6 +9,7 @@ __all__ = ["PARADIGM"]
 
 PARADIGM = Paradigm(
     name="intertemporal",
+    package="cogalign.intertemporal",
     title="Intertemporal choice (Ericson 2015; exponential, hyperbolic, quasi-hyperbolic, ITCH)",
     schema="intertemporal",
     datasets=("ericson2015",),
@@ -18,6 +19,7 @@ PARADIGM = Paradigm(
     default_estimator="hyperbolic",
     cv_groups="participant_id",
     study_design="cogalign.intertemporal.study:IntertemporalDesign",
+    demo="cogalign.intertemporal.demo:demo_section",
     commands={
         "fit": "cogalign.intertemporal.cli:fit_intertemporal",
         "compare": "cogalign.intertemporal.cli:compare_intertemporal",

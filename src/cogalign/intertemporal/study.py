@@ -2,7 +2,7 @@
 
 Declared in the paradigm registry (:mod:`cogalign.intertemporal.paradigm`) and run by
 :mod:`cogalign.studies` like every other study (``cogalign study run
-studies/intertemporal/study.toml``). Simulated participants discount with the paradigm's own
+intertemporal``). Simulated participants discount with the paradigm's own
 functions (:func:`cogalign.intertemporal.functions.intertemporal_logits`).
 """
 

@@ -30,8 +30,8 @@ naming, e.g. :data:`cogalign.data.schemas.TRIPLETS`); a template that shows one 
 
 The registry: the tasks that ship with cogalign are the files in ``cogalign/llm/prompts``
 (general tasks and the variants the paradigms sweep over, e.g. ``similarity-0-10-meaning``);
-every registered paradigm that declares ``prompts`` (:mod:`cogalign.paradigms`) adds its
-package's ``prompts/`` folder, and a user adds files or folders with
+every registered paradigm whose package (:mod:`cogalign.paradigms`) has a ``prompts/``
+folder adds it, and a user adds files or folders with
 :func:`register_templates`. :func:`list_tasks` lists every registered task and
 :func:`load_task` loads one by name (or from any TOML path); :func:`list_templates` lists every
 template of either kind.
@@ -313,8 +313,9 @@ def _registry() -> dict[str, tuple[Traversable, str]]:
         from cogalign.paradigms import all_paradigms
 
         for paradigm in all_paradigms().values():
-            if paradigm.prompts:
-                _add(_locate(paradigm.prompts), _TEMPLATES, builtin=False)
+            folder = _locate(paradigm.package) if paradigm.package else None
+            if folder is not None and folder.is_dir():
+                _add(folder, _TEMPLATES, builtin=False)
     return _TEMPLATES
 
 

@@ -8,6 +8,7 @@ __all__ = ["PARADIGM"]
 
 PARADIGM = Paradigm(
     name="moralgraph",
+    package="cogalign.moralgraph",
     title="Moral graph elicitation: values cards, wisdom-upgrade votes, value rankings",
     schema="moralgraph",
     datasets=("moralgraph-mge-prolific", "moralgraph-mge-all"),
@@ -19,6 +20,5 @@ PARADIGM = Paradigm(
     commands={"group": "cogalign.moralgraph.cli:moralgraph_group"},
     demo="cogalign.moralgraph.analysis:demo_section",
     align="cogalign.moralgraph.llm:llm_vote_alignment",
-    prompts="cogalign.moralgraph",
     online_flow="cogalign.moralgraph.online:FLOW_KIND",
 )

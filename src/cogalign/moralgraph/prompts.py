@@ -1,7 +1,7 @@
 """The moral-graph paradigm's prompt templates, from the one template registry.
 
 The files are in ``moralgraph/prompts/``; the paradigm declares that folder
-(``PARADIGM.prompts``), so they join the registry of :mod:`cogalign.llm.tasks` next to every
+(``PARADIGM.package``), so they join the registry of :mod:`cogalign.llm.tasks` next to every
 other template (``cogalign.llm.tasks.list_templates()`` shows them). Two kinds:
 
 * **judgment tasks** (``upgrade-vote``, ``wiser-of-two``, ``same-value``). The vote tasks have

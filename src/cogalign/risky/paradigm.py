@@ -9,6 +9,7 @@ __all__ = ["PARADIGM"]
 
 PARADIGM = Paradigm(
     name="risky",
+    package="cogalign.risky",
     title="Risky choice between gambles (choices13k; EV, EU, PT, CPT; language-model probes)",
     schema="risky",
     datasets=("choices13k",),
@@ -18,6 +19,7 @@ PARADIGM = Paradigm(
     default_estimator="cpt",
     cv_groups="problem_id",
     study_design="cogalign.risky.study:RiskyDesign",
+    demo="cogalign.risky.demo:demo_section",
     commands={
         "fit": "cogalign.risky.cli:fit_risky",
         "compare": "cogalign.risky.cli:compare_risky",

@@ -2,7 +2,7 @@
 
 Declared in the paradigm registry (:mod:`cogalign.risky.paradigm`) and run by
 :mod:`cogalign.studies` like every other study (``cogalign study run
-studies/risky/study.toml``). Simulated participants value gambles with the paradigm's own
+risky``). Simulated participants value gambles with the paradigm's own
 functions (:func:`cogalign.risky.functions.choice_logits`).
 """
 

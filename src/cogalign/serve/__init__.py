@@ -1,6 +1,7 @@
-"""Online studies: ``cogalign serve`` runs the studies of ``studies/`` in the browser.
+"""Online studies: ``cogalign serve`` runs study definitions in the browser.
 
-Every study definition (``studies/*/study.toml``) becomes a jsPsych 8 experiment with the
+Every study definition (the shipped studies, ``cogalign study list``, or a folder of your own
+``*/study.toml``) becomes a jsPsych 8 experiment with the
 trial lists, practice, attention checks, breaks and texts of the lab study; jsPsych ships
 inside the package (``static/jspsych``, MIT licence), so nothing is fetched at run time.
 Each answer is sent as it is given and saved at once, idempotently, to SQLite (the default)
@@ -9,9 +10,9 @@ next unanswered trial. The data export is the same Psych-DS layout the lab studi
 
 Command line (mounted by the package's ``cogalign`` command)::
 
-    cogalign serve studies/ [--db sqlite:///data/studies.db] [--port 8000]
+    cogalign serve [--db sqlite:///data/studies.db] [--port 8000]
     cogalign serve export --db sqlite:///data/studies.db --out data/online/
-    cogalign study export-jspsych studies/triplets/study.toml --out site/ --participants p001,p002
+    cogalign study export-jspsych triplets --out site/ --participants p001,p002
 
 Modules: :mod:`~cogalign.serve.app` (the ASGI app), :mod:`~cogalign.serve.studyset`
 (studies as the page sees them), :mod:`~cogalign.serve.recording` (answers to data rows),

@@ -40,14 +40,14 @@ def serve_group() -> None:
     """Run studies online (jsPsych in the browser) and export what they collected.
 
     \b
-    cogalign serve studies/ [--db URL] [--port 8000]
+    cogalign serve [STUDIES] [--db URL] [--port 8000]   (default: the shipped studies)
     cogalign serve export --db URL --out data/online/
-    cogalign serve import site-answers/*.json --db URL --studies studies/
+    cogalign serve import site-answers/*.json --db URL [--studies STUDIES]
     """  # noqa: D301 (click's \b keeps the example lines as written)
 
 
 @serve_group.command("run")
-@click.argument("studies", type=click.Path(path_type=Path, exists=True))
+@click.argument("studies", required=False, type=click.Path(path_type=Path, exists=True))
 @click.option("--db", default=_DEFAULT_DB, show_default=True, help=_DB_HELP)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0: every interface).")
@@ -67,11 +67,13 @@ def serve_group() -> None:
 @click.option("--forwarded-allow-ips", default=None,
               help="Proxies whose X-Forwarded-* headers are trusted (behind a reverse proxy).")
 @handle_errors
-def run_command(studies: Path, db: str, host: str, port: int, workers: int,
+def run_command(studies: Path | None, db: str, host: str, port: int, workers: int,
                 overrides: tuple[str, ...], admin_token: str | None,
                 rate_limits: tuple[str, ...], max_body: int,
                 forwarded_allow_ips: str | None) -> None:
     """Serve the studies under STUDIES (a study.toml, a study folder or a folder of them).
+
+    Without STUDIES, the studies that ship with cogalign (``cogalign study list``).
 
     Each study is at http://HOST:PORT/s/NAME/ ; participants' ids come from the link
     (Prolific: PROLIFIC_PID, STUDY_ID, SESSION_ID; MTurk: workerId, hitId, assignmentId;
@@ -83,7 +85,9 @@ def run_command(studies: Path, db: str, host: str, port: int, workers: int,
     from cogalign.serve.db import Database
     from cogalign.serve.flows import load_served
     from cogalign.serve.security import Rule
+    from cogalign.studies.library import shipped_folder
 
+    studies = studies or shipped_folder()
     limits: dict[str, str] = {}
     for text in rate_limits:
         name, sep, rule = text.partition("=")
@@ -162,19 +166,21 @@ def export_command(db: str, out: Path, names: tuple[str, ...], finished_only: bo
 @serve_group.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
 @click.option("--db", default=_DEFAULT_DB, show_default=True, help=_DB_HELP)
-@click.option("--studies", type=click.Path(path_type=Path, exists=True), required=True,
-              help="The study definitions (as for cogalign serve).")
+@click.option("--studies", type=click.Path(path_type=Path, exists=True), default=None,
+              help="The study definitions (as for cogalign serve; default: the shipped ones).")
 @click.option("--set", "overrides", multiple=True, metavar="[STUDY:]TABLE.FIELD=VALUE",
               help=_SET_HELP)
 @json_option
 @handle_errors
-def import_command(files: tuple[Path, ...], db: str, studies: Path,
+def import_command(files: tuple[Path, ...], db: str, studies: Path | None,
                    overrides: tuple[str, ...], as_json: bool) -> None:
     """Import the answer files a static export (export-jspsych) saved."""
     from cogalign.serve.db import Database
     from cogalign.serve.static_site import import_responses
     from cogalign.serve.studyset import load_studies
+    from cogalign.studies.library import shipped_folder
 
+    studies = studies or shipped_folder()
     database = Database(db)
     database.migrate()
     report = import_responses(database, load_studies(studies, overrides), files)
@@ -184,7 +190,7 @@ def import_command(files: tuple[Path, ...], db: str, studies: Path,
 
 
 @click.command("export-jspsych")
-@click.argument("definition", type=click.Path(path_type=Path, exists=True))
+@click.argument("definition")
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="Folder for the static site.")
 @click.option("--participants", default=None, metavar="ID,ID,...",
@@ -196,16 +202,18 @@ def import_command(files: tuple[Path, ...], db: str, studies: Path,
 @click.option("--set", "overrides", multiple=True, metavar="TABLE.FIELD=VALUE", help=_SET_HELP)
 @json_option
 @handle_errors
-def export_jspsych_command(definition: Path, out: Path, participants: str | None,
+def export_jspsych_command(definition: str, out: Path, participants: str | None,
                            n_participants: int | None, prefix: str, session: int,
                            overrides: tuple[str, ...], as_json: bool) -> None:
-    """Write study DEFINITION as static jsPsych files that any web host can serve.
+    """Write study DEFINITION (a file, or a shipped study's name) as static jsPsych files.
 
     Participants open index.html?participant=ID; at the end their browser saves the answers
     as a file, which `cogalign serve import` reads into a database.
     """
     from cogalign.serve.static_site import export_jspsych
+    from cogalign.studies.library import find_definition
 
+    path, _ = find_definition(definition)
     if (participants is None) == (n_participants is None):
         raise CogalignError("give either --participants or --n-participants")
     if participants is not None:
@@ -213,7 +221,7 @@ def export_jspsych_command(definition: Path, out: Path, participants: str | None
     else:
         width = max(3, len(str(n_participants)))
         ids = [f"{prefix}{k:0{width}d}" for k in range(1, (n_participants or 0) + 1)]
-    report = export_jspsych(definition, out, participants=ids, session=session,
+    report = export_jspsych(path, out, participants=ids, session=session,
                             overrides=overrides)
     text = (f"{report['study']}: static site for {len(ids)} participant(s) in {report['folder']}"
             f"\n  open index.html?participant={ids[0]} on any web host")

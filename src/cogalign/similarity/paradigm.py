@@ -8,6 +8,7 @@ __all__ = ["PARADIGM"]
 
 PARADIGM = Paradigm(
     name="similarity",
+    package="cogalign.similarity",
     title="Pairwise similarity ratings and Turing RSA (word pairs, RDMs, individual raters)",
     schema="similarity",
     datasets=("rsa92", "simlex999", "wordsim353"),

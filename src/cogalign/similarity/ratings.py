@@ -2,7 +2,7 @@
 
 The trial table is :data:`cogalign.data.schemas.PAIRWISE` (one row per rated pair:
 ``participant_id``, ``trial``, ``item_a``, ``item_b``, ``rating``, optional ``scale_min`` /
-``scale_max``, ``repeat``, ``rt``); the PsychoPy study in ``studies/similarity`` writes it and
+``scale_max``, ``repeat``, ``rt``); the shipped similarity study (``cogalign study run similarity``) writes it and
 :func:`cogalign.data.read_trials` reads it (paradigm ``"similarity"``).
 
 Convention

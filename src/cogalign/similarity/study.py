@@ -2,7 +2,7 @@
 
 Declared in the paradigm registry (:mod:`cogalign.similarity.paradigm`) and run by
 :mod:`cogalign.studies` like every other study (``cogalign study run
-studies/similarity/study.toml``).
+similarity``).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ __all__ = ["PARADIGM"]
 
 PARADIGM = Paradigm(
     name="triplets",
+    package="cogalign.triplets",
     title="Triplet odd-one-out similarity (THINGS; SPoSE, VICE, language models)",
     schema="triplets",
     datasets=("things-triplets-test", "things-concepts"),

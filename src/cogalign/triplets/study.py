@@ -2,7 +2,7 @@
 
 Declared in the paradigm registry (:mod:`cogalign.triplets.paradigm`) and run by
 :mod:`cogalign.studies` like every other study (``cogalign study run
-studies/triplets/study.toml``).
+triplets``).
 """
 
 from __future__ import annotations
