@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,6 +15,7 @@ from serve_helpers import ADMIN_TOKEN, SHORT, STUDIES
 from starlette.testclient import TestClient
 
 from cogalign.errors import CogalignError
+from cogalign.llm.tasks import load_text_template
 from cogalign.moralgraph import read_mge_json, read_votes
 from cogalign.serve.cli import serve_group
 from cogalign.serve.db import Database
@@ -260,8 +262,8 @@ def test_the_server_finds_trial_studies_and_flows_with_their_overrides(monkeypat
     monkeypatch.setenv("COGALIGN_CHAT_MODEL", "some-model")
     assert load_served(STUDIES / "moralgraph")[1]["moralgraph"].notes() == []
     folder = mg_studies(tmp_path / "studies") / "moralgraph"
-    (folder / "mine.toml").write_text((STUDIES.parent / "src" / "cogalign" / "moralgraph" / "prompts"
-                                       / "interview.toml").read_text().replace("Hello!", "Hi there!"))
+    shipped = Path(load_text_template("interview").source)
+    (folder / "mine.toml").write_text(shipped.read_text().replace("Hello!", "Hi there!"))
     mine = load_served(folder, ("moralgraph:interview.prompts=mine.toml",))[1]["moralgraph"]
     assert mine.interviewer.prompts["opening"].startswith("Hi there!")
     with pytest.raises(CogalignError, match=r"moralgraph.toml: \[interview\] prompts: unknown template"):

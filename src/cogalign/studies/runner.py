@@ -261,10 +261,16 @@ class _Screen:
                         return Response(k, t, "mouse"), onset.get("utc", ""), lay
 
     def _start(self, onset: dict[str, str]) -> None:
+        """Start a trial's clock on the next flip.
+
+        Keys pressed before the stimulus appears (anticipations) are dropped then, so no
+        response time is ever negative.
+        """
         self.drain()
         self._click_offset = 0.0
         if self.mouse is not None:
             self.win.callOnFlip(self.mouse.clickReset)
+        self.win.callOnFlip(self.event.clearEvents)
         self.win.callOnFlip(self.clock.reset)
         self.win.callOnFlip(lambda: onset.__setitem__("utc", utc_now()))
 
