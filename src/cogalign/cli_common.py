@@ -41,14 +41,17 @@ __all__ = [
     "data_options",
     "emit",
     "error_payload",
+    "folds_option",
     "handle_errors",
     "json_option",
     "json_safe",
     "load_table",
+    "n_boot_option",
     "one_line",
     "parse_layers",
     "progress_option",
     "seed_option",
+    "shorten",
     "text_table",
 ]
 
@@ -212,6 +215,44 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             raise click.ClickException(one_line(exc)) from None
 
     return wrapper
+
+
+def shorten(text: Any, limit: int = 60) -> str:
+    """``repr`` of a text for a message, its first ``limit`` characters when longer.
+
+    >>> shorten("x" * 100, 12)
+    "'xxxxxxxxxxxx'... (100 characters)"
+    >>> shorten("cat")
+    "'cat'"
+    """
+    value = str(text)
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}... ({len(value)} characters)"
+
+
+class _Folds(click.ParamType):
+    """Cross-validation folds: 0 (none) or at least 2; anything else is a usage error."""
+
+    name = "folds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        number = click.INT.convert(value, param, ctx)
+        if number == 1 or number < 0:
+            self.fail(f"{number} is not 0 (no cross-validation) or at least 2", param, ctx)
+        return number
+
+
+def folds_option(default: int = 5, help: str = "Cross-validation folds (0: none).",
+                 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The ``--folds`` option: 0 or at least 2 (1 and negative numbers are usage errors)."""
+    return click.option("--folds", type=_Folds(), default=default, show_default=True, help=help)
+
+
+def n_boot_option(default: int = 1000) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The ``--n-boot`` option: bootstrap samples, at least 0 (0: no interval)."""
+    return click.option("--n-boot", type=click.IntRange(min=0), default=default,
+                        show_default=True, help="Bootstrap samples (0: no interval).")
 
 
 def json_option(func: Callable[..., Any]) -> Callable[..., Any]:

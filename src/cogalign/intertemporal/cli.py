@@ -30,9 +30,6 @@ __all__ = ["compare_intertemporal", "fit_intertemporal"]
 _DISCOUNTING = list(DISCOUNTING)
 
 
-
-
-
 _OPTIONS = [
     click.option("--dataset", default="ericson2015", show_default=True,
                  help="Registered dataset (ignored with --data)."),
@@ -40,7 +37,7 @@ _OPTIONS = [
                  show_default=True,
                  help="Value difference relative to the mean amount, or absolute."),
     click.option("--pooled", is_flag=True, help="One parameter set instead of per-participant."),
-    click.option("--limit", type=int, default=None,
+    click.option("--limit", type=click.IntRange(min=1), default=None,
                  help="Use a random subset of N participants."),
     click.option("--data", "data_path", type=click.Path(dir_okay=True), default=None,
                  help="A data file instead of the dataset: Ericson et al.'s choices.csv or the "
