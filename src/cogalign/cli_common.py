@@ -29,7 +29,7 @@ from typing import Any
 
 import click
 
-from cogalign.errors import CogalignError
+from cogalign.errors import CogalignError, shorten
 from cogalign.llm.layers import parse_layers
 
 __all__ = [
@@ -215,20 +215,6 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             raise click.ClickException(one_line(exc)) from None
 
     return wrapper
-
-
-def shorten(text: Any, limit: int = 60) -> str:
-    """``repr`` of a text for a message, its first ``limit`` characters when longer.
-
-    >>> shorten("x" * 100, 12)
-    "'xxxxxxxxxxxx'... (100 characters)"
-    >>> shorten("cat")
-    "'cat'"
-    """
-    value = str(text)
-    if len(value) <= limit:
-        return repr(value)
-    return f"{value[:limit]!r}... ({len(value)} characters)"
 
 
 class _Folds(click.ParamType):

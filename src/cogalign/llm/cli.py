@@ -8,13 +8,14 @@ exits non-zero with a one-line reason on error.
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 import click
 
 from cogalign.cli_common import emit, handle_errors
-from cogalign.errors import CogalignError
+from cogalign.errors import CogalignError, shorten
 
 __all__ = ["cache_group", "embed_command", "judge_command"]
 
@@ -58,17 +59,26 @@ def embed_command(
 ) -> None:
     """Hidden states per layer for a list of items, saved as items x layers x width."""
     from cogalign.data import read_items_file
-    from cogalign.llm.embed import embed
+    from cogalign.llm.embed import embed, failed_items_text
+    from cogalign.llm.models import pick_device, resolve_model
 
+    resolve_model(model)  # an unknown name or a missing device fails before any work
+    if device != "auto":
+        pick_device(device)
     items = read_items_file(items_path, column)
     start = time.perf_counter()
-    reps = embed(
-        items, model, layers=layers, pooling=pooling, template=template, span=span, center=center,
-        batch_size=batch_size, max_length=max_length, device=device, dtype=dtype,
-        store_dtype="float16" if float16 else "float32", cache=not no_cache,
-        progress=not no_progress and not as_json,
-    )
+    with warnings.catch_warnings():  # failed items are reported below, once
+        warnings.filterwarnings("ignore", "[0-9]+ of [0-9]+ items could not be embedded")
+        reps = embed(
+            items, model, layers=layers, pooling=pooling, template=template, span=span,
+            center=center, batch_size=batch_size, max_length=max_length, device=device,
+            dtype=dtype, store_dtype="float16" if float16 else "float32", cache=not no_cache,
+            progress=not no_progress and not as_json,
+        )
     reps.save(out)
+    failed = reps.meta.get("failed_items") or []
+    if failed:
+        click.echo(f"warning: {failed_items_text(failed, len(items))}", err=True)
     seconds = time.perf_counter() - start
     payload = {
         "out": str(out),
@@ -77,6 +87,7 @@ def embed_command(
         "layers": reps.layers,
         "pooling": pooling,
         "cache_hit": bool(reps.meta.get("cache_hit")),
+        "failed_items": [{**f, "item": shorten(f["item"], 200)} for f in failed],
         "seconds": round(seconds, 3),
     }
     hit = " (from cache)" if payload["cache_hit"] else ""
@@ -173,6 +184,12 @@ def judge_command(
             flag = {"max_retries": "retries"}.get(given[0], given[0]).replace("_", "-")
             raise click.UsageError(f"--{flag} is a setting of --backend chat")
     spec = load_task(task)
+    if backend == "local":
+        from cogalign.llm.models import pick_device, resolve_model
+
+        resolve_model(model)  # an unknown name or a missing device fails before any work
+        if device != "auto":
+            pick_device(device)
     trials = _read_trials(items_path)
     perms = _parse_permutations(permutations)
     progress = not no_progress and not as_json
@@ -198,7 +215,8 @@ def judge_command(
     out.parent.mkdir(parents=True, exist_ok=True)
     from cogalign.atomic import atomic_write_bytes
 
-    atomic_write_bytes(out, result.to_csv(index=False).encode("utf-8"))
+    # an item with a lone surrogate (a JSON escape) is written escaped, not refused
+    atomic_write_bytes(out, result.to_csv(index=False).encode("utf-8", "backslashreplace"))
     n_errors = int(result["error"].notna().sum()) if "error" in result else 0
     payload: dict[str, Any] = {
         "out": str(out),
