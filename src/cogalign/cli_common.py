@@ -167,6 +167,21 @@ class CogalignGroup(click.Group):
     Under ``--json`` the error is also printed as a JSON object on standard output.
     """
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[Any, ...]:
+        """The command ``args`` name; for an unknown name, the closest commands are suggested."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            if not args or "No such command" not in exc.message:
+                raise
+            from cogalign.data.registry import closest_names
+
+            known = self.list_commands(ctx)
+            close = closest_names(args[0], known, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise click.UsageError(f"{exc.message}{hint} Commands: {', '.join(known)}.",
+                                   ctx) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         """Run the chosen command, translating errors as described above."""
         pending = list(getattr(ctx, "_protected_args", [])) + list(ctx.args)

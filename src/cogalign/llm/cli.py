@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from cogalign.cli_common import emit, handle_errors
+from cogalign.cli_common import CogalignGroup, emit, handle_errors
 from cogalign.errors import CogalignError, shorten
 
 __all__ = ["cache_group", "embed_command", "judge_command"]
@@ -210,8 +210,8 @@ def judge_command(
     failed = _failed_rows(result)
     if len(result) and failed.all():
         first = next(e for e in result["error"] if isinstance(e, str))
-        raise CogalignError(f"every trial failed ({len(result)} of {len(result)}); no file "
-                            f"written; the first error: {first}")
+        raise CogalignError(f"every trial failed ({len(result)} of {len(result)}), no file "
+                            f"written; the first failure: {first}")
     out.parent.mkdir(parents=True, exist_ok=True)
     from cogalign.atomic import atomic_write_bytes
 
@@ -239,7 +239,7 @@ def judge_command(
     emit(payload, as_json, text)
 
 
-@click.group("cache")
+@click.group("cache", cls=CogalignGroup)
 def cache_group() -> None:
     """The language-model cache: representations, judgments, chat responses, converted models."""
 

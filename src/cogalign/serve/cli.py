@@ -132,9 +132,12 @@ def run_command(studies: Path, db: str, host: str, port: int, workers: int,
 def export_command(db: str, out: Path, names: tuple[str, ...], finished_only: bool,
                    as_json: bool) -> None:
     """Export the collected data as Psych-DS folders (validated), one per study."""
-    from cogalign.serve.db import Database
+    from cogalign.serve.db import Database, sqlite_file
     from cogalign.serve.export import export_psychds
 
+    path = sqlite_file(db)
+    if path is not None and not path.is_file():  # do not create an empty database to export
+        raise CogalignError(f"{path}: no such database file (--db {db})")
     database = Database(db)
     if database.revision() is None:
         raise CogalignError(f"{database.describe()}: not a cogalign serve database")
