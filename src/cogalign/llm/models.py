@@ -302,14 +302,12 @@ def resolve_model(
         raise ModelNotAvailableError(f"model file or folder not found: {text}")
     if not re.fullmatch(r"[\w.\-]+(/[\w.\-]+)?", text):
         raise ModelNotAvailableError(unknown_model_message(text, "a Hugging Face model id"))
-    if not _in_hub_cache(text):
+    if "/" not in text and not _in_hub_cache(text):
         from cogalign.data.registry import closest_names
 
-        offline = os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
-        if offline or ("/" not in text and closest_names(text, PRESETS)):
+        if closest_names(text, PRESETS):  # a mistyped preset, not a hub id
             raise ModelNotAvailableError(unknown_model_message(
-                text, "a model in the local Hugging Face cache"
-                + (" (HF_HUB_OFFLINE is set)" if offline else "")))
+                text, "a model in the local Hugging Face cache"))
     return ModelSpec(text, text, False, None, kind, revision)
 
 
@@ -562,6 +560,10 @@ def clear_loaded() -> None:
 
 
 def _load(spec: ModelSpec, device: Any, dtype: Any, trust_remote_code: bool) -> LoadedModel:
+    offline = os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
+    if not spec.local and offline and not _in_hub_cache(spec.source):
+        raise ModelNotAvailableError(unknown_model_message(
+            spec.name, "a model in the local Hugging Face cache (HF_HUB_OFFLINE is set)"))
     try:
         import transformers
     except ImportError as exc:
