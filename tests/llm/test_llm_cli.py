@@ -71,7 +71,8 @@ def test_commands_fail_with_one_line(cli, tmp_path):
     assert bad_task.exit_code != 0 and "unknown task" in bad_task.output
     missing_cols = cli("judge", "--task", "odd-one-out", "--items", tmp_path / "t.csv", "--out", tmp_path / "o.csv")
     assert missing_cols.exit_code != 0 and "needs columns" in missing_cols.output
-    bad_model = cli("embed", "--model", "no model!", "--items", tmp_path / "t.csv", "--out", tmp_path / "o.npz")
+    (tmp_path / "w.txt").write_text("cat\ndog\n")  # a CSV without an item column is refused
+    bad_model = cli("embed", "--model", "no model!", "--items", tmp_path / "w.txt", "--out", tmp_path / "o.npz")
     assert bad_model.exit_code != 0 and "unknown model" in bad_model.output
 
 

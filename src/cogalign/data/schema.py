@@ -176,7 +176,7 @@ class Problem:
                 "message": self.message}
 
 
-class ValidationError(CogalignError):
+class ValidationError(CogalignError, ValueError):
     """A trial table or file does not match its schema.
 
     ``problems`` lists the problems found, in full up to :data:`MAX_KEPT` of them;

@@ -421,6 +421,8 @@ def read_items_file(path: str | Path, column: str | None = None) -> list[str]:
         missing column, an empty item, a JSON entry that is not text, no items at all.
     """
     path = Path(path)
+    if not path.exists():
+        raise ValidationError([Problem(str(path), None, None, "items file not found")])
     suffix = path.suffix.lower()
     if suffix in DELIMITERS:
         table, lines = read_table_with_lines(path)

@@ -37,10 +37,15 @@ def _read_trials(path: Path):
               help="Output .npz archive, or a folder (layer-major, memory-mappable).")
 @click.option("--column", default=None, help="Column of a CSV/TSV items file.")
 @click.option("--layers", default="all", show_default=True, help="'all', '0,6,-1' or a slice like '10:20'.")
-@click.option("--pooling", type=click.Choice(["mean", "last", "sentence"]), default="mean", show_default=True)
-@click.option("--template", default=None, help="Prompt template with {item}, e.g. 'The concept: {item}'.")
-@click.option("--span", type=click.Choice(["text", "item"]), default="text", show_default=True,
-              help="Pool over all content tokens, or only the item's tokens.")
+@click.option("--pooling", type=click.Choice(["auto", "mean", "last", "sentence"]), default="auto",
+              show_default=True, help="auto: 'sentence' for sentence models, else 'mean'.")
+@click.option("--template", default="auto", show_default=True,
+              help="Prompt template with {item}, e.g. 'The concept: {item}'; 'none' for the bare "
+                   "items; 'auto': causal models read bare items in 'The concept: {item}'.")
+@click.option("--span", type=click.Choice(["auto", "text", "item"]), default="auto",
+              show_default=True,
+              help="Pool over all content tokens, or only the item's tokens (auto: the item's "
+                   "when a template is used).")
 @click.option("--center", is_flag=True, help="Subtract the mean over items at every layer.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
 @click.option("--max-length", type=click.IntRange(min=1), default=None,
@@ -66,6 +71,8 @@ def embed_command(
     if device != "auto":
         pick_device(device)
     items = read_items_file(items_path, column)
+    if template is not None and template.lower() == "none":
+        template = None
     start = time.perf_counter()
     with warnings.catch_warnings():  # failed items are reported below, once
         warnings.filterwarnings("ignore", "[0-9]+ of [0-9]+ items could not be embedded")

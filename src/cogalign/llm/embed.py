@@ -36,6 +36,7 @@ import numpy as np
 from cogalign.atomic import new_temp_dir, publish_dir
 from cogalign.errors import shorten
 from cogalign.llm.cache import hash_strings, llm_cache_dir, make_key
+from cogalign.llm.context import reading
 from cogalign.llm.layers import parse_layers
 from cogalign.llm.models import LoadedModel, ModelSpec, load_model, resolve_model
 from cogalign.llm.representations import (
@@ -106,9 +107,9 @@ def embed(
     model: str | os.PathLike[str] | LoadedModel = "minilm-l6",
     *,
     layers: Any = "all",
-    pooling: str = "mean",
-    template: str | None = None,
-    span: str = "text",
+    pooling: str = "auto",
+    template: str | None = "auto",
+    span: str = "auto",
     center: bool = False,
     batch_size: int = 32,
     max_length: int | None = None,
@@ -135,11 +136,16 @@ def embed(
     pooling
         ``"mean"`` over content tokens, ``"last"`` content token, or ``"sentence"`` (the
         sentence-transformers recipe; sentence models only). See the module docstring.
+        ``"auto"`` (default): ``"sentence"`` for sentence-transformers models, else ``"mean"``.
     template
-        Optional prompt template with one ``{item}``, e.g. ``"The concept: {item}"``.
+        Prompt template with one ``{item}``, e.g. ``"The concept: {item}"``; ``None`` for the
+        items as they are. ``"auto"`` (default): the reading rule of
+        :mod:`cogalign.llm.context` (causal models read bare items in
+        ``"The concept: {item}"``; encoders and sentences are read as they are).
     span
         ``"text"``: pool over all content tokens of the rendered template; ``"item"``: only over
-        the tokens that overlap the item itself (needs a template to differ).
+        the tokens that overlap the item itself (needs a template to differ). ``"auto"``
+        (default): ``"item"`` when a template is used, else ``"text"``.
     center
         Subtract the mean over items from every layer (the cache keeps uncentred values).
     batch_size
@@ -185,18 +191,16 @@ def embed(
     """
     t0 = time.perf_counter()
     items = _as_items(items)
-    if pooling not in POOLINGS:
-        raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
-    if span not in SPANS:
-        raise ValueError(f"span must be one of {SPANS}, got {span!r}")
+    if pooling not in (*POOLINGS, "auto"):
+        raise ValueError(f"pooling must be one of {POOLINGS} or 'auto', got {pooling!r}")
+    if span not in (*SPANS, "auto"):
+        raise ValueError(f"span must be one of {SPANS} or 'auto', got {span!r}")
     if store_dtype not in ("float32", "float16"):
         raise ValueError(f"store_dtype must be 'float32' or 'float16', got {store_dtype!r}")
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     if padding_side not in (None, "left", "right"):
         raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
-    texts, spans = render_items(items, template)
-
     if type(model).__name__ == "ChatClient":
         raise TypeError("embed needs a local model: a chat server gives no hidden states")
     if isinstance(model, LoadedModel):
@@ -205,6 +209,15 @@ def embed(
     else:
         spec = resolve_model(model)
         dtype_name = _dtype_name(dtype, device)
+    if "auto" in (template, span, pooling):
+        kind = spec.kind
+        if kind is None:  # a hub id or folder whose kind shows only once loaded
+            kind = load_model(model, device=device, dtype=dtype).kind
+        rule = reading(kind, items, template=template, span=span, pooling=pooling)
+        template, span, pooling = rule.template, rule.span, rule.pooling
+    if template == "{item}":  # the bare item: the same texts, one cache entry
+        template, span = None, "text"
+    texts, spans = render_items(items, template)
     if pooling == "sentence" and spec.kind not in (None, "sentence"):
         raise ValueError(
             f"pooling='sentence' needs a sentence-transformers model; {spec.name!r} is {spec.kind}"

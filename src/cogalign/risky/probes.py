@@ -144,7 +144,9 @@ def embed_problems(
     if isinstance(embed_fn, str):
         from cogalign.llm import embed
 
-        reps = embed(unique, model=embed_fn, layers=layers, pooling=pooling, progress=progress)
+        # gambles are descriptions, not bare items: read as written, never in an item context
+        reps = embed(unique, model=embed_fn, layers=layers, pooling=pooling, template=None,
+                     progress=progress)
         arr = np.asarray(reps.array, dtype=np.float32)
     else:
         arr = np.asarray(embed_fn(unique), dtype=np.float32)

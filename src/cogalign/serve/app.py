@@ -306,6 +306,11 @@ async def index(request: Request) -> Response:
     return HTMLResponse(render("index.html", studies=studies))
 
 
+async def favicon(request: Request) -> Response:
+    """The site icon browsers ask for on any page (also on ``/healthz``)."""
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
+
 async def health(request: Request) -> Response:
     """Liveness: the database answers."""
     state = _state(request)
@@ -365,6 +370,7 @@ def create_app(config: ServeConfig, *, migrate: bool = True) -> Starlette:
     routes = [
         Route("/", index),
         Route("/healthz", health),
+        Route("/favicon.ico", favicon),
         Route("/s/{name}", study_redirect),
         Route("/s/{name}/", study_page),
         Route("/s/{name}/images/{file}", study_image),

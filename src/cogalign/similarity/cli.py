@@ -65,8 +65,9 @@ def _ceiling(ceiling: dict[str, Any], n_participants: int) -> str:
               help="Embedding layers: 'all', 'last', or e.g. '0,6,-1' or '10:20'.")
 @click.option("--pooling", type=click.Choice(["mean", "last", "sentence"]), default=None,
               help="Token pooling (default: 'sentence' for sentence models, else 'mean').")
-@click.option("--template", default=None, help="Embedding text around each item, e.g. "
-              "'The word {item}'.")
+@click.option("--template", default="auto", show_default=True,
+              help="Embedding text around each item, e.g. 'The word {item}'; 'none' for the "
+                   "bare item; 'auto': causal models read items in 'The concept: {item}'.")
 @click.option("--prompt", "prompt", default=None,
               help="Prompt template name or TOML file (default: similarity-0-10 for word "
                    "pairs, the built-in task on the data's scale for --data).")
@@ -86,6 +87,8 @@ def align_similarity(model: str, dataset: str, data_path: Path | None, method: s
                      orders: str, n_pairs: int | None, rsa_method: str, n_boot: int,
                      seed: int, no_progress: bool, as_json: bool) -> None:
     """Pair similarity of a model (per layer, or prompted) vs people's similarity ratings."""
+    if template is not None and template.lower() == "none":
+        template = None
     from cogalign.similarity.group import align_ratings
     from cogalign.similarity.wordpairs import WORD_PAIR_DATASETS, align_word_pairs, subsample_pairs
 

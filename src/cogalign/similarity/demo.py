@@ -2,8 +2,12 @@
 
 :func:`word_similarity_entries` computes, one entry at a time, each model's last-layer
 Spearman correlation with the human mean ratings of every word-pair dataset found locally (or
-why it was skipped); :func:`format_entry` turns an entry into its console line, and
-:func:`demo_section` runs both for ``cogalign demo``.
+why it was skipped). Models read the words by the reading rule of
+:mod:`cogalign.llm.context` (causal models in ``"The concept: {item}"``); for causal models
+the section also chooses the context on half of the pairs and reports its Spearman on the
+other half (:func:`cogalign.similarity.wordpairs.choose_word_context`). :func:`format_entry`
+turns an entry into its console line, and :func:`demo_section` runs both for ``cogalign
+demo``.
 """
 
 from __future__ import annotations
@@ -12,12 +16,17 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from cogalign.errors import CogalignError
-from cogalign.similarity.wordpairs import WORD_PAIR_DATASETS, align_word_pairs
+from cogalign.similarity.wordpairs import (
+    WORD_PAIR_DATASETS,
+    align_word_pairs,
+    choose_word_context,
+)
 
 __all__ = ["HEADER", "demo_section", "format_entry", "word_similarity_entries"]
 
 #: First line of the section.
-HEADER = "\nWord similarity (last layer, cosine): language models vs human ratings"
+HEADER = ("\nWord similarity (last layer, cosine; causal models read each word in "
+          "'The concept: {item}'): language models vs human ratings")
 
 
 def _reason(exc: BaseException) -> str:
@@ -39,9 +48,12 @@ def word_similarity_entries(
     kind, entry
         ``("results", {"model", "dataset", "layer", "spearman", "ci_low", "ci_high",
         "n_pairs"})`` (last layer, embedding method, cosine similarity, bootstrap interval over
-        pairs) or ``("skipped", {"what", "reason"})``.
+        pairs), ``("context", {"model", "dataset", "template", "held_out", "bare_held_out",
+        "n_held_out"})`` (causal models: the context chosen on half of the pairs and its
+        Spearman on the other half) or ``("skipped", {"what", "reason"})``.
     """
     from cogalign.data import load
+    from cogalign.llm.models import resolve_model
 
     tables = {}
     for name in datasets:
@@ -62,12 +74,22 @@ def word_similarity_entries(
             yield "results", {"model": model, "dataset": name, "layer": int(row["layer"]),
                               "spearman": float(row["spearman"]), "ci_low": float(row["ci_low"]),
                               "ci_high": float(row["ci_high"]), "n_pairs": int(row["n_pairs"])}
+            if resolve_model(model).kind == "causal":
+                choice = choose_word_context(pairs, model=model, seed=0)
+                yield "context", {"model": model, "dataset": name, "template": choice.template,
+                                  "held_out": choice.held_out,
+                                  "bare_held_out": choice.bare_held_out,
+                                  "n_held_out": choice.n_held_out}
 
 
 def format_entry(kind: str, entry: dict[str, Any]) -> str:
     """The console line of one entry of :func:`word_similarity_entries`."""
     if kind == "skipped":
         return f"  skipped {entry['what']}: {entry['reason']}"
+    if kind == "context":
+        return (f"  {entry['model']:<14} {entry['dataset']:<11} context chosen on half of the "
+                f"pairs: {entry['template']!r}, Spearman on the other {entry['n_held_out']} "
+                f"{entry['held_out']:.3f} (bare words {entry['bare_held_out']:.3f})")
     return (f"  {entry['model']:<14} {entry['dataset']:<11} layer {entry['layer']:>2}: Spearman "
             f"{entry['spearman']:.3f} [{entry['ci_low']:.3f}, {entry['ci_high']:.3f}]"
             f"  ({entry['n_pairs']} pairs)")
@@ -91,10 +113,10 @@ def demo_section(
     Returns
     -------
     dict
-        ``{"results": [...], "skipped": [...]}``, the entries of
+        ``{"results": [...], "context": [...], "skipped": [...]}``, the entries of
         :func:`word_similarity_entries` by kind (JSON-able).
     """
-    report: dict[str, Any] = {"results": [], "skipped": []}
+    report: dict[str, Any] = {"results": [], "context": [], "skipped": []}
     if echo:
         echo(HEADER)
     for kind, entry in word_similarity_entries(models, datasets, n_boot):

@@ -131,7 +131,7 @@ def align_ratings(
     method: str = "embedding",
     layers: Any = "all",
     pooling: str | None = None,
-    template: str | None = None,
+    template: str | None = "auto",
     prompt: Any = None,
     orders: str = "both",
     rsa_method: str = "spearman",

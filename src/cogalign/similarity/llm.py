@@ -38,7 +38,6 @@ from cogalign.errors import CogalignError
 __all__ = [
     "PAIR_FIELDS",
     "TEMPLATES",
-    "default_pooling",
     "embedding_rdms",
     "embedding_similarity",
     "list_templates",
@@ -117,18 +116,13 @@ def _model_kind(model: Any) -> str | None:
     return resolve_model(model).kind
 
 
-def default_pooling(model: Any) -> str:
-    """``"sentence"`` for sentence-transformers models, ``"mean"`` (content tokens) otherwise."""
-    return "sentence" if _model_kind(model) == "sentence" else "mean"
-
-
 def _embed_items(items: Sequence[str], model: Any, layers: Any, pooling: str | None,
                  template: str | None, progress: bool, **kwargs: Any) -> Any:
     from cogalign.llm import embed
 
-    pool = pooling or default_pooling(model)
     try:
-        return embed(list(items), model=model, layers=layers, pooling=pool, template=template,
+        return embed(list(items), model=model, layers=layers, pooling=pooling or "auto",
+                     template=template,
                      progress=progress, **kwargs)
     except ValueError as exc:  # bad layer selection or template: a user error
         raise CogalignError(str(exc)) from None
@@ -148,7 +142,7 @@ def embedding_similarity(
     model: Any = "minilm-l6",
     layers: Any = "all",
     pooling: str | None = None,
-    template: str | None = None,
+    template: str | None = "auto",
     progress: bool = True,
     **embed_kwargs: Any,
 ) -> tuple[NDArray[np.float64], list[int]]:
@@ -165,9 +159,11 @@ def embedding_similarity(
     layers
         ``"all"``, ``"last"``, an int, a list, or a string such as ``"0,6,-1"``.
     pooling
-        Token pooling (default :func:`default_pooling`).
+        Token pooling (default: the reading rule of :mod:`cogalign.llm.context`).
     template
-        Text around each item, with one ``{item}`` (e.g. ``"The word {item}"``).
+        Text around each item, with one ``{item}`` (e.g. ``"The word {item}"``); ``None`` for
+        the bare item; ``"auto"`` (default): the reading rule of :mod:`cogalign.llm.context`
+        (causal models read each item in ``"The concept: {item}"``).
     progress
         Show a progress bar.
 
@@ -201,7 +197,7 @@ def _pair_cosines(item_a: Sequence[str], item_b: Sequence[str], model: Any, laye
         raise CogalignError("item_a and item_b must be non-empty and of equal length")
     vocab = sorted(set(a) | set(b))
     index = {w: i for i, w in enumerate(vocab)}
-    reps = _embed_items(vocab, model, _layer_spec(layers), pooling, template, progress,
+    reps = _embed_items(vocab, model, layers, pooling, template, progress,
                         **embed_kwargs)
     x = _unit_rows(np.asarray(reps.array, dtype=np.float64))  # (items, layers, width)
     ia = np.array([index[w] for w in a])
@@ -210,19 +206,13 @@ def _pair_cosines(item_a: Sequence[str], item_b: Sequence[str], model: Any, laye
     return np.clip(sim, -1.0, 1.0), list(reps.layers), _relative_depth(reps)
 
 
-def _layer_spec(layers: Any) -> Any:
-    if isinstance(layers, str) and layers.strip().lower() == "last":
-        return "-1"
-    return layers
-
-
 def embedding_rdms(
     items: Sequence[str],
     *,
     model: Any = "minilm-l6",
     layers: Any = "all",
     pooling: str | None = None,
-    template: str | None = None,
+    template: str | None = "auto",
     progress: bool = True,
     **embed_kwargs: Any,
 ) -> Any:
@@ -251,7 +241,7 @@ def _layer_rdms(items: Sequence[str], model: Any, layers: Any, pooling: str | No
     from cogalign.metrics import RDMs, rdm_from_embedding
 
     items = [str(s) for s in items]
-    reps = _embed_items(items, model, _layer_spec(layers), pooling, template, progress,
+    reps = _embed_items(items, model, layers, pooling, template, progress,
                         **embed_kwargs)
     x = np.asarray(reps.array, dtype=np.float64)
     try:

@@ -30,6 +30,7 @@ from cogalign.errors import CogalignError
 
 __all__ = [
     "WORD_PAIR_DATASETS",
+    "choose_word_context",
     "align_word_pairs",
     "spearman",
     "subsample_pairs",
@@ -169,7 +170,7 @@ def align_word_pairs(
     method: str = "embedding",
     layers: Any = "all",
     pooling: str | None = None,
-    template: str | None = None,
+    template: str | None = "auto",
     prompt: Any = "similarity-0-10",
     orders: str = "both",
     n_boot: int = 1000,
@@ -238,3 +239,58 @@ def align_word_pairs(
         values["order_effect"] = rated["order_effect"].to_numpy()
         return summary, values
     raise CogalignError(f"method must be 'embedding' or 'prompt', got {method!r}")
+
+
+def choose_word_context(
+    pairs: pd.DataFrame,
+    *,
+    model: Any,
+    layers: Any = "last",
+    candidates: Sequence[str] | None = None,
+    held_out: float = 0.5,
+    seed: int = 0,
+    progress: bool = False,
+) -> Any:
+    """Choose the context a model reads words in, on half of the pairs; score it on the rest.
+
+    Each candidate context (:data:`cogalign.llm.context.CONTEXTS`) is scored by the Spearman
+    correlation between the model's cosine similarity (one layer) and the human ratings on a
+    random half of the pairs; the best one is reported with its Spearman on the other half
+    (:func:`cogalign.llm.context.choose_context`), next to the bare words' held-out Spearman.
+
+    Parameters
+    ----------
+    pairs
+        ``word_a``, ``word_b``, ``similarity``.
+    model
+        Model preset, hub id or path.
+    layers
+        One layer (default the last).
+    candidates
+        Contexts to try (default :data:`cogalign.llm.context.CONTEXTS`).
+    held_out, seed
+        Share of the pairs kept for the reported score, and the split's seed.
+    progress
+        Show progress bars.
+
+    Returns
+    -------
+    cogalign.llm.context.ContextChoice
+    """
+    from cogalign.llm.context import CONTEXTS, choose_context
+    from cogalign.similarity.llm import _pair_cosines
+
+    a, b = pairs["word_a"].astype(str).tolist(), pairs["word_b"].astype(str).tolist()
+    human = pairs["similarity"].to_numpy(dtype=np.float64)
+    sims: dict[str, NDArray] = {}
+
+    def score(template: str, rows: NDArray) -> float:
+        if template not in sims:
+            sim, _, _ = _pair_cosines(a, b, model, layers, None, template, progress)
+            if sim.shape[1] != 1:
+                raise CogalignError(f"choose one layer, got {sim.shape[1]}")
+            sims[template] = sim[:, 0]
+        return spearman(sims[template][rows], human[rows])
+
+    return choose_context(score, len(pairs), candidates=candidates or CONTEXTS,
+                          held_out=held_out, seed=seed)

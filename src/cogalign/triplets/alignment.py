@@ -194,25 +194,23 @@ def embed_concepts(
         How each concept is written (see :func:`concept_texts`), default its word.
     context
         Prompt around the concept text with one ``{item}``; hidden states are pooled over the
-        concept's tokens only. ``"auto"`` uses ``"The concept: {item}"`` for causal models, so
-        that the concept is not the first token (a causal model's first token is an attention
-        sink whose huge norm swamps its meaning; measured on THINGS with smollm2-135m: best
-        layer 0.338 without context, 0.413 with), and no context for encoders.
+        concept's tokens only; ``None`` for the bare text. ``"auto"`` applies the reading rule
+        of :mod:`cogalign.llm.context`: ``"The concept: {item}"`` for causal models, so that the
+        concept is not the first token (measured on THINGS with smollm2-135m: best layer 0.338
+        without context, 0.413 with), and no context for encoders.
     pooling
         Defaults to the sentence-transformers pooling for sentence models and to the mean over
         content tokens otherwise.
     """
-    from cogalign.llm import embed, load_model
+    from cogalign.llm import embed
 
     used = np.unique(table[["item_1", "item_2", "item_3"]].to_numpy(dtype=np.int64))
     texts = concept_texts(concepts, used, template)
     kwargs = dict(embed_kwargs)
     if pooling is not None:
         kwargs["pooling"] = pooling
-    if context == "auto":
-        context = "The concept: {item}" if load_model(model).kind == "causal" else None
-    if context is not None:
-        kwargs.update(template=context, span="item")
+    if context != "auto":  # "auto": the reading rule of cogalign.llm.context
+        kwargs.update(template=context, span="item" if context is not None else "text")
     reps = embed(texts, model=model, layers=layers, progress=progress, **kwargs)
     array = np.asarray(reps.array, dtype=np.float64)
     full = np.zeros((len(concepts), array.shape[1], array.shape[2]))
