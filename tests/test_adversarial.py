@@ -394,7 +394,7 @@ CASES: list[Case] = [
     Case("embed-zero-batch", _embed("--batch-size", "0"), ("--batch-size",), {"i.txt": "cat\n"},
          exit=2),
     Case("embed-no-items", _embed(items="i.json"), ("no items",), {"i.json": "[]"}),
-    Case("embed-missing-items", _embed(items="none.txt"), ("no such file",)),
+    Case("embed-missing-items", _embed(items="none.txt"), ("items file not found",)),
     Case("judge-zero-samples", _judge("--samples", "0"), ("--samples",), {"s.csv": STATEMENTS},
          exit=2),
     Case("judge-negative-temperature", _judge("--temperature", "-1"), ("--temperature",),

@@ -21,7 +21,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from cogalign.cli_common import handle_errors, json_safe, n_boot_option
+from cogalign.cli_common import handle_errors, json_safe, n_boot_option, one_line
 from cogalign.errors import CogalignError
 
 
@@ -130,7 +130,7 @@ def align_similarity(model: str, dataset: str, data_path: Path | None, method: s
                        "orders": orders if method == "prompt" else None,
                        "layers": _records(summary)}
     except ValueError as exc:  # bad input that reached the metrics or llm layer
-        raise CogalignError(str(exc).splitlines()[0]) from None
+        raise CogalignError(one_line(exc)) from None
     payload = json_safe(payload)
     if as_json:
         click.echo(json.dumps(payload, indent=2))
@@ -264,7 +264,7 @@ def turing_rsa(dataset: str, data_path: Path | None, candidates: str, models: tu
             all_names = list(result.humans["participant"]) + \
                 [n for p in picked for n in p.names]
     except ValueError as exc:
-        raise CogalignError(str(exc).splitlines()[0]) from None
+        raise CogalignError(one_line(exc)) from None
     payload = json_safe({"data": source, **result.to_dict(), "spread": spread})
     if out_dir is not None:
         payload["files"] = _write_outputs(out_dir, result, payload, everything, all_names,
