@@ -55,6 +55,7 @@ BUILTIN: tuple[str, ...] = (
     "cogalign.similarity.paradigm",
     "cogalign.risky.paradigm",
     "cogalign.intertemporal.paradigm",
+    "cogalign.moralgraph.paradigm",
 )
 
 #: Entry-point group through which installed distributions add paradigms.

@@ -7,10 +7,24 @@ import time
 import numpy as np
 import pytest
 
-from cogalign.llm import Representations, embed
+from cogalign.llm import Representations
+from cogalign.llm import embed as embed_by_rule
+from cogalign.llm.context import DEFAULT_CONTEXT
 from cogalign.llm.embed import parse_layers, render_items
 
 WORDS = ["cat", "dog", "aardvark", "a red double-decker bus", "New York", "spoon"]
+
+
+def embed(*args, **kwargs):
+    """``embed`` with explicit reading settings (mean over all content tokens, no template).
+
+    These tests check the mechanics against direct transformers calls; the reading rule that
+    ``embed`` applies by default is tested in ``test_the_reading_rule_is_the_default``.
+    """
+    kwargs.setdefault("pooling", "mean")
+    kwargs.setdefault("template", None)
+    kwargs.setdefault("span", "text")
+    return embed_by_rule(*args, **kwargs)
 
 
 def rel_close(actual, expected, rtol=1e-5):
@@ -179,6 +193,20 @@ def test_parse_layers_and_templates():
     assert texts == ["The concept: cat."] and spans == [(13, 16)]
     with pytest.raises(ValueError, match="exactly once"):
         render_items(["cat"], "no placeholder")
+
+
+def test_the_reading_rule_is_the_default(minilm, smollm):
+    words = ["cat", "dog"]
+    auto = embed_by_rule(words, smollm, cache=False, progress=False)
+    ruled = embed(words, smollm, template=DEFAULT_CONTEXT, span="item", cache=False,
+                  progress=False)
+    np.testing.assert_allclose(auto.array, ruled.array, rtol=1e-6)
+    assert auto.meta["template"] == DEFAULT_CONTEXT and auto.meta["span"] == "item"
+    sentence = embed_by_rule(words, minilm, cache=False, progress=False)
+    assert sentence.meta["pooling"] == "sentence" and sentence.meta["template"] is None
+    sentences = embed_by_rule(["The cat sat on the mat."], smollm, layers="-1", cache=False,
+                              progress=False)
+    assert sentences.meta["template"] is None  # sentences bring their own context
 
 
 @pytest.mark.llm

@@ -289,41 +289,10 @@ def load_analogies(files: Files) -> pd.DataFrame:
 
 
 def load_moral_graph(path: Path) -> MoralGraph:
-    """Parse a moral-graph JSON export (``values`` and ``edges``)."""
-    data = json.loads(Path(path).read_text())
-    values = pd.DataFrame(
-        {
-            "id": [v["id"] for v in data["values"]],
-            "title": [v["title"] for v in data["values"]],
-            "instructions_short": [v.get("instructionsShort", "") for v in data["values"]],
-            "instructions_detailed": [v.get("instructionsDetailed", "") for v in data["values"]],
-            "evaluation_criteria": [list(v.get("evaluationCriteria", [])) for v in data["values"]],
-        }
-    )
-    rows = []
-    known = set(values["id"])
-    for i, e in enumerate(data["edges"]):
-        for end in ("sourceValueId", "wiserValueId"):
-            if e[end] not in known:
-                raise ValidationError([Problem(str(path), i + 1, end, f"value id {e[end]} is not among the values")])
-        counts, summary = e["counts"], e.get("summary", {})
-        for context in e["contexts"]:
-            rows.append(
-                {
-                    "edge_index": i,
-                    "source_value_id": e["sourceValueId"],
-                    "wiser_value_id": e["wiserValueId"],
-                    "context": context,
-                    "marked_wiser": counts["markedWiser"],
-                    "marked_not_wiser": counts["markedNotWiser"],
-                    "marked_less_wise": counts["markedLessWise"],
-                    "marked_unsure": counts["markedUnsure"],
-                    "impressions": counts["impressions"],
-                    "wiser_likelihood": summary.get("wiserLikelihood", np.nan),
-                    "entropy": summary.get("entropy", np.nan),
-                }
-            )
-    return MoralGraph(values, pd.DataFrame(rows))
+    """Parse and validate a moral-graph JSON export (:func:`cogalign.moralgraph.read_mge_json`)."""
+    from cogalign.moralgraph.io import read_mge_json
+
+    return read_mge_json(path)
 
 
 def load_moralgraph_prolific(files: Files) -> MoralGraph:
