@@ -176,8 +176,10 @@ def test_bad_arguments(minilm, smollm):
         embed(["cat"], smollm, pooling="sentence", progress=False)
     with pytest.raises(ValueError, match="out of range"):
         embed(["cat"], minilm, layers=[9], cache=False, progress=False)
-    with pytest.raises(ValueError, match="no tokens"):
+    with pytest.warns(UserWarning, match=r"1 of 2 items .* item 1 \(''\) has no tokens"):
         embed(["cat", ""], minilm, cache=False, progress=False)
+    with pytest.raises(ValueError, match="no item could be embedded.*no tokens"):
+        embed([""], minilm, cache=False, progress=False)
 
 
 def test_parse_layers_and_templates():
