@@ -47,6 +47,7 @@ __all__ = [
     "json_safe",
     "load_table",
     "n_boot_option",
+    "number_text",
     "one_line",
     "parse_layers",
     "progress_option",
@@ -230,6 +231,18 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             raise click.ClickException(one_line(exc)) from None
 
     return wrapper
+
+
+def number_text(value: Any, width: int = 0, digits: int = 4) -> str:
+    """A number for a command's text output, right-aligned in ``width`` characters; ``n/a``
+    where it is not defined (None, NaN, infinite), never ``nan``.
+
+    >>> number_text(0.12345, 8, 3), number_text(float("nan"), 5)
+    ('   0.123', '  n/a')
+    """
+    if value is None or not math.isfinite(float(value)):
+        return f"{'n/a':>{width}}"
+    return f"{float(value):>{width}.{digits}f}"
 
 
 class _Folds(click.ParamType):

@@ -7,7 +7,6 @@ exit status.
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
@@ -20,7 +19,7 @@ from cogalign.bayes.cli_options import (
     params_payload,
     params_text,
 )
-from cogalign.cli_common import emit, folds_option, handle_errors
+from cogalign.cli_common import emit, folds_option, handle_errors, number_text
 from cogalign.errors import CogalignError
 
 __all__ = ["compare_risky", "fit_risky"]
@@ -29,10 +28,6 @@ _THEORIES = ["ev", "eu", "pt", "cpt"]
 _WEIGHTINGS = ["tk", "prelec", "prelec1", "lio"]
 _OFFLINE_LLMS = ("minilm-l6", "smollm2-135m")
 
-
-def _number(value: float, width: int, digits: int) -> str:
-    """A number right-aligned in ``width`` characters, or ``n/a`` when it is not defined."""
-    return f"{value:>{width}.{digits}f}" if math.isfinite(value) else f"{'n/a':>{width}}"
 
 
 def _check_folds(n_problems: int, folds: int) -> None:
@@ -206,8 +201,8 @@ def compare_risky(dataset: str, data_path: str | None, models: str, weighting: s
     }
     lines = [f"{'model':<34}{'R2':>8}{'MSE':>10}{'R2 fold sd':>12}"]
     for r in rows:
-        lines.append(f"{r['model']:<34}{_number(r['r2'], 8, 4)}{_number(r['mse'], 10, 5)}"
-                     f"{_number(r['r2_fold_sd'], 12, 4)}")
+        lines.append(f"{r['model']:<34}{number_text(r['r2'], 8, 4)}{number_text(r['mse'], 10, 5)}"
+                     f"{number_text(r['r2_fold_sd'], 12, 4)}")
     lines.append(f"{payload['n_rows']} rows, {folds} folds grouped by problem; "
                  f"{payload['n_excluded_ambiguous']} ambiguous rows: {ambiguous}")
     emit(payload, as_json, "\n".join(lines), digits=6)
