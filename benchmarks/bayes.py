@@ -217,6 +217,7 @@ def _full_choices13k(draws, tune, chains):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks chosen on the command line and print their table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test)")
     parser.add_argument("--json", action="store_true", help="print JSON")

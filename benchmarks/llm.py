@@ -113,6 +113,7 @@ def plain_loop(lm, items: list[str]) -> np.ndarray:
 
 
 def torch_threads() -> int:
+    """The number of threads torch computes with."""
     import torch
 
     return torch.get_num_threads()
@@ -132,6 +133,7 @@ def cold_cache_hit(model: str, items_file: Path, cache: str) -> float:
 
 
 def bench_model(model: str, items: list[str], batch_size: int, cache: str) -> None:
+    """Time one model: cogalign.embed against a plain transformers loop."""
     from cogalign.llm import embed, load_model
 
     t0 = time.perf_counter()
@@ -226,6 +228,7 @@ def bench_streaming(items: list[str], n: int, batch_size: int) -> None:
 
 
 def main() -> None:
+    """Run the benchmark for every model named on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="First 256 names only.")
     parser.add_argument("--items", type=Path, default=None, help="Text file of items (one per line).")

@@ -48,6 +48,7 @@ def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
 
 
 def report(label: str, ours: float, ref: float, ref_name: str, diff: float | None) -> None:
+    """Print one timing line: cogalign vs the reference and their largest difference."""
     ratio = ref / ours if ours > 0 else float("inf")
     d = "" if diff is None else f"   max|diff| {diff:.1e}"
     print(f"  {label:<44} ours {ours:8.3f} s   {ref_name} {ref:8.3f} s   "
@@ -55,6 +56,7 @@ def report(label: str, ours: float, ref: float, ref_name: str, diff: float | Non
 
 
 def random_rdms(rng: np.random.Generator, m: int, n: int) -> np.ndarray:
+    """Random dissimilarity vectors of ``m`` RDMs over ``n`` items."""
     x = rng.normal(size=(m, n, 8))
     sq = np.einsum("mik,mik->mi", x, x)
     d = sq[:, :, None] + sq[:, None, :] - 2 * np.einsum("mik,mjk->mij", x, x)
@@ -66,6 +68,7 @@ def random_rdms(rng: np.random.Generator, m: int, n: int) -> np.ndarray:
 
 
 def bench_rsa(n_pairs: int) -> None:
+    """RSA comparators (Spearman, whitened cosine) against rsatoolbox."""
     import rsatoolbox
 
     print(f"\n[1] RSA of {n_pairs:,} random 92-item RDM pairs")
@@ -111,6 +114,7 @@ def _rsa92() -> tuple[np.ndarray, np.ndarray, str]:
 
 
 def bench_bootstrap(n_boot: int) -> None:
+    """Item bootstrap of Spearman RSA on the 92-image data against rsatoolbox."""
     import rsatoolbox
 
     data, model, what = _rsa92()
@@ -158,6 +162,7 @@ def _reference_cka(x: np.ndarray, y: np.ndarray, kernel: str) -> float:
 
 
 def bench_cka(n: int, p: int) -> None:
+    """Linear and RBF CKA against the plain Gram-matrix formula."""
     print(f"\n[3] CKA on {n:,} x {p:,} matrices (reference: plain Gram-matrix formula)")
     rng = np.random.default_rng(2)
     x = rng.normal(size=(n, p))
@@ -169,6 +174,7 @@ def bench_cka(n: int, p: int) -> None:
 
 
 def bench_rdm(n: int, p: int) -> None:
+    """RDMs from an embedding against scipy and rsatoolbox."""
     import rsatoolbox
 
     print(f"\n[4] RDM from a {n:,} x {p} embedding")
@@ -234,6 +240,7 @@ print(json.dumps({"seconds": el, "peak_kb": peak_kb(), "base_kb": base, "value":
 
 
 def bench_memory(n: int, p: int, only: tuple[str, ...] | None = None) -> None:
+    """Peak memory of the large-RDM functions."""
     pairs = n * (n - 1) // 2
     print(f"\n[5] Peak memory, {n:,} items x {p} features: {pairs:,} pairs "
           f"({pairs * 4 / 1e9:.2f} GB per condensed float32 RDM)")
@@ -261,6 +268,7 @@ def bench_memory(n: int, p: int, only: tuple[str, ...] | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the metric benchmarks chosen on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
     parser.add_argument("--sections", default="12345",

@@ -93,6 +93,7 @@ def _one(name: str, url: str, n: int, args: argparse.Namespace, folder: Path) ->
 
 
 def main() -> int:
+    """Run the load benchmark against SQLite and PostgreSQL and print its table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--participants", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--trials", type=int, default=20, help="main trials per participant")

@@ -38,10 +38,12 @@ def reference_epoch(weights, triplets, l1, lr_opt, batch_size=100):
 
 
 def peak_rss_mb() -> float:
+    """Peak resident memory of this process, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
+    """Train SPoSE and the reference loop on the same data and print the ratio."""
     import torch
 
     from cogalign.metrics.triplets import odd_one_out_probabilities

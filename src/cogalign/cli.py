@@ -20,6 +20,10 @@ from cogalign.cli_common import CogalignGroup, emit, json_safe, text_table
 from cogalign.errors import ChecksumError
 from cogalign.paradigms import ParadigmError, all_paradigms, get_paradigm
 
+__all__ = [
+    "main",
+]
+
 #: The groups whose sub-commands are paradigms (``cogalign fit triplets``).
 SLOTS = {
     "fit": "Fit a cognitive model to a paradigm's data.",

@@ -234,8 +234,9 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def number_text(value: Any, width: int = 0, digits: int = 4) -> str:
-    """A number for a command's text output, right-aligned in ``width`` characters; ``n/a``
-    where it is not defined (None, NaN, infinite), never ``nan``.
+    """A number for a command's text output, right-aligned in ``width`` characters.
+
+    ``n/a`` where it is not defined (None, NaN, infinite), never ``nan``.
 
     >>> number_text(0.12345, 8, 3), number_text(float("nan"), 5)
     ('   0.123', '  n/a')

@@ -14,6 +14,11 @@ from cogalign.data import REGISTRY
 from cogalign.data.summary import summarize
 from cogalign.errors import CogalignError
 
+__all__ = [
+    "dataset_summary",
+    "run_demo",
+]
+
 Echo = Callable[[str], None] | None
 
 

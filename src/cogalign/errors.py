@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ChecksumError", "CogalignError", "DatasetNotFoundError", "shorten"]
+__all__ = [
+    "ChecksumError",
+    "CogalignError",
+    "DatasetNotFoundError",
+    "shorten",
+]
 
 
 class CogalignError(Exception):

@@ -42,6 +42,7 @@ __all__ = [
     "Paradigm",
     "ParadigmError",
     "all_paradigms",
+    "factory",
     "get_paradigm",
     "register_paradigm",
     "resolve",
@@ -70,6 +71,25 @@ Ref = Any
 
 class ParadigmError(CogalignError):
     """A paradigm is unknown, declared twice, or declares something it does not have."""
+
+
+def factory(ref: str, *args: Any) -> Any:
+    """An estimator factory for :attr:`Paradigm.estimators`: ``ref`` called with ``args`` first.
+
+    For estimators that take the model's name as their first argument, e.g.
+    ``{"cpt": factory("cogalign.risky.estimators:RiskyChoiceModel", "cpt")}``; the class is
+    imported when the first estimator is made.
+
+    >>> make = factory("fractions:Fraction", 3)
+    >>> make(denominator=4)
+    Fraction(3, 4)
+    """
+
+    def make(**params: Any) -> Any:
+        return resolve(ref)(*args, **params)
+
+    make.__name__ = make.__qualname__ = f"{ref.rpartition(':')[2]}({', '.join(map(repr, args))})"
+    return make
 
 
 def resolve(ref: Ref) -> Any:
@@ -148,6 +168,10 @@ class Paradigm:
         sweep runner and ``cogalign align NAME`` call).
     reader
         Function ``(path) -> trial table`` for users' files, if not the schema's generic reader.
+    prompts
+        The package whose ``prompts/`` folder holds the paradigm's prompt templates (judgment
+        tasks and text templates); they join the one template registry of
+        :mod:`cogalign.llm.tasks`.
     """
 
     name: str
@@ -163,6 +187,7 @@ class Paradigm:
     demo: Ref = None
     align: Ref = None
     reader: Ref = None
+    prompts: str | None = None
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").isalnum() or self.name != self.name.lower():

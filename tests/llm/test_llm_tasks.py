@@ -26,7 +26,7 @@ BUILTIN = [
 
 
 def test_builtin_tasks_load_and_render():
-    assert list_tasks() == BUILTIN
+    assert [t for t in list_tasks() if load_task(t).source.startswith("builtin:")] == BUILTIN
     for name in BUILTIN:
         task = load_task(name)
         row = {f: f"value of {f}" for f in task.fields}
@@ -133,3 +133,30 @@ def test_packages_and_folders_register_their_templates(tmp_path, monkeypatch):
     empty.mkdir()
     with pytest.raises(ValueError, match="no .toml task files"):
         register_templates(empty)
+
+
+def test_constants_are_filled_once_and_text_templates_load(tmp_path):
+    from cogalign.llm.tasks import list_templates, load_text_template
+
+    path = tmp_path / "vote.toml"
+    path.write_text('name = "vote"\nkind = "choice"\nconstants = ["context"]\n'
+                    'fields = ["a", "b"]\ntemplate = "In {context}: {option1} or {option2}?"\n')
+    task = load_task(path)
+    with pytest.raises(ValueError, match="needs \\['context'\\] filled first"):
+        task.render({"a": "x", "b": "y"})
+    filled = task.fill(context="a {hard} case")
+    prompt, _ = filled.render({"a": "x", "b": "y"})
+    assert prompt == "In a {hard} case: x or y?" and filled.constants == ()
+    with pytest.raises(ValueError, match="no constants"):
+        task.fill(topic="x")
+    assert filled.with_system("You are Ann.").system == "You are Ann."
+    text = tmp_path / "talk.toml"
+    text.write_text('name = "talk"\nopening = "Hello {who}"\n')
+    template = load_text_template(text)
+    assert template.format("opening", who="Ann") == "Hello Ann"
+    with pytest.raises(KeyError, match="no text 'closing'"):
+        template["closing"]
+    with pytest.raises(ValueError, match="not a judgment task"):
+        load_task(text)
+    kinds = list_templates()
+    assert kinds["odd-one-out"] == "choice" and kinds["interview"] == "text"

@@ -14,8 +14,6 @@ Heavy dependencies (jax, numpyro, pymc, arviz, and scikit-learn for the estimato
 imported only when a function runs or the estimator base is first used.
 """
 
-from importlib import import_module
-from typing import Any
 
 from cogalign.bayes.compare import compare, loo, summarize
 from cogalign.bayes.diagnostics import ConvergenceWarning, check_convergence
@@ -23,6 +21,7 @@ from cogalign.bayes.inference import BACKENDS, METHODS, fit, simulate, split_dat
 from cogalign.bayes.params import Param, sample_numpyro, sample_pymc, update_params
 from cogalign.bayes.recover import recover, recovery_summary
 from cogalign.bayes.registry import get_pymc_builder, pymc_version, register_pymc
+from cogalign.lazy import lazy_exports
 
 __all__ = [
     "BACKENDS",
@@ -51,9 +50,4 @@ __all__ = [
 _LAZY = {"BayesianEstimator": "cogalign.bayes.estimator", "NotFittedError": "cogalign.estimator"}
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'cogalign.bayes' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -44,15 +44,15 @@ def loo(idata: Any, *, var_name: str | None = None) -> Any:
 
 
 def _repair_flat_points(result: Any, idata: Any, var_name: str | None) -> Any:
-    """Plain importance sampling where PSIS breaks down on a nearly constant log-likelihood.
+    r"""Plain importance sampling where PSIS breaks down on a nearly constant log-likelihood.
 
     ArviZ's Pareto fit divides by a quantile of the tail's exceedances; when an observation is
     predicted with probability one to float precision in many draws (log-likelihood exactly 0,
     e.g. a dominated option in an intertemporal choice), that quantile is 0 and the point's
     ``loo_i`` - and so the whole ``elpd_loo`` - becomes NaN. Where the log-likelihood of such a
     point varies by less than 1 across draws, the raw importance ratios
-    :math:`1/p(y_i\\mid\\theta_s)` vary by less than a factor of e, so the unsmoothed estimate
-    :math:`\\log S - \\operatorname{logsumexp}_s(-\\log p(y_i\\mid\\theta_s))` is accurate, and it
+    :math:`1/p(y_i\mid\theta_s)` vary by less than a factor of e, so the unsmoothed estimate
+    :math:`\log S - \operatorname{logsumexp}_s(-\log p(y_i\mid\theta_s))` is accurate, and it
     replaces the NaN. Totals, standard error and ``p_loo`` are recomputed.
     """
     from scipy.special import logsumexp
@@ -90,7 +90,7 @@ def compare(
     scale: str = "log",
     k_threshold: float = 0.7,
 ) -> pd.DataFrame:
-    """Rank fitted models by expected log predictive density (PSIS-LOO).
+    r"""Rank fitted models by expected log predictive density (PSIS-LOO).
 
     Parameters
     ----------
@@ -104,7 +104,7 @@ def compare(
     scale
         ``"log"`` (higher is better), ``"negative_log"`` or ``"deviance"``.
     k_threshold
-        Pareto :math:`\\hat k` above which a point's LOO estimate is unreliable.
+        Pareto :math:`\hat k` above which a point's LOO estimate is unreliable.
 
     Returns
     -------
@@ -112,7 +112,7 @@ def compare(
         One row per model, best first: ``rank``, ``elpd_loo``, ``p_loo``, ``elpd_diff`` (to the
         best), ``weight``, ``se``, ``dse`` (standard error of the difference), ``warning``,
         ``scale`` (ArviZ's columns) plus ``n_bad_k`` (points with
-        :math:`\\hat k > k_\\text{threshold}`) and ``n_obs``.
+        :math:`\hat k > k_\text{threshold}`) and ``n_obs``.
     """
     import arviz as az
 

@@ -1,8 +1,8 @@
-"""Convergence diagnostics that warn in plain words.
+r"""Convergence diagnostics that warn in plain words.
 
 Thresholds follow Vehtari, Gelman, Simpson, Carpenter & Burkner (2021), "Rank-normalization,
 folding, and localization: an improved R-hat for assessing convergence of MCMC", *Bayesian
-Analysis* 16(2): split rank-normalised :math:`\\hat{R} < 1.01` and bulk and tail effective
+Analysis* 16(2): split rank-normalised :math:`\hat{R} < 1.01` and bulk and tail effective
 sample sizes of at least 100 per chain for reliable posterior summaries.
 """
 

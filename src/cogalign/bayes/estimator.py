@@ -12,7 +12,9 @@ from the population.
 
 from __future__ import annotations
 
+import inspect
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -23,7 +25,26 @@ from cogalign.data.groups import participant_index
 from cogalign.errors import CogalignError
 from cogalign.estimator import Estimator, NotFittedError
 
-__all__ = ["BayesianEstimator", "NotFittedError", "posterior_draws", "theta_for_rows"]
+__all__ = ["FIT_SETTINGS", "BayesianEstimator", "NotFittedError", "posterior_draws",
+           "theta_for_rows"]
+
+#: The settings every Bayesian estimator takes, keyword-only, with their defaults: inference
+#: backend and method (``None``: NUTS for hierarchical models, else MAP + Laplace), draws,
+#: warm-up and chains of NUTS, the seed, prior overrides (``{parameter: {"loc": ..., "scale":
+#: ...}}``), the width of the reported intervals, progress bars and any other keyword of
+#: :func:`cogalign.bayes.fit`.
+FIT_SETTINGS: dict[str, Any] = {
+    "backend": "numpyro",
+    "method": None,
+    "draws": 1000,
+    "tune": 1000,
+    "chains": 2,
+    "seed": 0,
+    "priors": None,
+    "interval": 0.9,
+    "progress": False,
+    "fit_kwargs": None,
+}
 
 
 def posterior_draws(idata: Any, names: list[str], max_draws: int, seed: int
@@ -110,12 +131,53 @@ def theta_for_rows(
 class BayesianEstimator(Estimator):
     """Base class of the estimators fitted with :func:`cogalign.bayes.fit`.
 
-    Fitted once ``idata_`` exists. The helpers below read the settings ``backend``,
-    ``method``, ``draws``, ``tune``, ``chains``, ``seed``, ``progress``, ``interval`` and
-    ``fit_kwargs`` that such estimators take.
+    Fitted once ``idata_`` exists. A subclass's ``__init__`` lists its model's own settings
+    and ends in ``**settings``; the base adds :data:`FIT_SETTINGS` to its signature as
+    keyword-only parameters (so :func:`sklearn.base.clone`, ``get_params`` and ``repr`` see
+    them), and ``self._set_init_params(locals())`` stores them with their defaults::
+
+        class Coin(BayesianEstimator):
+            def __init__(self, prior_heads: float = 1.0, **settings: Any) -> None:
+                self._set_init_params(locals())
+
+        Coin(draws=500).draws          # 500; Coin().backend == "numpyro"
+
+    The helpers below read those settings.
     """
 
     fitted_attribute = "idata_"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+        signature = inspect.signature(init)
+        own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        if len(own) == len(signature.parameters):
+            return  # no **settings: the subclass spells out its signature itself
+        names = {p.name for p in own}
+        added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
+                 for name, default in FIT_SETTINGS.items() if name not in names]
+        init.__signature__ = signature.replace(parameters=own + added)  # type: ignore[attr-defined]
+
+    def _set_init_params(self, values: Mapping[str, Any]) -> None:
+        """Store the model's settings and :data:`FIT_SETTINGS` (given or default).
+
+        Raises
+        ------
+        TypeError
+            For a keyword that is neither a setting of the model nor a fit setting.
+        """
+        values = dict(values)
+        given = values.pop("settings", None) or {}
+        unknown = sorted(set(given) - set(FIT_SETTINGS))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} got unexpected keyword(s) {unknown}; its "
+                            f"settings: {', '.join(self._get_param_names())}")
+        for name, default in FIT_SETTINGS.items():
+            values.setdefault(name, given.get(name, default))
+        super()._set_init_params(values)
 
     def _method(self, hierarchical: bool) -> str:
         """``method``, or NUTS for a hierarchical model and MAP + Laplace otherwise."""

@@ -111,7 +111,7 @@ def fit(
     nuts_sampler: str = "pymc",
     cores: int = 1,
 ) -> Any:
-    """Fit a model and return ArviZ ``InferenceData``.
+    r"""Fit a model and return ArviZ ``InferenceData``.
 
     Parameters
     ----------
@@ -126,8 +126,8 @@ def fit(
     method
         ``"nuts"`` (No-U-Turn sampler; Hoffman & Gelman 2014), ``"map"`` (posterior mode in the
         unconstrained space by L-BFGS, then a Laplace approximation: draws from
-        :math:`\\mathcal{N}(\\hat u, H^{-1})` with :math:`H` the Hessian of the negative log
-        posterior at the mode :math:`\\hat u`, mapped to the constrained space), or ``"svi"``
+        :math:`\mathcal{N}(\hat u, H^{-1})` with :math:`H` the Hessian of the negative log
+        posterior at the mode :math:`\hat u`, mapped to the constrained space), or ``"svi"``
         (stochastic variational inference with a mean-field or full-rank Normal guide).
     draws, tune, chains
         Posterior draws per chain, warm-up iterations per chain (NUTS) and chains (NUTS; MAP

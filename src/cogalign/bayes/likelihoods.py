@@ -17,14 +17,14 @@ __all__ = ["binomial_logit_pymc", "trials_log_likelihood"]
 
 
 def trials_log_likelihood(y: np.ndarray, logits: np.ndarray) -> np.ndarray:
-    """Bernoulli log-probability :math:`y\\log\\sigma(\\eta) + (1-y)\\log\\sigma(-\\eta)`.
+    r"""Bernoulli log-probability :math:`y\log\sigma(\eta) + (1-y)\log\sigma(-\eta)`.
 
     Parameters
     ----------
     y
         Observed choices, 0 or 1.
     logits
-        Log-odds :math:`\\eta` of choosing 1.
+        Log-odds :math:`\eta` of choosing 1.
 
     Returns
     -------
@@ -37,19 +37,19 @@ def trials_log_likelihood(y: np.ndarray, logits: np.ndarray) -> np.ndarray:
 
 
 def binomial_logit_pymc(name: str, eta: Any, n: Any, y: Any) -> Any:
-    """``y ~ Binomial(n, sigmoid(eta))`` (Bernoulli for ``n = 1``) in PyMC, stable for any logit.
+    r"""``y ~ Binomial(n, sigmoid(eta))`` (Bernoulli for ``n = 1``) in PyMC, stable for any logit.
 
     The log-probability is written as NumPyro's ``Binomial(logits=...)`` /
     ``Bernoulli(logits=...)`` compute it,
 
-    .. math:: \\log\\binom{n}{y} - y\\,\\mathrm{softplus}(-\\eta)
-              - (n - y)\\,\\mathrm{softplus}(\\eta),
+    .. math:: \log\binom{n}{y} - y\,\mathrm{softplus}(-\eta)
+              - (n - y)\,\mathrm{softplus}(\eta),
 
     so value and gradient stay finite wherever the logit goes. PyMC's own distributions do not
     (PyMC 5.28): ``Bernoulli(logit_p=...)`` has a NaN gradient for ``y = 0`` once
-    :math:`\\eta > 37`, and ``Binomial(logit_p=...)`` a log-probability of -inf once the
-    observed outcome is that improbable (``y = 0`` with :math:`\\eta > 37`, ``y = n`` with
-    :math:`\\eta < -37`). A NUTS chain that wanders there (large sensitivities during
+    :math:`\eta > 37`, and ``Binomial(logit_p=...)`` a log-probability of -inf once the
+    observed outcome is that improbable (``y = 0`` with :math:`\eta > 37`, ``y = n`` with
+    :math:`\eta < -37`). A NUTS chain that wanders there (large sensitivities during
     warm-up) stays stuck, every transition divergent: one of two PyMC chains of the
     hierarchical hyperbolic model on 100 people of Ericson et al. (2015) did, r-hat 2.2.
 

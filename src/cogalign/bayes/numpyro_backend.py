@@ -21,6 +21,7 @@ __all__ = ["add_predictions", "fit_numpyro", "site_names"]
 
 
 def fit_numpyro(model, arrays, static, obs_names, s) -> tuple[dict, dict]:
+    """Fit a NumPyro model by the settings ``s`` (NUTS, MAP + Laplace or SVI): draws and stats."""
     bound = functools.partial(model, **static) if static else model
     if s["method"] == "nuts":
         return _numpyro_nuts(bound, arrays, s)
@@ -200,6 +201,7 @@ def _numpyro_svi(bound, arrays, obs_names, s) -> tuple[dict, dict]:
 
 
 def add_predictions(model, arrays, static, obs_names, groups, seed, want_ll, want_pp) -> dict:
+    """Pointwise log-likelihood and posterior predictive draws of a NumPyro fit, by group."""
     import jax
     import jax.numpy as jnp
     from numpyro.infer import Predictive

@@ -1,21 +1,21 @@
-"""Parameters with weakly informative priors, stated once for NumPyro and PyMC.
+r"""Parameters with weakly informative priors, stated once for NumPyro and PyMC.
 
 A :class:`Param` is a model parameter with a prior stated on an unconstrained scale:
 
 .. math::
 
-    \\eta \\sim \\mathcal{N}(\\text{loc}, \\text{scale}^2), \\qquad
-    \\theta = g(\\eta)
+    \eta \sim \mathcal{N}(\text{loc}, \text{scale}^2), \qquad
+    \theta = g(\eta)
 
 where :math:`g` maps the real line onto the parameter's range:
 
-* ``low`` and ``high`` given: :math:`\\theta = \\text{low} + (\\text{high}-\\text{low})\\,\\sigma(\\eta)`
+* ``low`` and ``high`` given: :math:`\theta = \text{low} + (\text{high}-\text{low})\,\sigma(\eta)`
   (scaled logistic, as in hBayesDM's bounded parameters);
-* only ``low`` given: :math:`\\theta = \\text{low} + e^{\\eta}` (log-normal above ``low``);
-* neither: :math:`\\theta = \\eta`.
+* only ``low`` given: :math:`\theta = \text{low} + e^{\eta}` (log-normal above ``low``);
+* neither: :math:`\theta = \eta`.
 
-The raw value is sampled in standardised form, :math:`r \\sim \\mathcal{N}(0, 1)`,
-:math:`\\eta = \\text{loc} + \\text{scale}\\,r`: every latent variable is standard Normal a
+The raw value is sampled in standardised form, :math:`r \sim \mathcal{N}(0, 1)`,
+:math:`\eta = \text{loc} + \text{scale}\,r`: every latent variable is standard Normal a
 priori, which suits NUTS's step size, and zero is a starting point at the prior median.
 
 Hierarchical (partially pooled) parameters use the non-centred parameterisation
@@ -23,21 +23,21 @@ Hierarchical (partially pooled) parameters use the non-centred parameterisation
 
 .. math::
 
-    \\eta_j = \\text{loc} + \\text{scale}\\,(m + \\tau z_j), \\quad
-    m \\sim \\mathcal{N}(0, 1), \\quad
-    \\tau \\sim \\text{Half-}\\mathcal{N}(\\text{sd\\_scale}^2), \\quad
-    z_j \\sim \\mathcal{N}(0, 1), \\quad
-    \\theta_j = g(\\eta_j),
+    \eta_j = \text{loc} + \text{scale}\,(m + \tau z_j), \quad
+    m \sim \mathcal{N}(0, 1), \quad
+    \tau \sim \text{Half-}\mathcal{N}(\text{sd\_scale}^2), \quad
+    z_j \sim \mathcal{N}(0, 1), \quad
+    \theta_j = g(\eta_j),
 
-so the population mean and standard deviation of :math:`\\eta` are
-:math:`\\text{loc} + \\text{scale}\\,m` and :math:`\\text{scale}\\,\\tau` (both in units of the
+so the population mean and standard deviation of :math:`\eta` are
+:math:`\text{loc} + \text{scale}\,m` and :math:`\text{scale}\,\tau` (both in units of the
 prior scale, which keeps NUTS's geometry the same whatever the parameter's units).
 
 Site names are the same in both backends, so posteriors can be compared name by name:
 ``{name}_raw`` (:math:`r`, pooled), or ``{name}_mu`` (:math:`m`), ``{name}_sigma``
-(:math:`\\tau`), ``{name}_z`` (hierarchical); the parameter itself is the deterministic
+(:math:`\tau`), ``{name}_z`` (hierarchical); the parameter itself is the deterministic
 ``{name}`` and, for hierarchical parameters, ``{name}_pop`` is
-:math:`g(\\text{loc} + \\text{scale}\\,m)`, the population median.
+:math:`g(\text{loc} + \text{scale}\,m)`, the population median.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def expit(x: Any, xp: Any = np) -> Any:
 
 @dataclass(frozen=True)
 class Param:
-    """A parameter: its range and a Normal prior on the unconstrained scale.
+    r"""A parameter: its range and a Normal prior on the unconstrained scale.
 
     Parameters
     ----------
@@ -87,9 +87,9 @@ class Param:
         Range of the parameter; ``None`` for unbounded. See the module docstring for the map
         from the raw scale.
     loc, scale
-        Mean and standard deviation of the Normal prior on the raw scale :math:`\\eta`.
+        Mean and standard deviation of the Normal prior on the raw scale :math:`\eta`.
     sd_scale
-        Scale of the Half-Normal prior on the population standard deviation :math:`\\tau` of a
+        Scale of the Half-Normal prior on the population standard deviation :math:`\tau` of a
         hierarchical version (in units of ``scale``).
     description
         One line for tables and help text.
@@ -121,7 +121,7 @@ class Param:
         return "real"
 
     def constrain(self, raw: Any, xp: Any = np) -> Any:
-        """Map raw values :math:`\\eta` to the parameter's range (namespace ``xp``)."""
+        r"""Map raw values :math:`\eta` to the parameter's range (namespace ``xp``)."""
         if self.kind == "interval":
             return self.low + (self.high - self.low) * expit(raw, xp)
         if self.kind == "positive":
@@ -144,7 +144,7 @@ class Param:
 
     @property
     def prior_median(self) -> float:
-        """Prior median of the parameter, :math:`g(\\text{loc})`."""
+        r"""Prior median of the parameter, :math:`g(\text{loc})`."""
         return float(self.constrain(np.float64(self.loc)))
 
     def prior_interval(self, mass: float = 0.9) -> tuple[float, float]:
@@ -196,7 +196,7 @@ def update_params(
 def sample_numpyro(
     params: Sequence[Param], n_groups: int | None = None, group_dim: str = "participant"
 ) -> dict[str, Any]:
-    """Sample every parameter inside a NumPyro model and return ``{name: value}``.
+    r"""Sample every parameter inside a NumPyro model and return ``{name: value}``.
 
     Parameters
     ----------
@@ -213,7 +213,7 @@ def sample_numpyro(
     dict
         Constrained values: scalars, or arrays of shape ``(n_groups,)``.
 
-        Raw sites are standard Normal: :math:`\\eta = \\text{loc} + \\text{scale}\\,r`.
+        Raw sites are standard Normal: :math:`\eta = \text{loc} + \text{scale}\,r`.
     """
     import jax.numpy as jnp
     import numpyro
@@ -272,5 +272,5 @@ def sample_pymc(params: Sequence[Param], n_groups: int | None = None) -> dict[st
 
 
 def logit(p: float) -> float:
-    """:math:`\\log(p / (1 - p))` for a scalar, to state prior locations readably."""
+    r""":math:`\log(p / (1 - p))` for a scalar, to state prior locations readably."""
     return math.log(p) - math.log1p(-p)

@@ -18,7 +18,7 @@ __all__ = ["fit_pymc"]
 
 
 def fit_pymc(model, arrays, static, obs_names, s, nuts_sampler, cores, want_ll, want_pp):
-
+    """Fit a model's PyMC twin by the settings ``s``: ArviZ data with the same groups."""
     import logging
 
     from cogalign.bayes.registry import get_pymc_builder

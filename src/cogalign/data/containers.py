@@ -11,6 +11,14 @@ import pandas as pd
 
 from cogalign.errors import CogalignError
 
+__all__ = [
+    "MORAL_GRAPH_COUNTS",
+    "MORAL_GRAPH_EDGE_COLUMNS",
+    "MORAL_GRAPH_VALUE_COLUMNS",
+    "MoralGraph",
+    "RDMStack",
+]
+
 
 @dataclass(frozen=True)
 class RDMStack:

@@ -19,6 +19,21 @@ from cogalign.data.schemas import INTERTEMPORAL, RISKY_RATES, TRIPLETS
 from cogalign.data.userfiles import read_table_with_lines
 from cogalign.errors import CogalignError
 
+__all__ = [
+    "ERICSON_CHOICES",
+    "load_analogies",
+    "load_choices13k",
+    "load_ericson2015",
+    "load_moral_graph",
+    "load_moralgraph_all",
+    "load_moralgraph_prolific",
+    "load_rsa92",
+    "load_simlex999",
+    "load_things_concepts",
+    "load_things_triplets",
+    "load_wordsim353",
+]
+
 Files = dict[str, Path]
 
 

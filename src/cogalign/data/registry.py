@@ -88,8 +88,11 @@ class Dataset:
         return self.files[0].urls[0]
 
     def availability(self) -> str:
-        """``"local"`` when every file is on the search path or in the cache and checks out,
-        ``"corrupt"`` when a local copy fails its sha256, else ``"missing"``."""
+        """Whether the files are here: ``"local"``, ``"corrupt"`` or ``"missing"``.
+
+        ``"local"`` when every file is on the search path or in the cache and checks out,
+        ``"corrupt"`` when a local copy fails its sha256, else ``"missing"``.
+        """
         try:
             return "local" if all(find_local(f) is not None for f in self.files) else "missing"
         except ChecksumError:

@@ -14,6 +14,24 @@ import pandas as pd
 
 from cogalign.data.schema import Column, Schema
 
+__all__ = [
+    "BELIEFS",
+    "INTERTEMPORAL",
+    "MORAL_VOTES",
+    "PAIRWISE",
+    "PARTICIPANT",
+    "RISKY",
+    "RISKY_RATES",
+    "ROTATION",
+    "RT",
+    "SCHEMAS",
+    "SESSION",
+    "TRIAL",
+    "TRIPLETS",
+    "get_schema",
+    "register_schema",
+]
+
 PARTICIPANT = Column(
     "participant_id", "str", description="Pseudonymous participant identifier (no personal data)"
 )

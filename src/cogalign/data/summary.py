@@ -8,6 +8,10 @@ import pandas as pd
 
 from cogalign.data.containers import MoralGraph, RDMStack
 
+__all__ = [
+    "summarize",
+]
+
 
 def summarize(obj: Any) -> dict[str, Any]:
     """Size and content of a loaded dataset as a flat dict of plain values.

@@ -177,8 +177,11 @@ def _records(path: Path, text: str, sep: str):
 
 
 def _scan(path: Path, text: str, sep: str):
-    """Check the header and find ragged rows, keeping where each row starts, and the first and
-    last rows (to check the fast parse against)."""
+    """Check the header and find ragged rows.
+
+    Keeps where each row starts, and the first and last rows (to check the fast parse
+    against).
+    """
     header: list[str] | None = None
     starts: list[int] = []
     ragged: list[tuple[int, int, int]] = []  # (row, line, cells)
@@ -381,7 +384,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _has_lone_surrogate(value: Any) -> bool:
-    """Whether a JSON value holds text with a lone surrogate (a ``\\ud800``-style escape)."""
+    """Whether a JSON value holds text with a lone surrogate (from a JSON escape)."""
     if isinstance(value, str):
         return _SURROGATE.search(value) is not None
     if isinstance(value, list):

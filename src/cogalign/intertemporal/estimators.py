@@ -9,7 +9,6 @@ attributes end in ``_`` (``idata_`` is the ArviZ fit with the pointwise log-like
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -43,15 +42,12 @@ class IntertemporalChoiceModel(BayesianEstimator):
         (see :func:`cogalign.intertemporal.functions.intertemporal_logits`).
     hierarchical
         Per-participant parameters (non-centred) or one pooled set.
-    backend, method, draws, tune, chains, seed, progress
-        Passed to :func:`cogalign.bayes.fit` (``method=None``: NUTS when hierarchical, else
-        MAP + Laplace).
-    priors
-        Prior overrides (see :func:`cogalign.intertemporal.models.intertemporal_params`).
-    interval
-        Mass of the reported central intervals.
-    fit_kwargs
-        More keyword arguments for :func:`cogalign.bayes.fit`.
+    **settings
+        The fit settings of every Bayesian estimator
+        (:data:`cogalign.bayes.estimator.FIT_SETTINGS`: ``backend``, ``method``, ``draws``,
+        ``tune``, ``chains``, ``seed``, ``priors``, ``interval``, ``progress``,
+        ``fit_kwargs``); ``method=None`` is NUTS when hierarchical, else MAP + Laplace;
+        ``priors`` as in :func:`cogalign.intertemporal.models.intertemporal_params`.
 
     Notes
     -----
@@ -86,16 +82,7 @@ class IntertemporalChoiceModel(BayesianEstimator):
         *,
         scale: str = "relative",
         hierarchical: bool = True,
-        backend: str = "numpyro",
-        method: str | None = None,
-        draws: int = 1000,
-        tune: int = 1000,
-        chains: int = 2,
-        seed: int = 0,
-        priors: Mapping[str, Mapping[str, float]] | None = None,
-        interval: float = 0.9,
-        progress: bool = False,
-        fit_kwargs: Mapping[str, Any] | None = None,
+        **settings: Any,
     ) -> None:
         self._set_init_params(locals())
 

@@ -36,11 +36,11 @@ DISCOUNTING = ("exponential", "hyperbolic", "quasi-hyperbolic", "itch")
 
 
 def discount(t: Any, model: str, params: Mapping[str, Any], xp: Any = np) -> Any:
-    """Discount factor :math:`D(t)` of a delay ``t``.
+    r"""Discount factor :math:`D(t)` of a delay ``t``.
 
-    * ``"exponential"``: :math:`D(t) = \\delta^{t}` (Samuelson 1937);
+    * ``"exponential"``: :math:`D(t) = \delta^{t}` (Samuelson 1937);
     * ``"hyperbolic"``: :math:`D(t) = 1 / (1 + k t)` (Mazur 1987);
-    * ``"quasi-hyperbolic"``: :math:`D(0) = 1`, :math:`D(t) = \\beta\\,\\delta^{t}` for
+    * ``"quasi-hyperbolic"``: :math:`D(0) = 1`, :math:`D(t) = \beta\,\delta^{t}` for
       :math:`t > 0` (Laibson 1997).
     """
     if model == "exponential":
@@ -54,13 +54,13 @@ def discount(t: Any, model: str, params: Mapping[str, Any], xp: Any = np) -> Any
 
 def itch_logits(x1: Any, t1: Any, x2: Any, t2: Any, params: Mapping[str, Any],
                 xp: Any = np) -> Any:
-    """ITCH, the intertemporal choice heuristic (Ericson et al. 2015, eq. 1).
+    r"""ITCH, the intertemporal choice heuristic (Ericson et al. 2015, eq. 1).
 
     .. math::
 
-        \\operatorname{logit} P(LL) = \\beta_I + \\beta_{xA}(x_2 - x_1)
-            + \\beta_{xR}\\frac{x_2 - x_1}{x^*} + \\beta_{tA}(t_2 - t_1)
-            + \\beta_{tR}\\frac{t_2 - t_1}{t^*}
+        \operatorname{logit} P(LL) = \beta_I + \beta_{xA}(x_2 - x_1)
+            + \beta_{xR}\frac{x_2 - x_1}{x^*} + \beta_{tA}(t_2 - t_1)
+            + \beta_{tR}\frac{t_2 - t_1}{t^*}
 
     with :math:`x^* = (x_1 + x_2)/2` and :math:`t^* = (t_1 + t_2)/2`; parameters ``b_i``,
     ``b_xa``, ``b_xr``, ``b_ta``, ``b_tr`` (the time coefficients are negative for impatience).
@@ -74,11 +74,11 @@ def itch_logits(x1: Any, t1: Any, x2: Any, t2: Any, params: Mapping[str, Any],
 def intertemporal_logits(x1: Any, t1: Any, x2: Any, t2: Any, model: str,
                          params: Mapping[str, Any], scale: str = "relative",
                          xp: Any = np) -> Any:
-    """Log-odds of choosing the later-larger option.
+    r"""Log-odds of choosing the later-larger option.
 
     For the discounting models,
 
-    .. math:: \\operatorname{logit} P(LL) = \\varphi\\,\\frac{x_2 D(t_2) - x_1 D(t_1)}{s}
+    .. math:: \operatorname{logit} P(LL) = \varphi\,\frac{x_2 D(t_2) - x_1 D(t_1)}{s}
 
     with :math:`s = 1` (``scale="absolute"``, Ericson et al. 2015's specification) or
     :math:`s = x^* = (x_1 + x_2)/2` (``scale="relative"``, the default: Ericson's amounts span

@@ -1,12 +1,12 @@
-"""NumPyro model of intertemporal choice, with its parameters and priors.
+r"""NumPyro model of intertemporal choice, with its parameters and priors.
 
 :func:`intertemporal_model` is a plain NumPyro function of keyword data with the observation
 ``y`` (``None`` to simulate); fit it with :func:`cogalign.bayes.fit`. Its PyMC twin in
 :mod:`cogalign.intertemporal.pymc_models` has identical site names and priors.
 
-Single trials: :math:`y_t \\sim \\operatorname{Bernoulli}(\\sigma(\\eta_t))` (``y = 1`` for the
+Single trials: :math:`y_t \sim \operatorname{Bernoulli}(\sigma(\eta_t))` (``y = 1`` for the
 later-larger option), with per-participant parameters in the hierarchical (non-centred)
-version; :math:`\\eta` is the log-odds from
+version; :math:`\eta` is the log-odds from
 :func:`cogalign.intertemporal.functions.intertemporal_logits`.
 
 References

@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from cogalign.paradigms import Paradigm, factory
 
-from cogalign.paradigms import Paradigm
-
-__all__ = ["PARADIGM", "discounting_model"]
-
-
-def discounting_model(model: str) -> Any:
-    """A factory of :class:`~cogalign.intertemporal.estimators.IntertemporalChoiceModel`."""
-
-    def make(**params: Any) -> Any:
-        from cogalign.intertemporal.estimators import IntertemporalChoiceModel
-
-        return IntertemporalChoiceModel(model, **params)
-
-    make.__name__ = f"IntertemporalChoiceModel_{model}"
-    return make
+__all__ = ["PARADIGM"]
 
 
 PARADIGM = Paradigm(
@@ -27,7 +13,7 @@ PARADIGM = Paradigm(
     schema="intertemporal",
     datasets=("ericson2015",),
     simulator="cogalign.intertemporal.simulate:simulate_intertemporal",
-    estimators={m: discounting_model(m)
+    estimators={m: factory("cogalign.intertemporal.estimators:IntertemporalChoiceModel", m)
                 for m in ("exponential", "hyperbolic", "quasi-hyperbolic", "itch")},
     default_estimator="hyperbolic",
     cv_groups="participant_id",

@@ -17,9 +17,9 @@ from cogalign.bayes.params import expit
 from cogalign.intertemporal.functions import intertemporal_logits
 from cogalign.studies.definition import Field, StudyDefinition, one_of, positive_list
 from cogalign.studies.design import (
-    Design,
     Option,
     Planned,
+    ProblemDesign,
     Response,
     Trial,
     format_amount,
@@ -30,7 +30,7 @@ from cogalign.studies.simulate import SimulatedParticipant
 __all__ = ["ExponentialParticipant", "HyperbolicParticipant", "IntertemporalDesign"]
 
 
-class IntertemporalDesign(Design):
+class IntertemporalDesign(ProblemDesign):
     """Choices between a sooner-smaller and a later-larger amount of money.
 
     Problems are the grid of the ``[delays]`` table (sooner amounts x increases x sooner
@@ -69,14 +69,6 @@ class IntertemporalDesign(Design):
         return ("On each trial you choose one of two amounts of money, paid at different "
                 f"times.\n\nUse the keys {keys} (or click it).")
 
-    def materials(self) -> Any:
-        """The amount/delay problems."""
-        return {"problems": self.problems}
-
-    def main(self, rng: np.random.Generator) -> list[Planned]:
-        """Every problem once, in shuffled order."""
-        order = rng.permutation(len(self.problems))
-        return [Planned("main", {"problem": self.problems[int(k)]}) for k in order]
 
     def __init__(self, definition: StudyDefinition, notes: list[str]):
         super().__init__(definition, notes)
@@ -153,16 +145,20 @@ class IntertemporalDesign(Design):
 
 
 class HyperbolicParticipant(SimulatedParticipant):
-    """Hyperbolic discounting, ``V = x / (1 + k t)``, with
-    ``P(later) = expit(beta * (V2 - V1))``."""
+    """Hyperbolic discounting with a logit choice rule.
+
+    ``V = x / (1 + k t)`` and ``P(later) = expit(beta * (V2 - V1))``.
+    """
 
     name = "hyperbolic"
     model = "hyperbolic"
     defaults: ClassVar[dict[str, Any]] = {"k": 0.1, "beta": 1.0}
 
     def model_params(self) -> dict[str, float]:
-        """The settings as parameters of
-        :func:`cogalign.intertemporal.functions.intertemporal_logits`."""
+        """The settings as parameters of the paradigm's discounting functions.
+
+        See :func:`cogalign.intertemporal.functions.intertemporal_logits`.
+        """
         return {"k": self.params["k"], "phi": self.params["beta"]}
 
     def choose(self, trial: Trial, rng: np.random.Generator) -> tuple[float, float]:
@@ -184,6 +180,8 @@ class ExponentialParticipant(HyperbolicParticipant):
     defaults: ClassVar[dict[str, Any]] = {"delta": 0.95, "beta": 1.0}
 
     def model_params(self) -> dict[str, float]:
-        """The settings as parameters of
-        :func:`cogalign.intertemporal.functions.intertemporal_logits`."""
+        """The settings as parameters of the paradigm's discounting functions.
+
+        See :func:`cogalign.intertemporal.functions.intertemporal_logits`.
+        """
         return {"delta": self.params["delta"], "phi": self.params["beta"]}

@@ -40,6 +40,21 @@ from cogalign.paths import (
     usable_folder,
 )
 
+__all__ = [
+    "CACHE_VERSION",
+    "KINDS",
+    "STALE_SECONDS",
+    "atomic_save_npz",
+    "atomic_write_json",
+    "cache_clear",
+    "cache_info",
+    "file_sha256",
+    "hash_strings",
+    "llm_cache_dir",
+    "load_npz",
+    "make_key",
+]
+
 #: Bumped whenever the meaning of a cached entry changes, so old entries are not reused.
 CACHE_VERSION = 1
 

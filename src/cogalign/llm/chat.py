@@ -459,8 +459,10 @@ class ChatClient:
         seed: int | None = None,
         stop: Sequence[str] | None = None,
     ) -> ChatResponse:
-        """One chat completion. Failures come back as ``ChatResponse(error=...)``, not raised,
-        except :class:`ChatServerError` (the server cannot answer any request).
+        """One chat completion; failures come back as ``ChatResponse(error=...)``.
+
+        They are not raised, except :class:`ChatServerError` (the server cannot answer any
+        request).
 
         Parameters
         ----------

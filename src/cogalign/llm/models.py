@@ -486,8 +486,11 @@ def pick_device(device: str | None = "auto") -> torch.device:
 
 
 def pick_dtype(dtype: Any, device: torch.device) -> torch.dtype:
-    """Return a torch dtype: ``None``/``"float32"`` (default), ``"float16"``, ``"bfloat16"``,
-    or ``"auto"`` (bfloat16 on CUDA, float32 elsewhere)."""
+    """Return a torch dtype.
+
+    ``None``/``"float32"`` (default), ``"float16"``, ``"bfloat16"``, or ``"auto"`` (bfloat16
+    on CUDA, float32 elsewhere).
+    """
     import torch
 
     if dtype is None:

@@ -98,8 +98,10 @@ class ChoiceResult(_Judgments):
         return out
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per prompt and option: ``prompt_index, option_index, option, logprob,
-        n_tokens, prob`` plus ``error``."""
+        """One row per prompt and option.
+
+        Columns ``prompt_index, option_index, option, logprob, n_tokens, prob`` plus ``error``.
+        """
         rows = []
         for i, opts in enumerate(self.options):
             for j, opt in enumerate(opts):

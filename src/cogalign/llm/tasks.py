@@ -16,6 +16,13 @@ A task file (TOML) states what a trial shows and what the model may answer::
 
 ``{option1}``, ``{option2}``, ... are the alternatives in the order shown; counterbalancing
 permutes that order. ``{<field>}`` inserts a field's value as is. Literal braces are ``{{ }}``.
+A task may also name ``constants = ["context"]``: placeholders that are the same for every
+trial of a run and are filled once with :meth:`Task.fill` before the task is used.
+
+Besides judgment tasks, the registry holds **text templates** (``kind = "text"``, or a file
+with neither ``kind`` nor ``template``): named texts
+with placeholders for conversations (e.g. an interviewer's system message and opening), loaded
+with :func:`load_text_template`.
 
 Naming: the items of a trial are the columns ``item_1``, ``item_2``, ... (the trial tables'
 naming, e.g. :data:`cogalign.data.schemas.TRIPLETS`); a template that shows one item calls it
@@ -23,9 +30,11 @@ naming, e.g. :data:`cogalign.data.schemas.TRIPLETS`); a template that shows one 
 
 The registry: the tasks that ship with cogalign are the files in ``cogalign/llm/prompts``
 (general tasks and the variants the paradigms sweep over, e.g. ``similarity-0-10-meaning``);
-a paradigm package, or a user, adds its own folder or files with :func:`register_templates`.
-:func:`list_tasks` lists every registered task and :func:`load_task` loads one by name (or
-from any TOML path).
+every registered paradigm that declares ``prompts`` (:mod:`cogalign.paradigms`) adds its
+package's ``prompts/`` folder, and a user adds files or folders with
+:func:`register_templates`. :func:`list_tasks` lists every registered task and
+:func:`load_task` loads one by name (or from any TOML path); :func:`list_templates` lists every
+template of either kind.
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ import os
 import string
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -45,7 +54,17 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Task", "list_tasks", "load_task", "orders", "register_templates"]
+__all__ = [
+    "Task",
+    "TextTemplate",
+    "list_tasks",
+    "list_templates",
+    "load_task",
+    "load_template",
+    "load_text_template",
+    "orders",
+    "register_templates",
+]
 
 _KINDS = ("choice", "rating")
 
@@ -68,6 +87,9 @@ class Task:
         ``(low, high)`` inclusive for rating tasks.
     template, answer_prefix, system
         Prompt text.
+    constants
+        Placeholders filled once per run with :meth:`fill` (e.g. ``("context",)``); a task
+        with unfilled constants cannot render a trial.
     """
 
     name: str
@@ -81,6 +103,7 @@ class Task:
     system: str = ""
     description: str = ""
     source: str = ""
+    constants: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
@@ -95,7 +118,8 @@ class Task:
                 f"task {self.name!r}: {len(self.labels)} labels for {self.n_alternatives} alternatives"
             )
         names = {f for _, f, _, _ in string.Formatter().parse(self.template) if f}
-        allowed = set(self.fields) | {f"option{i + 1}" for i in range(self.n_alternatives)}
+        allowed = (set(self.fields) | set(self.constants)
+                   | {f"option{i + 1}" for i in range(self.n_alternatives)})
         unknown = names - allowed
         if unknown:
             raise ValueError(
@@ -122,6 +146,29 @@ class Task:
             return [str(row[f]) for f in self.fields]
         return list(self.alternatives)
 
+    def fill(self, **values: Any) -> Task:
+        """The task with some :attr:`constants` filled in (braces in the values are kept).
+
+        Raises
+        ------
+        ValueError
+            For a name that is not one of the task's constants.
+        """
+        unknown = sorted(set(values) - set(self.constants))
+        if unknown:
+            raise ValueError(f"task {self.name!r} has no constants {unknown}; "
+                             f"its constants: {list(self.constants)}")
+        template = self.template
+        for key, value in values.items():
+            escaped = str(value).replace("{", "{{").replace("}", "}}")
+            template = template.replace("{" + key + "}", escaped)
+        return replace(self, template=template,
+                       constants=tuple(c for c in self.constants if c not in values))
+
+    def with_system(self, system: str | None) -> Task:
+        """The task with another system message (``None``: unchanged), e.g. a persona."""
+        return self if system is None else replace(self, system=system)
+
     def render(self, row: Mapping[str, Any], order: Sequence[int] | None = None) -> tuple[str, list[str]]:
         """Fill the template for one trial.
 
@@ -138,6 +185,9 @@ class Task:
             The prompt text and, for choice tasks, the answer text of each position (for rating
             tasks, the scale values as text).
         """
+        if self.constants:
+            raise ValueError(f"task {self.name!r} needs {list(self.constants)} filled first "
+                             f"(task.fill({self.constants[0]}=...))")
         missing = [f for f in self.fields if f not in row]
         if missing:
             raise KeyError(f"task {self.name!r} needs fields {missing}")
@@ -168,7 +218,41 @@ class Task:
             "scale": None if self.scale is None else list(self.scale),
             "answer_prefix": self.answer_prefix,
             "system": self.system,
+            "constants": list(self.constants),
         }
+
+
+@dataclass(frozen=True)
+class TextTemplate:
+    """Named texts with ``{placeholders}``, for conversations.
+
+    A TOML file with ``kind = "text"``; every other top-level string is one text.
+
+    Attributes
+    ----------
+    name
+        The template's name.
+    texts
+        Text by key (e.g. ``"system"``, ``"opening"``).
+    description, source
+        What it is, and where it was loaded from.
+    """
+
+    name: str
+    texts: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+    source: str = ""
+
+    def __getitem__(self, key: str) -> str:
+        try:
+            return self.texts[key]
+        except KeyError:
+            raise KeyError(f"text template {self.name!r} has no text {key!r}; "
+                           f"it has {sorted(self.texts)}") from None
+
+    def format(self, key: str, **values: Any) -> str:
+        """One text with its placeholders filled."""
+        return self[key].format(**values)
 
 
 #: Registered template files by key (file name without ``.toml``; ``-`` and ``_`` alike), with
@@ -217,15 +301,20 @@ def _add(where: Traversable, registry: dict[str, tuple[Traversable, str]], built
             raise ValueError(f"task file {file}: a task file named {file.name} is already "
                              f"registered from {known[0]}")
         entry = known or (file, f"builtin:{key}" if builtin else str(file))
-        names.append(_parse(file.read_text(encoding="utf-8"), key, entry[1]).name)
+        names.append(_parse_any(file.read_text(encoding="utf-8"), key, entry[1]).name)
         registry[key] = entry
     return names
 
 
 def _registry() -> dict[str, tuple[Traversable, str]]:
-    """The registry, with cogalign's own task files always registered first."""
+    """The registry: cogalign's own files first, then every registered paradigm's prompts."""
     if not _TEMPLATES:
         _add(resources.files("cogalign.llm").joinpath("prompts"), _TEMPLATES, builtin=True)
+        from cogalign.paradigms import all_paradigms
+
+        for paradigm in all_paradigms().values():
+            if paradigm.prompts:
+                _add(_locate(paradigm.prompts), _TEMPLATES, builtin=False)
     return _TEMPLATES
 
 
@@ -257,8 +346,43 @@ def register_templates(source: str | os.PathLike[str] | ModuleType | Traversable
 
 
 def list_tasks() -> list[str]:
-    """Names of every registered task (e.g. ``"odd-one-out"``, ``"similarity-1-7"``)."""
-    return sorted(load_task(key).name for key in _registry())
+    """Names of every registered judgment task (e.g. ``"odd-one-out"``, ``"similarity-1-7"``)."""
+    return sorted(t.name for t in map(_load_registered, _registry()) if isinstance(t, Task))
+
+
+def list_templates() -> dict[str, str]:
+    """Every registered template's name and kind (``"choice"``, ``"rating"`` or ``"text"``)."""
+    out = {}
+    for key in _registry():
+        template = _load_registered(key)
+        out[template.name] = template.kind if isinstance(template, Task) else "text"
+    return dict(sorted(out.items()))
+
+
+def _load_registered(key: str) -> Task | TextTemplate:
+    file, label = _registry()[key]
+    return _parse_any(file.read_text(encoding="utf-8"), key, label)
+
+
+def load_template(template: str | os.PathLike[str]) -> Task | TextTemplate:
+    """Load a template of either kind (judgment task or text template) by name or TOML path."""
+    return _load_any(template)
+
+
+def load_text_template(template: str | os.PathLike[str] | TextTemplate) -> TextTemplate:
+    """Load a text template by registered name or TOML path.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, a missing file, or a file that is not a text template.
+    """
+    if isinstance(template, TextTemplate):
+        return template
+    loaded = _load_any(template)
+    if not isinstance(loaded, TextTemplate):
+        raise ValueError(f"{template!r} is a {loaded.kind} task, not a text template")
+    return loaded
 
 
 def load_task(task: str | os.PathLike[str] | Task) -> Task:
@@ -276,17 +400,39 @@ def load_task(task: str | os.PathLike[str] | Task) -> Task:
     """
     if isinstance(task, Task):
         return task
-    text = str(task)
+    loaded = _load_any(task)
+    if not isinstance(loaded, Task):
+        raise ValueError(f"{task!r} is a text template, not a judgment task")
+    return loaded
+
+
+def _load_any(name: str | os.PathLike[str]) -> Task | TextTemplate:
+    text = str(name)
     registry = _registry()
     key = _key(text)
     if key in registry:
-        file, label = registry[key]
-        return _parse(file.read_text(encoding="utf-8"), key, label)
+        return _load_registered(key)
     path = Path(text).expanduser()
     if not path.is_file():
         names = ", ".join(sorted(k.replace("_", "-") for k in registry))
         raise ValueError(f"unknown task {text!r}: not a registered task ({names}) or a TOML file")
-    return _parse(path.read_text(encoding="utf-8"), key, str(path.resolve()))
+    return _parse_any(path.read_text(encoding="utf-8"), key, str(path.resolve()))
+
+
+def _parse_any(raw: str, key: str, source: str) -> Task | TextTemplate:
+    """A task or a text template from the text of its TOML file."""
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"task file {source}: {exc}") from exc
+    if data.get("kind") == "text" or ("kind" not in data and "template" not in data):
+        texts = {k: v for k, v in data.items()
+                 if isinstance(v, str) and k not in ("name", "kind", "description")}
+        if not texts:
+            raise ValueError(f"text template {source}: no texts")
+        return TextTemplate(str(data.get("name", key)), texts,
+                            str(data.get("description", "")), source)
+    return _parse(raw, key, source)
 
 
 def _parse(raw: str, key: str, source: str) -> Task:
@@ -313,6 +459,7 @@ def _parse(raw: str, key: str, source: str) -> Task:
             system=str(data.get("system", "")),
             description=str(data.get("description", "")),
             source=source,
+            constants=tuple(str(c) for c in data.get("constants", ())),
         )
     except KeyError as exc:
         raise ValueError(f"task file {source}: missing key {exc.args[0]!r}") from None

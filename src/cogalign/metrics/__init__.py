@@ -21,12 +21,11 @@ Modules: :mod:`~cogalign.metrics.rdm` (RDMs), :mod:`~cogalign.metrics.compare` (
 :mod:`~cogalign.metrics.rsatoolbox_io`, :mod:`~cogalign.metrics.estimators`.
 """
 
-from importlib import import_module
-from typing import Any
 
-from ._checks import RDMInputError
-from .cca import cca, pwcca, svcca
-from .ceilings import (
+from cogalign.lazy import lazy_exports
+from cogalign.metrics._checks import RDMInputError
+from cogalign.metrics.cca import cca, pwcca, svcca
+from cogalign.metrics.ceilings import (
     NoiseCeiling,
     SplitHalf,
     pool_rdms,
@@ -34,10 +33,10 @@ from .ceilings import (
     spearman_brown,
     split_half_reliability,
 )
-from .cka import cka, cka_from_kernels, linear_cka, median_bandwidth, rbf_cka
-from .compare import METHODS, rank_rows, rsa, rsa_paired
-from .individual import IndividualAlignment, individual_alignment
-from .inference import (
+from cogalign.metrics.cka import cka, cka_from_kernels, linear_cka, median_bandwidth, rbf_cka
+from cogalign.metrics.compare import METHODS, rank_rows, rsa, rsa_paired
+from cogalign.metrics.individual import IndividualAlignment, individual_alignment
+from cogalign.metrics.inference import (
     BootstrapResult,
     GroupComparison,
     MantelResult,
@@ -48,8 +47,8 @@ from .inference import (
     paired_bootstrap,
     percentile_interval,
 )
-from .large import rsa_embeddings, rsa_large
-from .rdm import (
+from cogalign.metrics.large import rsa_embeddings, rsa_large
+from cogalign.metrics.rdm import (
     RatingsRDMs,
     RDMs,
     condensed_index,
@@ -61,9 +60,9 @@ from .rdm import (
     to_condensed,
     to_square,
 )
-from .rsatoolbox_io import from_rsatoolbox, to_rsatoolbox
-from .shape import angular_shape_distance, partial_whitening, procrustes_distance
-from .triplets import (
+from cogalign.metrics.rsatoolbox_io import from_rsatoolbox, to_rsatoolbox
+from cogalign.metrics.shape import angular_shape_distance, partial_whitening, procrustes_distance
+from cogalign.metrics.triplets import (
     TripletAgreement,
     TripletCeiling,
     TripletData,
@@ -146,9 +145,4 @@ __all__ = [
 _ESTIMATORS = ("CCA", "CKA", "LinearMetric", "NotFittedError", "OddOneOutModel")
 
 
-def __getattr__(name: str) -> Any:
-    if name in _ESTIMATORS:
-        value = getattr(import_module("cogalign.metrics.estimators"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'cogalign.metrics' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, {name: "estimators" for name in _ESTIMATORS})

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .compare import compare_vectors
+from cogalign.metrics.compare import compare_vectors
 
 WEIGHTED_METHODS = ("pearson", "cosine", "spearman", "rho-a")
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._checks import RDMInputError, as_2d_float
+from cogalign.metrics._checks import RDMInputError, as_2d_float
 
 __all__ = ["cca", "pwcca", "svcca"]
 

@@ -39,8 +39,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import rankdata
 
-from ._checks import RDMInputError, as_rng, parse_rdms
-from .compare import canonical_method, compare_vectors
+from cogalign.metrics._checks import RDMInputError, as_rng, parse_rdms
+from cogalign.metrics.compare import canonical_method, compare_vectors
 
 __all__ = [
     "NoiseCeiling",

@@ -51,8 +51,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._checks import RDMInputError, as_2d_float
-from .rdm import _upper_rows
+from cogalign.metrics._checks import RDMInputError, as_2d_float
+from cogalign.metrics.rdm import _upper_rows
 
 __all__ = ["cka", "cka_from_kernels", "linear_cka", "median_bandwidth", "rbf_cka"]
 

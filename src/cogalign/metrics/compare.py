@@ -50,7 +50,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from ._checks import RDMInputError, parse_rdms
+from cogalign.metrics._checks import RDMInputError, parse_rdms
 
 __all__ = ["METHODS", "compare_vectors", "rank_rows", "rsa", "rsa_paired"]
 

@@ -24,12 +24,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cogalign.estimator import Estimator, NotFittedError
-
-from ._checks import RDMInputError, as_2d_float
-from .cca import _basis, _pair
-from .cka import _check_pair, linear_cka, median_bandwidth, rbf_cka
-from .shape import ScoreMethod, _pad, angular_distance, shape_maps
-from .triplets import (
+from cogalign.metrics._checks import RDMInputError, as_2d_float
+from cogalign.metrics.cca import _basis, _pair
+from cogalign.metrics.cka import _check_pair, linear_cka, median_bandwidth, rbf_cka
+from cogalign.metrics.shape import ScoreMethod, _pad, angular_distance, shape_maps
+from cogalign.metrics.triplets import (
     Similarity,
     _check_triplets,
     _expected_hits,

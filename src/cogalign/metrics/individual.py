@@ -41,10 +41,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._checks import RDMInputError, as_rng, parse_rdms
-from .ceilings import _normalise_rows
-from .compare import canonical_method, compare_vectors, rank_rows
-from .inference import percentile_interval
+from cogalign.metrics._checks import RDMInputError, as_rng, parse_rdms
+from cogalign.metrics.ceilings import _normalise_rows
+from cogalign.metrics.compare import canonical_method, compare_vectors, rank_rows
+from cogalign.metrics.inference import percentile_interval
 
 __all__ = ["IndividualAlignment", "individual_alignment"]
 
@@ -144,7 +144,7 @@ def individual_alignment(
     seed: int | np.random.Generator | None = None,
     names: list[str] | tuple[str, ...] | None = None,
 ) -> IndividualAlignment:
-    """Where does each candidate RDM fall among individual humans? (Turing RSA)
+    """Where does each candidate RDM fall among individual humans (Turing RSA)?
 
     Parameters
     ----------

@@ -49,10 +49,10 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ._checks import RDMInputError, as_rng, parse_rdms
-from ._resample import WEIGHTED_METHODS, item_weights, weighted_rsa
-from .ceilings import NoiseCeiling, _normalise_rows, rdm_noise_ceiling
-from .compare import canonical_method, compare_vectors, rank_rows
+from cogalign.metrics._checks import RDMInputError, as_rng, parse_rdms
+from cogalign.metrics._resample import WEIGHTED_METHODS, item_weights, weighted_rsa
+from cogalign.metrics.ceilings import NoiseCeiling, _normalise_rows, rdm_noise_ceiling
+from cogalign.metrics.compare import canonical_method, compare_vectors, rank_rows
 
 __all__ = [
     "BootstrapResult",
@@ -459,7 +459,7 @@ def mantel_test(
             perms = np.argsort(rng.random((nb, n)), axis=1)
             null[s:s + nb] = (xb[_permuted_index(perms, n)] @ xa) * scale
     elif method in ("cosine_cov", "corr_cov"):
-        from .compare import _whiten
+        from cogalign.metrics.compare import _whiten
 
         centre = method == "corr_cov"
         ga = _whiten(va[None], n, None, centre).reshape(n, n)

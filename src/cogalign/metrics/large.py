@@ -36,8 +36,13 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._checks import RDMInputError, as_2d_float, n_items_from_pairs
-from .rdm import _block_distances, _prepare_embedding, _upper_rows, rdm_from_embedding
+from cogalign.metrics._checks import RDMInputError, as_2d_float, n_items_from_pairs
+from cogalign.metrics.rdm import (
+    _block_distances,
+    _prepare_embedding,
+    _upper_rows,
+    rdm_from_embedding,
+)
 
 __all__ = ["rsa_embeddings", "rsa_large"]
 

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._checks import RDMInputError, as_2d_float, n_items_from_pairs, parse_rdms
+from cogalign.metrics._checks import RDMInputError, as_2d_float, n_items_from_pairs, parse_rdms
 
 __all__ = [
     "RDMs",

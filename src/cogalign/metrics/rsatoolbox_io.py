@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import parse_rdms
-from .rdm import RDMs
+from cogalign.metrics._checks import parse_rdms
+from cogalign.metrics.rdm import RDMs
 
 __all__ = ["from_rsatoolbox", "to_rsatoolbox"]
 
@@ -35,8 +35,9 @@ def to_rsatoolbox(
     names: Sequence[str] | None = None,
     dissimilarity_measure: str | None = None,
 ) -> Any:
-    """Convert RDMs (dissimilarities; any form :func:`cogalign.metrics.rsa` takes) to
-    an ``rsatoolbox.rdm.RDMs``.
+    """Convert RDMs (dissimilarities) to an ``rsatoolbox.rdm.RDMs``.
+
+    Takes any form :func:`cogalign.metrics.rsa` takes.
 
     Item labels become the pattern descriptor ``"label"``, RDM names the RDM descriptor
     ``"name"``.

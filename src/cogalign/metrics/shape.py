@@ -46,7 +46,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._checks import RDMInputError, as_2d_float
+from cogalign.metrics._checks import RDMInputError, as_2d_float
 
 __all__ = [
     "angular_distance",

@@ -50,8 +50,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize_scalar
 from scipy.special import logsumexp
 
-from ._checks import RDMInputError, as_2d_float
-from .rdm import similarity_to_dissimilarity
+from cogalign.metrics._checks import RDMInputError, as_2d_float
+from cogalign.metrics.rdm import similarity_to_dissimilarity
 
 __all__ = [
     "MIN_REPEATED_TRIPLETS",

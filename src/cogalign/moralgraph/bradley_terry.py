@@ -1,7 +1,7 @@
-"""Bradley-Terry rankings of values from wisdom-upgrade votes: penalised ML and NumPyro.
+r"""Bradley-Terry rankings of values from wisdom-upgrade votes: penalised ML and NumPyro.
 
-Each value :math:`v` has a log-strength :math:`\\theta_v`; a vote comparing values ``a``
-and ``b`` favours ``a`` with probability :math:`\\sigma(\\theta_a - \\theta_b)` (Bradley &
+Each value :math:`v` has a log-strength :math:`\theta_v`; a vote comparing values ``a``
+and ``b`` favours ``a`` with probability :math:`\sigma(\theta_a - \theta_b)` (Bradley &
 Terry 1952). The votes of one edge ``s -> w`` become decisive comparisons
 (:func:`comparisons`): "wiser" favours ``w``; "not wiser" favours ``s`` (``not_wiser="loss"``,
 the default) or is left out (``"ignore"``); "less wise" (an upgrade vote on ``w -> s``)
@@ -9,10 +9,10 @@ favours ``s`` unless the graph also has the edge ``w -> s``, whose "wiser" count
 same votes; "unsure" is left out.
 
 :class:`BradleyTerry` maximises the likelihood with an L2 penalty (the MAP under a Normal
-prior on every :math:`\\theta`), which keeps values that only ever won finite.
+prior on every :math:`\theta`), which keeps values that only ever won finite.
 :class:`BayesianBradleyTerry` samples the posterior of the non-centred hierarchical model
-:func:`bradley_terry_model` (:math:`\\theta = \\tau z`, :math:`z \\sim \\mathcal N(0, 1)`,
-:math:`\\tau \\sim \\text{Half-}\\mathcal N(1)`) with NUTS through :func:`cogalign.bayes.fit`;
+:func:`bradley_terry_model` (:math:`\theta = \tau z`, :math:`z \sim \mathcal N(0, 1)`,
+:math:`\tau \sim \text{Half-}\mathcal N(1)`) with NUTS through :func:`cogalign.bayes.fit`;
 its PyMC twin is :func:`cogalign.moralgraph.pymc_models.bradley_terry_pymc`.
 """
 
@@ -100,13 +100,13 @@ def _loglik(theta: np.ndarray, a: np.ndarray, b: np.ndarray, n: np.ndarray, y: n
 
 
 class BradleyTerry(Estimator):
-    """Bradley-Terry log-strengths by L2-penalised maximum likelihood.
+    r"""Bradley-Terry log-strengths by L2-penalised maximum likelihood.
 
     Parameters
     ----------
     l2
-        Penalty :math:`\\tfrac{\\lambda}{2}\\sum_v \\theta_v^2` (the MAP under
-        :math:`\\theta_v \\sim \\mathcal N(0, 1/\\lambda)`); keeps values that only won (or only
+        Penalty :math:`\tfrac{\lambda}{2}\sum_v \theta_v^2` (the MAP under
+        :math:`\theta_v \sim \mathcal N(0, 1/\lambda)`); keeps values that only won (or only
         lost) finite. Must be positive.
     not_wiser
         How "not wiser" votes count (see :func:`comparisons`).
@@ -182,13 +182,13 @@ class BradleyTerry(Estimator):
 
 @pymc_version("cogalign.moralgraph.pymc_models:bradley_terry_pymc")
 def bradley_terry_model(item_a: Any, item_b: Any, n_votes: Any, y: Any = None, *, n_items: int) -> None:
-    """Hierarchical Bradley-Terry model (NumPyro), non-centred.
+    r"""Hierarchical Bradley-Terry model (NumPyro), non-centred.
 
     .. math::
 
-        \\tau \\sim \\text{Half-}\\mathcal N(1), \\quad z_v \\sim \\mathcal N(0, 1), \\quad
-        \\theta_v = \\tau z_v, \\quad
-        y_e \\sim \\text{Binomial}(n_e, \\sigma(\\theta_{a_e} - \\theta_{b_e}))
+        \tau \sim \text{Half-}\mathcal N(1), \quad z_v \sim \mathcal N(0, 1), \quad
+        \theta_v = \tau z_v, \quad
+        y_e \sim \text{Binomial}(n_e, \sigma(\theta_{a_e} - \theta_{b_e}))
 
     Parameters
     ----------

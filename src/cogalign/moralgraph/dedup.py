@@ -74,9 +74,9 @@ def _similarity(embeddings: np.ndarray) -> np.ndarray:
 
 def _judge_pairs(values: pd.DataFrame, pairs: list[tuple[int, int]], judge_model: Any, progress: bool) -> np.ndarray:
     from cogalign.llm import judge
-    from cogalign.moralgraph.prompts import load_prompts, task_from_prompts
+    from cogalign.llm.tasks import load_task
 
-    task = task_from_prompts(load_prompts("same-value"))
+    task = load_task("same-value")
     text = {int(r["id"]): render_card(r) for r in values.to_dict("records")}
     rows = []
     for a, b in pairs:

@@ -19,4 +19,5 @@ PARADIGM = Paradigm(
     commands={"group": "cogalign.moralgraph.cli:moralgraph_group"},
     demo="cogalign.moralgraph.analysis:demo_section",
     align="cogalign.moralgraph.llm:llm_vote_alignment",
+    prompts="cogalign.moralgraph",
 )

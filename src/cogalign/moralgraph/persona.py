@@ -75,6 +75,7 @@ class PersonaParticipant:
                 .replace("{question}", question))
 
     def __call__(self, state: InterviewState) -> str:
+        """The persona's next answer to the interviewer."""
         roles = {"interviewer": "user", "participant": "assistant"}
         messages = [{"role": "system", "content": self.system(state.question)}] + [
             {"role": roles[m["role"]], "content": m["content"]} for m in state.messages]

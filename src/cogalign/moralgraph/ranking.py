@@ -1,4 +1,4 @@
-"""Ranking values on a moral graph: the published MGE rule, PageRank done right, and friends.
+r"""Ranking values on a moral graph: the published MGE rule, PageRank done right, and friends.
 
 The published rule (Klingefjord, Lowe & Edelman 2024; the app's ``summarizeGraph`` and
 ``calculatePageRank`` in github.com/meaningalignment/dft, ``app/values-tools/``):
@@ -9,18 +9,18 @@ The published rule (Klingefjord, Lowe & Edelman 2024; the app's ``summarizeGraph
    :func:`cogalign.moralgraph.io.graph_from_votes`);
 2. **wiser-likelihood** :math:`(w - l) / (w + n + l + u)` (0 when there are no votes);
 3. **entropy**: the Shannon entropy in bits of the five counts taken as one distribution,
-   :math:`-\\sum_k p_k \\log_2 p_k` with :math:`p_k = c_k / (w + n + l + u + i)`. The app
+   :math:`-\sum_k p_k \log_2 p_k` with :math:`p_k = c_k / (w + n + l + u + i)`. The app
    passes the whole ``counts`` object, impressions included, so the impressions count as a
    fifth category; this module does the same, which is what reproduces the published
    numbers;
-4. **edge filter**: keep an edge when :math:`w \\ge 2` (and :math:`w > 0`), wiser-likelihood
-   :math:`\\ge 0.33` and entropy :math:`\\le 1.69`;
+4. **edge filter**: keep an edge when :math:`w \ge 2` (and :math:`w > 0`), wiser-likelihood
+   :math:`\ge 0.33` and entropy :math:`\le 1.69`;
 5. **PageRank** over the kept edges, weighted by wiser-likelihood: the nodes are the values
    the kept edges touch; every rank starts at :math:`1/N`; 100 iterations of
 
-   .. math:: r'_v = \\frac{1-d}{N} + d \\sum_{e: s \\to v} r_s \\frac{\\omega_e}{\\sum_{e': s \\to \\cdot} \\omega_{e'}}
+   .. math:: r'_v = \frac{1-d}{N} + d \sum_{e: s \to v} r_s \frac{\omega_e}{\sum_{e': s \to \cdot} \omega_{e'}}
 
-   with :math:`d = 0.85` and :math:`\\omega` the wiser-likelihood (:func:`mge_pagerank`).
+   with :math:`d = 0.85` and :math:`\omega` the wiser-likelihood (:func:`mge_pagerank`).
 
 A value with no outgoing edge (often the wisest: nothing was voted wiser than it) passes its
 rank on to nobody in that iteration, so the total rank leaks below 1 and the scores are not a
@@ -31,7 +31,7 @@ handles such **dangling** values in one of two ways:
     the standard treatment (as in :func:`networkx.pagerank`): their rank is spread evenly
     over all values. The scores sum to 1. Because the leaked mass comes back as a uniform
     term, just as the teleport term does, the fixed point is the published one rescaled:
-    :math:`r \\propto (I - dM)^{-1}\\mathbf 1` in both cases, so the **order** of the
+    :math:`r \propto (I - dM)^{-1}\mathbf 1` in both cases, so the **order** of the
     published ranking is not changed by the leak, only its scale (tested).
 ``dangling="self"``
     a value with no wiser successor keeps its rank (a self-loop): the walk towards wiser

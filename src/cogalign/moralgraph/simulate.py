@@ -1,8 +1,8 @@
-"""Simulated moral-graph studies: participants voting on upgrade edges between known values.
+r"""Simulated moral-graph studies: participants voting on upgrade edges between known values.
 
-Each value has a latent wisdom :math:`\\theta_v`. A participant shown the edge ``s -> w`` in a
+Each value has a latent wisdom :math:`\theta_v`. A participant shown the edge ``s -> w`` in a
 context answers "unsure" with probability ``p_unsure``, otherwise "wiser" with probability
-:math:`\\sigma(\\theta_w - \\theta_s)` (the Bradley-Terry model of
+:math:`\sigma(\theta_w - \theta_s)` (the Bradley-Terry model of
 :mod:`cogalign.moralgraph.bradley_terry`) and "not wiser" otherwise.
 """
 

@@ -2,3 +2,5 @@
 
 matplotlib is imported only when a figure is drawn.
 """
+
+__all__: list[str] = []

@@ -27,8 +27,10 @@ _KIND_COLOURS = {"human": "0.45", "behaviour": "0.45", "brain": "tab:purple",
 
 
 def _pyplot() -> Any:
-    """pyplot, imported on demand (the backend is left to matplotlib: inline in notebooks,
-    Agg without a display)."""
+    """Pyplot, imported on demand.
+
+    The backend is left to matplotlib: inline in notebooks, Agg without a display.
+    """
     import matplotlib.pyplot as plt
 
     return plt

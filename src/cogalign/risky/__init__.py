@@ -18,8 +18,7 @@ Importing this package is light: jax, numpyro, pymc, arviz and torch load on fir
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from cogalign.lazy import lazy_exports
 
 _EXPORTS = {
     # functions
@@ -54,13 +53,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(import_module(f"cogalign.risky.{_EXPORTS[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'cogalign.risky' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -9,7 +9,6 @@ log-likelihood), ``predict_proba`` / ``predict`` / ``score``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -33,7 +32,7 @@ MIN_TRIALS = 10
 
 
 def r2_score(observed: Any, predicted: Any) -> float:
-    """Coefficient of determination :math:`1 - \\sum (y - \\hat y)^2 / \\sum (y - \\bar y)^2`."""
+    r"""Coefficient of determination :math:`1 - \sum (y - \hat y)^2 / \sum (y - \bar y)^2`."""
     y = np.asarray(observed, dtype=float)
     f = np.asarray(predicted, dtype=float)
     ss_tot = float(np.sum((y - y.mean()) ** 2))
@@ -67,17 +66,13 @@ class RiskyChoiceModel(BayesianEstimator):
         up to this many rows, so fits to subsets of different sizes (cross-validation folds)
         reuse one compiled model. Needs ``fit_kwargs`` with ``log_likelihood=False`` and
         ``posterior_predictive=False``.
-    backend, method, draws, tune, chains, seed, progress
-        Passed to :func:`cogalign.bayes.fit`. ``method=None`` picks ``"map"`` (mode + Laplace:
-        fast and, with thousands of problems, close to the NUTS posterior) for aggregate and
-        pooled fits and ``"nuts"`` for hierarchical ones (a hierarchical posterior's mode is
-        degenerate).
-    priors
-        Prior overrides (see :func:`cogalign.risky.models.risky_params`).
-    interval
-        Mass of the reported central intervals.
-    fit_kwargs
-        More keyword arguments for :func:`cogalign.bayes.fit`.
+    **settings
+        The fit settings of every Bayesian estimator
+        (:data:`cogalign.bayes.estimator.FIT_SETTINGS`). ``method=None`` picks ``"map"``
+        (mode + Laplace: fast and, with thousands of problems, close to the NUTS posterior)
+        for aggregate and pooled fits and ``"nuts"`` for hierarchical ones (a hierarchical
+        posterior's mode is degenerate); ``priors`` as in
+        :func:`cogalign.risky.models.risky_params`.
 
     Notes
     -----
@@ -124,16 +119,7 @@ class RiskyChoiceModel(BayesianEstimator):
         ambiguous: str = "exclude",
         trials_per_person: int | None = None,
         pad_to: int | None = None,
-        backend: str = "numpyro",
-        method: str | None = None,
-        draws: int = 1000,
-        tune: int = 1000,
-        chains: int = 2,
-        seed: int = 0,
-        priors: Mapping[str, Mapping[str, float]] | None = None,
-        interval: float = 0.9,
-        progress: bool = False,
-        fit_kwargs: Mapping[str, Any] | None = None,
+        **settings: Any,
     ) -> None:
         self._set_init_params(locals())
 

@@ -62,28 +62,28 @@ WEIGHTINGS = ("tk", "prelec", "prelec1", "lio")
 
 
 def _pow_pos(x: Any, a: Any, xp: Any = np) -> Any:
-    """:math:`x^a` for :math:`x \\ge 0`, exactly 0 at 0, with finite gradients in ``a``."""
+    r""":math:`x^a` for :math:`x \ge 0`, exactly 0 at 0, with finite gradients in ``a``."""
     pos = x > 0
     safe = xp.where(pos, x, 1.0)
     return xp.where(pos, safe**a, 0.0)
 
 
 def power_utility(x: Any, alpha: Any, xp: Any = np) -> Any:
-    """Symmetric power utility :math:`u(x) = \\operatorname{sign}(x)\\,|x|^{\\alpha}`.
+    r"""Symmetric power utility :math:`u(x) = \operatorname{sign}(x)\,|x|^{\alpha}`.
 
     Used by expected utility: risk aversion for gains (and risk seeking for losses) when
-    :math:`\\alpha < 1`, no loss aversion.
+    :math:`\alpha < 1`, no loss aversion.
     """
     return _pow_pos(x, alpha, xp) - _pow_pos(-x, alpha, xp)
 
 
 def value_function(x: Any, alpha: Any, beta: Any, lam: Any, xp: Any = np) -> Any:
-    """Prospect-theory value function (Tversky & Kahneman 1992, eq. 5).
+    r"""Prospect-theory value function (Tversky & Kahneman 1992, eq. 5).
 
     .. math::
 
-        v(x) = \\begin{cases} x^{\\alpha} & x \\ge 0 \\\\
-                              -\\lambda (-x)^{\\beta} & x < 0 \\end{cases}
+        v(x) = \begin{cases} x^{\alpha} & x \ge 0 \\
+                              -\lambda (-x)^{\beta} & x < 0 \end{cases}
 
     Parameters
     ----------
@@ -92,7 +92,7 @@ def value_function(x: Any, alpha: Any, beta: Any, lam: Any, xp: Any = np) -> Any
     alpha, beta
         Curvature for gains and losses (TK92 medians: 0.88 and 0.88).
     lam
-        Loss aversion :math:`\\lambda` (TK92 median: 2.25).
+        Loss aversion :math:`\lambda` (TK92 median: 2.25).
     xp
         Array namespace.
     """
@@ -105,12 +105,12 @@ def _inside(p: Any, xp: Any) -> tuple[Any, Any]:
 
 
 def weight_tk(p: Any, gamma: Any, xp: Any = np) -> Any:
-    """Tversky-Kahneman (1992) probability weighting function.
+    r"""Tversky-Kahneman (1992) probability weighting function.
 
-    .. math:: w(p) = \\frac{p^{\\gamma}}{\\left(p^{\\gamma} + (1-p)^{\\gamma}\\right)^{1/\\gamma}}
+    .. math:: w(p) = \frac{p^{\gamma}}{\left(p^{\gamma} + (1-p)^{\gamma}\right)^{1/\gamma}}
 
-    Inverse-S shaped for :math:`\\gamma < 1` (TK92 medians: 0.61 for gains, 0.69 for losses);
-    increasing in :math:`p` only for :math:`\\gamma > 0.279` (Ingersoll 2008). :math:`w(0)=0`,
+    Inverse-S shaped for :math:`\gamma < 1` (TK92 medians: 0.61 for gains, 0.69 for losses);
+    increasing in :math:`p` only for :math:`\gamma > 0.279` (Ingersoll 2008). :math:`w(0)=0`,
     :math:`w(1)=1`.
     """
     inner, ps = _inside(p, xp)
@@ -121,11 +121,11 @@ def weight_tk(p: Any, gamma: Any, xp: Any = np) -> Any:
 
 
 def weight_prelec(p: Any, gamma: Any, delta: Any = 1.0, xp: Any = np) -> Any:
-    """Prelec (1998) probability weighting function.
+    r"""Prelec (1998) probability weighting function.
 
-    .. math:: w(p) = \\exp\\!\\left(-\\delta\\,(-\\ln p)^{\\gamma}\\right)
+    .. math:: w(p) = \exp\!\left(-\delta\,(-\ln p)^{\gamma}\right)
 
-    With :math:`\\delta = 1` (one-parameter form) the fixed point is :math:`w(1/e) = 1/e`.
+    With :math:`\delta = 1` (one-parameter form) the fixed point is :math:`w(1/e) = 1/e`.
     """
     inner, ps = _inside(p, xp)
     w = xp.exp(-delta * (-xp.log(ps)) ** gamma)
@@ -133,11 +133,11 @@ def weight_prelec(p: Any, gamma: Any, delta: Any = 1.0, xp: Any = np) -> Any:
 
 
 def weight_lio(p: Any, gamma: Any, delta: Any = 1.0, xp: Any = np) -> Any:
-    """Linear-in-log-odds weighting (Goldstein & Einhorn 1987; Gonzalez & Wu 1999).
+    r"""Linear-in-log-odds weighting (Goldstein & Einhorn 1987; Gonzalez & Wu 1999).
 
-    .. math:: w(p) = \\frac{\\delta p^{\\gamma}}{\\delta p^{\\gamma} + (1-p)^{\\gamma}}
+    .. math:: w(p) = \frac{\delta p^{\gamma}}{\delta p^{\gamma} + (1-p)^{\gamma}}
 
-    :math:`\\gamma` is curvature, :math:`\\delta` elevation.
+    :math:`\gamma` is curvature, :math:`\delta` elevation.
     """
     inner, ps = _inside(p, xp)
     a = delta * ps**gamma
@@ -146,9 +146,12 @@ def weight_lio(p: Any, gamma: Any, delta: Any = 1.0, xp: Any = np) -> Any:
 
 
 def weight(p: Any, weighting: str, gamma: Any, delta: Any = 1.0, xp: Any = np) -> Any:
-    """Dispatch on ``weighting``: ``"tk"`` (:func:`weight_tk`), ``"prelec"`` (two-parameter
-    :func:`weight_prelec`), ``"prelec1"`` (one-parameter Prelec, :math:`\\delta = 1`) or
-    ``"lio"`` (:func:`weight_lio`)."""
+    r"""Probability weighting by name.
+
+    ``"tk"`` (:func:`weight_tk`), ``"prelec"`` (two-parameter :func:`weight_prelec`),
+    ``"prelec1"`` (one-parameter Prelec, :math:`\delta = 1`) or ``"lio"``
+    (:func:`weight_lio`).
+    """
     if weighting == "tk":
         return weight_tk(p, gamma, xp)
     if weighting == "prelec":
@@ -164,12 +167,12 @@ def weight(p: Any, weighting: str, gamma: Any, delta: Any = 1.0, xp: Any = np) -
 
 
 def expected_value(x: Any, p: Any, xp: Any = np) -> Any:
-    """Expected value :math:`\\sum_i p_i x_i` over the last axis."""
+    r"""Expected value :math:`\sum_i p_i x_i` over the last axis."""
     return xp.sum(p * x, axis=-1)
 
 
 def eu_utility(x: Any, p: Any, alpha: Any, xp: Any = np) -> Any:
-    """Expected utility :math:`\\sum_i p_i\\,u(x_i)` with :func:`power_utility`."""
+    r"""Expected utility :math:`\sum_i p_i\,u(x_i)` with :func:`power_utility`."""
     return xp.sum(p * power_utility(x, alpha, xp), axis=-1)
 
 
@@ -177,9 +180,9 @@ def pt_utility(
     x: Any, p: Any, alpha: Any, beta: Any, lam: Any, gamma_gain: Any, gamma_loss: Any,
     delta_gain: Any = 1.0, delta_loss: Any = 1.0, weighting: str = "tk", xp: Any = np,
 ) -> Any:
-    """Original prospect theory (Kahneman & Tversky 1979): separable decision weights.
+    r"""Original prospect theory (Kahneman & Tversky 1979): separable decision weights.
 
-    .. math:: U = \\sum_i w(p_i)\\, v(x_i)
+    .. math:: U = \sum_i w(p_i)\, v(x_i)
 
     with :func:`value_function` and the weighting function applied to each outcome's own
     probability (gains with :math:`w^+`, losses with :math:`w^-`). Identical outcomes should be
@@ -196,15 +199,15 @@ def cpt_decision_weights(
     x: Any, p: Any, gamma_gain: Any, gamma_loss: Any, delta_gain: Any = 1.0,
     delta_loss: Any = 1.0, weighting: str = "tk", xp: Any = np,
 ) -> Any:
-    """Rank-dependent decision weights of cumulative prospect theory (TK92, eq. 6-7).
+    r"""Rank-dependent decision weights of cumulative prospect theory (TK92, eq. 6-7).
 
     Outcomes must be sorted ascending along the last axis. For a gain :math:`x_i > 0`,
 
-    .. math:: \\pi_i = w^+\\!\\left(\\textstyle\\sum_{j \\ge i} p_j\\right)
-                      - w^+\\!\\left(\\textstyle\\sum_{j > i} p_j\\right),
+    .. math:: \pi_i = w^+\!\left(\textstyle\sum_{j \ge i} p_j\right)
+                      - w^+\!\left(\textstyle\sum_{j > i} p_j\right),
 
     the weight of getting at least :math:`x_i` minus that of getting more; for a loss
-    :math:`x_i < 0`, :math:`\\pi_i = w^-(\\sum_{j \\le i} p_j) - w^-(\\sum_{j < i} p_j)`. Outcome
+    :math:`x_i < 0`, :math:`\pi_i = w^-(\sum_{j \le i} p_j) - w^-(\sum_{j < i} p_j)`. Outcome
     zero has value zero, so its weight does not matter. Ties are split by position, which
     telescopes to the weight of the merged outcome.
     """
@@ -226,7 +229,7 @@ def cpt_utility(
     x: Any, p: Any, alpha: Any, beta: Any, lam: Any, gamma_gain: Any, gamma_loss: Any,
     delta_gain: Any = 1.0, delta_loss: Any = 1.0, weighting: str = "tk", xp: Any = np,
 ) -> Any:
-    """Cumulative prospect theory value :math:`V = \\sum_i \\pi_i\\, v(x_i)` (TK92).
+    r"""Cumulative prospect theory value :math:`V = \sum_i \pi_i\, v(x_i)` (TK92).
 
     See :func:`cpt_decision_weights` and :func:`value_function`.
     """
@@ -236,12 +239,12 @@ def cpt_utility(
 
 def certainty_equivalent(u: Any, alpha: Any, beta: Any = None, lam: Any = 1.0,
                          xp: Any = np) -> Any:
-    """Invert the value function: the sure amount with value ``u``.
+    r"""Invert the value function: the sure amount with value ``u``.
 
     .. math::
 
-        CE(U) = \\begin{cases} U^{1/\\alpha} & U \\ge 0 \\\\
-                               -(-U/\\lambda)^{1/\\beta} & U < 0 \\end{cases}
+        CE(U) = \begin{cases} U^{1/\alpha} & U \ge 0 \\
+                               -(-U/\lambda)^{1/\beta} & U < 0 \end{cases}
 
     With ``beta=None`` and ``lam=1`` this inverts :func:`power_utility`.
     """
@@ -294,13 +297,13 @@ def choice_logits(
     theory: str, xa: Any, pa: Any, xb: Any, pb: Any, params: Mapping[str, Any],
     weighting: str = "tk", choice: str = "utility", xp: Any = np,
 ) -> Any:
-    """Log-odds of choosing gamble B over A under a logit (softmax) choice rule.
+    r"""Log-odds of choosing gamble B over A under a logit (softmax) choice rule.
 
-    .. math:: \\operatorname{logit} P(B) = \\varphi\\,\\left(s(U_B) - s(U_A)\\right)
+    .. math:: \operatorname{logit} P(B) = \varphi\,\left(s(U_B) - s(U_A)\right)
 
-    with sensitivity :math:`\\varphi` (``params["phi"]``) and :math:`s` the identity
+    with sensitivity :math:`\varphi` (``params["phi"]``) and :math:`s` the identity
     (``choice="utility"``, the default and the usual specification) or the certainty
-    equivalent (``choice="ce"``: the difference is then in money, so :math:`\\varphi` keeps its
+    equivalent (``choice="ce"``: the difference is then in money, so :math:`\varphi` keeps its
     meaning whatever the value function's curvature; Stewart, Scheibehenne & Pachur 2018). For
     EV the two coincide. On choices13k the utility rule predicts held-out choice rates better
     (cross-validated :math:`R^2` of CPT 0.58 vs 0.56).

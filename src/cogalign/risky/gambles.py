@@ -111,8 +111,11 @@ def select_ambiguous(table: pd.DataFrame, ambiguous: str = "exclude") -> pd.Data
 
 
 def problem_arrays(table: pd.DataFrame, width: int | None = None) -> dict[str, np.ndarray]:
-    """``xa, pa, xb, pb`` arrays of a table with ``outcomes_a``, ``probs_a``, ``outcomes_b``,
-    ``probs_b`` columns, both gambles padded to the same width."""
+    """The ``xa, pa, xb, pb`` arrays of a table of gamble pairs.
+
+    The table has ``outcomes_a``, ``probs_a``, ``outcomes_b``, ``probs_b`` columns; both
+    gambles are padded to the same width.
+    """
     for col in ("outcomes_a", "probs_a", "outcomes_b", "probs_b"):
         if col not in table.columns:
             raise CogalignError(f"the table has no column '{col}'")

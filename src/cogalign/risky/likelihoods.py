@@ -25,13 +25,13 @@ def rates_log_likelihood(
     k: np.ndarray, n: np.ndarray, logits: np.ndarray, likelihood: str = "binomial",
     kappa: float | None = None,
 ) -> np.ndarray:
-    """Log-probability of ``k`` choices of B out of ``n`` per problem.
+    r"""Log-probability of ``k`` choices of B out of ``n`` per problem.
 
     .. math::
 
-        \\log \\binom{n}{k} + k \\log \\sigma(\\eta) + (n - k) \\log \\sigma(-\\eta)
+        \log \binom{n}{k} + k \log \sigma(\eta) + (n - k) \log \sigma(-\eta)
 
-    or the Beta-Binomial with :math:`a = \\kappa\\sigma(\\eta)`, :math:`b = \\kappa\\sigma(-\\eta)`.
+    or the Beta-Binomial with :math:`a = \kappa\sigma(\eta)`, :math:`b = \kappa\sigma(-\eta)`.
     """
     k = np.asarray(k)
     n = np.asarray(n)

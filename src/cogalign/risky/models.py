@@ -1,4 +1,4 @@
-"""NumPyro models of risky choice, with their parameters and priors.
+r"""NumPyro models of risky choice, with their parameters and priors.
 
 Each model is a plain NumPyro function of keyword data with the observation ``y`` (``None``
 to simulate); fit it with :func:`cogalign.bayes.fit`. Each has a PyMC twin in
@@ -8,14 +8,14 @@ Likelihoods
 -----------
 Aggregate choice rates (choices13k): ``y`` B-choices out of ``n_choices`` per problem,
 
-.. math:: y_i \\sim \\operatorname{Binomial}\\left(n_i, \\sigma(\\eta_i)\\right)
+.. math:: y_i \sim \operatorname{Binomial}\left(n_i, \sigma(\eta_i)\right)
 
-or, with ``likelihood="beta-binomial"``, a Beta-Binomial with mean :math:`\\sigma(\\eta_i)` (kept
+or, with ``likelihood="beta-binomial"``, a Beta-Binomial with mean :math:`\sigma(\eta_i)` (kept
 within :math:`[10^{-9}, 1 - 10^{-9}]`) and
-concentration :math:`\\kappa` for choices that are not independent across people (repeated
+concentration :math:`\kappa` for choices that are not independent across people (repeated
 trials of one person, heterogeneous people). Single trials:
-:math:`y_t \\sim \\operatorname{Bernoulli}(\\sigma(\\eta_t))`, with per-participant parameters
-in the hierarchical (non-centred) version. :math:`\\eta` is the choice log-odds from
+:math:`y_t \sim \operatorname{Bernoulli}(\sigma(\eta_t))`, with per-participant parameters
+in the hierarchical (non-centred) version. :math:`\eta` is the choice log-odds from
 :func:`cogalign.risky.functions.choice_logits`.
 
 References

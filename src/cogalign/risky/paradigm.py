@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from cogalign.paradigms import Paradigm, factory
 
-from cogalign.paradigms import Paradigm
-
-__all__ = ["PARADIGM", "theory_model"]
-
-
-def theory_model(theory: str) -> Any:
-    """A factory of :class:`~cogalign.risky.estimators.RiskyChoiceModel` for one theory."""
-
-    def make(**params: Any) -> Any:
-        from cogalign.risky.estimators import RiskyChoiceModel
-
-        return RiskyChoiceModel(theory, **params)
-
-    make.__name__ = f"RiskyChoiceModel_{theory}"
-    return make
+__all__ = ["PARADIGM"]
 
 
 PARADIGM = Paradigm(
@@ -27,7 +13,8 @@ PARADIGM = Paradigm(
     schema="risky",
     datasets=("choices13k",),
     simulator="cogalign.risky.simulate:simulate_risky_trials",
-    estimators={theory: theory_model(theory) for theory in ("ev", "eu", "pt", "cpt")},
+    estimators={theory: factory("cogalign.risky.estimators:RiskyChoiceModel", theory)
+                for theory in ("ev", "eu", "pt", "cpt")},
     default_estimator="cpt",
     cv_groups="problem_id",
     study_design="cogalign.risky.study:RiskyDesign",

@@ -25,7 +25,7 @@ from cogalign.studies.definition import (
     at_least,
     one_of,
 )
-from cogalign.studies.design import Design, Option, Planned, Response, Trial, format_amount
+from cogalign.studies.design import Option, Planned, ProblemDesign, Response, Trial, format_amount
 from cogalign.studies.simulate import SimulatedParticipant
 
 __all__ = ["ExpectedValueParticipant", "ProspectTheoryParticipant", "RiskyDesign"]
@@ -43,7 +43,7 @@ def _expected_value(outcomes: Sequence[float], probs: Sequence[float]) -> float:
     return float(round(sum(x * p for x, p in zip(outcomes, probs, strict=True)), 6))
 
 
-class RiskyDesign(Design):
+class RiskyDesign(ProblemDesign):
     """Choices between two gambles (A, B), each with up to ``max_outcomes`` outcomes.
 
     Problems are generated from the ``[gambles]`` table (or read from a file) once for the
@@ -114,14 +114,6 @@ class RiskyDesign(Design):
         word = "won" if payoff >= 0 else "lost"
         return f"You {word} {format_amount(abs(payoff), g['currency'])}"
 
-    def materials(self) -> Any:
-        """The gamble problems."""
-        return {"problems": self.problems}
-
-    def main(self, rng: np.random.Generator) -> list[Planned]:
-        """Every problem once, in shuffled order."""
-        order = rng.permutation(len(self.problems))
-        return [Planned("main", {"problem": self.problems[int(k)]}) for k in order]
 
     def __init__(self, definition: StudyDefinition, notes: list[str]):
         super().__init__(definition, notes)

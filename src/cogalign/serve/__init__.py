@@ -25,8 +25,7 @@ Install with ``pip install "cogalign[serve]"``.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from cogalign.lazy import lazy_exports
 
 __all__ = ["ServeConfig", "create_app", "export_jspsych", "export_psychds", "import_responses",
            "load_studies"]
@@ -41,7 +40,4 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module 'cogalign.serve' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)

@@ -26,9 +26,7 @@ def default_instructions(study: Study) -> str:
     str
         The definition's ``[text] instructions``, else the design's default.
     """
-    from cogalign.studies.runner import instructions
-
-    return instructions(study)
+    return study.instructions()
 
 
 def feedback_text(study: Study, trial: Trial, response: Response) -> str | None:

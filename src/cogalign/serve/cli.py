@@ -43,7 +43,7 @@ def serve_group() -> None:
     cogalign serve studies/ [--db URL] [--port 8000]
     cogalign serve export --db URL --out data/online/
     cogalign serve import site-answers/*.json --db URL --studies studies/
-    """
+    """  # noqa: D301 (click's \b keeps the example lines as written)
 
 
 @serve_group.command("run")

@@ -130,8 +130,10 @@ class PostgresServer:
         return f"postgresql+psycopg://cogalign@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
-        """Stop the server (without a final checkpoint: the cluster is thrown away) and delete
-        its folder."""
+        """Stop the server and delete its folder.
+
+        There is no final checkpoint: the cluster is thrown away.
+        """
         try:
             self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop")
         finally:

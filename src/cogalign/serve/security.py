@@ -82,6 +82,7 @@ class BodyLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        """Handle one ASGI request (others pass through)."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -128,6 +129,7 @@ class SecurityHeaders:
         self.no_store = no_store
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        """Handle one ASGI request (others pass through)."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -24,6 +24,11 @@ import pandas as pd
 from cogalign.cli_common import handle_errors, json_safe, n_boot_option, one_line
 from cogalign.errors import CogalignError
 
+__all__ = [
+    "align_similarity",
+    "turing_rsa",
+]
+
 
 def _read_ratings(path: Path) -> pd.DataFrame:
     from cogalign.data import read_psychds, read_trials

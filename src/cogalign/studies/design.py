@@ -47,14 +47,17 @@ from cogalign.studies.definition import (
 
 __all__ = [
     "COMMON_COLUMNS",
+    "KEY_SYMBOLS",
     "Design",
     "Option",
     "Planned",
+    "ProblemDesign",
     "Response",
     "Study",
     "Trial",
     "format_amount",
     "format_delay",
+    "key_label",
     "prepare_study",
     "seeded_rng",
 ]
@@ -168,6 +171,16 @@ class Response:
     rt: float
     device: str
     key: str | None = None
+
+
+#: How keys are named on screen (others: the key's name in capitals).
+KEY_SYMBOLS = {"left": "\u2190", "right": "\u2192", "up": "\u2191", "down": "\u2193",
+               "space": "SPACE", "return": "ENTER"}
+
+
+def key_label(key: str) -> str:
+    """A key as participants see it named: arrows as arrows, others in capitals."""
+    return KEY_SYMBOLS.get(key, key.upper())
 
 
 def format_amount(x: float, currency: str) -> str:
@@ -367,6 +380,19 @@ class Study:
         """Number of screen positions a choice is made among (0 for rating scales)."""
         return self._design.n_options
 
+    def instructions(self) -> str:
+        """The instructions participants read, in the lab and online.
+
+        The definition's ``[text] instructions``, else the design's default, ending with how
+        to start.
+        """
+        text = self.definition["text"]["instructions"]
+        if text:
+            return text
+        keys = " / ".join(key_label(k) for k in self.definition["response"]["keys"])
+        start = key_label(self.definition["response"]["continue_key"])
+        return self._design.instructions(keys) + f"\n\nPress {start} to start."
+
     def scale_points(self) -> list[float]:
         """Rating designs: the values of the rating scale, low to high."""
         return self._design.scale_points()
@@ -490,8 +516,10 @@ class Design:
 
     @classmethod
     def participants(cls) -> dict[str, type]:
-        """The paradigm's simulated participants by name
-        (:class:`~cogalign.studies.simulate.SimulatedParticipant` subclasses)."""
+        """The paradigm's simulated participants by name.
+
+        Each a :class:`~cogalign.studies.simulate.SimulatedParticipant` subclass.
+        """
         return {}
 
     def instructions(self, keys: str) -> str:
@@ -548,3 +576,23 @@ class Design:
         sides = np.array([k % 2 for k in range(n)])
         rng.shuffle(sides)
         return [int(s) for s in sides]
+
+
+class ProblemDesign(Design):
+    """A design whose materials are a pool of problems (``self.problems``), each shown once.
+
+    The main trials are the problems in a shuffled order; subclasses build ``problems`` (a
+    list of dicts with a ``problem_id``) in ``__init__`` and define practice, checks,
+    :meth:`Design.finish` and :meth:`Design.answer`.
+    """
+
+    problems: list[dict[str, Any]]
+
+    def materials(self) -> Any:
+        """The problem pool."""
+        return {"problems": self.problems}
+
+    def main(self, rng: np.random.Generator) -> list[Planned]:
+        """Every problem once, in shuffled order."""
+        order = rng.permutation(len(self.problems))
+        return [Planned("main", {"problem": self.problems[int(k)]}) for k in order]

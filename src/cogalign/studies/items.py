@@ -82,8 +82,10 @@ class Item:
 
 
 def read_items(definition: StudyDefinition, path: Path) -> list[Item]:
-    """The items of an item file (a CSV with ``name`` and optionally ``label``, ``category``,
-    ``image``), checked: no empty or repeated names."""
+    """The items of an item file, checked: no empty or repeated names.
+
+    The file is a CSV with ``name`` and optionally ``label``, ``category`` and ``image``.
+    """
     from cogalign.data import read_table_with_lines
 
     if not path.is_file():

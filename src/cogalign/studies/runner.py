@@ -24,15 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from cogalign.errors import CogalignError
-from cogalign.studies.design import Response, Study, Trial
+from cogalign.studies.design import Response, Study, Trial, key_label
 from cogalign.studies.session import Session
 from cogalign.studies.writer import utc_now
 
-__all__ = ["StopSession", "check_display", "instructions", "run_session", "take_screenshots"]
-
-_KEY_SYMBOLS = {"left": "\u2190", "right": "\u2192", "up": "\u2191", "down": "\u2193",
-                "space": "SPACE", "return": "ENTER"}
-
+__all__ = ["StopSession", "check_display", "run_session", "take_screenshots"]
 
 class StopSession(Exception):
     """The quit key was pressed: the session stops, keeping every answered trial."""
@@ -68,10 +64,6 @@ def _is_linux() -> bool:
 
 def _no_confirm() -> None:
     """Nothing to show after a rating."""
-
-
-def _key_label(key: str) -> str:
-    return _KEY_SYMBOLS.get(key, key.upper())
 
 
 class _Screen:
@@ -221,7 +213,7 @@ class _Screen:
             parts.append(box)
             parts += self._option(option, (x, 0.02), width * 0.9, height * 0.9, boxed=True)
             if keys:
-                parts.append(self._stim(_key_label(keys[k]), (x, 0.02 - height / 2 - 0.05),
+                parts.append(self._stim(key_label(keys[k]), (x, 0.02 - height / 2 - 0.05),
                                         height=self.h * 0.9))
         return {"parts": parts, "boxes": boxes}
 
@@ -351,7 +343,7 @@ class _Screen:
             size = min(0.09, 1.6 * half / n)
             cells = [self._box((x, y), size, size) for x in xs]
             numbers = [self._stim(f"{p:g}", (x, y), height=self.h) for p, x in zip(points, xs, strict=True)]
-            hints = ([self._stim(_key_label(k), (x, y + 0.08), height=self.h * 0.6)
+            hints = ([self._stim(key_label(k), (x, y + 0.08), height=self.h * 0.6)
                       for k, x in zip(keys, xs, strict=True)]
                      if [k for k in keys] != [f"{p:g}" for p in points] else [])
 
@@ -393,7 +385,7 @@ class _Screen:
                                   lineColor=self.highlight)
         shown = self._stim("", (0, y + 0.1), height=self.h)
         ok_box = self._box((0, y - 0.2), 0.26, 0.07)
-        ok = self._stim(f"OK ({_key_label(self.resp['continue_key'])})", (0, y - 0.2),
+        ok = self._stim(f"OK ({key_label(self.resp['continue_key'])})", (0, y - 0.2),
                         height=self.h * 0.8)
         hit = self.visual.Rect(self.win, width=2 * half + 0.04, height=0.08, pos=(0, y))
         step = scale["step"]
@@ -483,7 +475,7 @@ def run_session(session: Session, *, fullscreen: bool = False,
         if session.resumed:
             screen.message(texts["resume"])
         else:
-            screen.message(instructions(study))
+            screen.message(study.instructions())
         if remaining and remaining[0].practice:
             screen.message(texts["practice_start"])
         previous: Trial | None = None
@@ -535,27 +527,6 @@ def _present(screen: _Screen, session: Session, trial: Trial) -> dict[str, Any]:
     return row
 
 
-def instructions(study: Study) -> str:
-    """The instructions participants read: the definition's text, else the design's default.
-
-    Parameters
-    ----------
-    study
-        The prepared study.
-
-    Returns
-    -------
-    str
-        The text, ending with how to start.
-    """
-    text = study.definition["text"]["instructions"]
-    if text:
-        return text
-    keys = " / ".join(_key_label(k) for k in study.definition["response"]["keys"])
-    default = study.design.instructions(keys)
-    return default + f"\n\nPress {_key_label(study.definition['response']['continue_key'])} to start."
-
-
 # --------------------------------------------------------------------------- screenshots
 
 
@@ -589,7 +560,7 @@ def take_screenshots(study: Study, folder: str | Path, *, participant: str = "de
     checks = [t for t in trials if t.attention_check]
     texts = study.definition["text"]
     plan: list[tuple[str, Callable[[_Screen, Path], None]]] = [
-        ("instructions", lambda s, p: s.message(instructions(study), capture=p)),
+        ("instructions", lambda s, p: s.message(study.instructions(), capture=p)),
     ]
     if practice:
         plan.append(("practice-start", lambda s, p: s.message(texts["practice_start"], capture=p)))

@@ -172,10 +172,15 @@ class TrialWriter:
 
     Examples
     --------
-    >>> w = TrialWriter(path, ["participant_id", "trial", "rt"])  # doctest: +SKIP
-    >>> rows = w.open(resume=False)                                # creates the file
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "p1.csv"
+    >>> w = TrialWriter(path, ["participant_id", "trial", "rt"])
+    >>> w.open(resume=False)                  # creates the file; no rows yet
+    []
     >>> w.append({"participant_id": "p1", "trial": 0, "rt": 0.8})  # written and synced
     >>> w.close()
+    >>> path.read_text().splitlines()
+    ['participant_id,trial,rt', 'p1,0,0.8']
     """
 
     def __init__(self, path: str | Path, columns: Sequence[str]):

@@ -83,8 +83,10 @@ def ceiling_value(ceiling: Any) -> tuple[float, str | None]:
 
 def _bootstrap_triplet_accuracy(hits: NDArray, counts: NDArray, n_boot: int, seed: int,
                                 ci: float) -> tuple[float, float]:
-    """Percentile interval of trial-weighted accuracy, resampling unique triplets (NaN for
-    ``n_boot=0``: no interval asked for)."""
+    """Percentile interval of trial-weighted accuracy, resampling unique triplets.
+
+    NaN for ``n_boot=0`` (no interval asked for).
+    """
     if n_boot == 0:
         return float("nan"), float("nan")
     if n_boot < 0:
@@ -296,8 +298,10 @@ def prompt_alignment(
 
 
 def _select_layers(layers: str | int | Sequence[int] | None, n_layers: int) -> list[int]:
-    """Layer indices in the order given (a layer spec, see :mod:`cogalign.llm.layers`); all
-    when None."""
+    """Layer indices in the order given; all when None.
+
+    ``layers`` is a layer spec (see :mod:`cogalign.llm.layers`).
+    """
     from cogalign.llm.layers import parse_layers
 
     return parse_layers("all" if layers is None else layers, n_layers, sort=False)

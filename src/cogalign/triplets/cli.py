@@ -13,6 +13,11 @@ import numpy as np
 from cogalign.cli_common import emit, folds_option, handle_errors, n_boot_option
 from cogalign.errors import CogalignError
 
+__all__ = [
+    "align_triplets",
+    "fit_triplets",
+]
+
 
 def _ceiling_text(value: float | None, note: str | None) -> str:
     """The noise ceiling for the text output, or why there is none."""

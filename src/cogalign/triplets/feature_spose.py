@@ -1,13 +1,13 @@
-"""Feature SPoSE: a sparse positive embedding computed from item features.
+r"""Feature SPoSE: a sparse positive embedding computed from item features.
 
 Plain SPoSE learns one free vector per item, so it can only predict triplets whose items it
 has seen often. Feature SPoSE learns a map instead: item ``i`` with features :math:`f_i` (for
 example a language model's hidden state of its name, or rated attributes) gets
 
-.. math:: x_i = \\max(0, \\, W^\\top z_i + b), \\qquad z_i = (f_i - \\mu) / \\sigma,
+.. math:: x_i = \max(0, \, W^\top z_i + b), \qquad z_i = (f_i - \mu) / \sigma,
 
 and the odd-one-out choice rule, the L1 sparsity penalty on :math:`x` and the pruning of
-dimensions are SPoSE's. A ridge penalty :math:`\\alpha \\lVert W \\rVert^2` keeps the map
+dimensions are SPoSE's. A ridge penalty :math:`\alpha \lVert W \rVert^2` keeps the map
 smooth. Because every item with features gets an embedding, the model predicts triplets of
 items it never saw in training, which is what cross-validation split by triplet measures.
 

@@ -1,10 +1,10 @@
-"""Simulated triplet odd-one-out data from a ground-truth embedding.
+r"""Simulated triplet odd-one-out data from a ground-truth embedding.
 
 Choice rule (SPoSE; Hebart et al. 2020): for a triplet ``(i, j, k)`` with similarities
 ``s_ij = x_i . x_j``, the probability that the pair ``(i, j)`` is kept together, i.e. that
 ``k`` is chosen as the odd one out, is
 
-.. math:: P(\\text{odd} = k) = \\frac{\\exp(s_{ij}/T)}{\\exp(s_{ij}/T) + \\exp(s_{ik}/T) + \\exp(s_{jk}/T)}
+.. math:: P(\text{odd} = k) = \frac{\exp(s_{ij}/T)}{\exp(s_{ij}/T) + \exp(s_{ik}/T) + \exp(s_{jk}/T)}
 
 with temperature ``T`` (``T = 1`` is the model SPoSE and VICE fit).
 """
@@ -16,6 +16,12 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from cogalign.metrics.triplets import odd_one_out_probabilities
+
+__all__ = [
+    "random_triplets",
+    "simulate_triplets",
+    "sparse_embedding",
+]
 
 
 def sparse_embedding(

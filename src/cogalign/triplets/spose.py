@@ -1,10 +1,10 @@
-"""SPoSE: sparse positive similarity embedding (Zheng et al. 2019; Hebart et al. 2020).
+r"""SPoSE: sparse positive similarity embedding (Zheng et al. 2019; Hebart et al. 2020).
 
-Each item ``i`` gets a non-negative vector :math:`x_i \\in \\mathbb{R}_{\\ge 0}^d`; the
+Each item ``i`` gets a non-negative vector :math:`x_i \in \mathbb{R}_{\ge 0}^d`; the
 probability that ``k`` is the odd one out of ``(i, j, k)`` is
-:math:`\\exp(x_i^\\top x_j) / \\sum_{\\text{pairs}} \\exp(x_a^\\top x_b)`. Training minimises
+:math:`\exp(x_i^\top x_j) / \sum_{\text{pairs}} \exp(x_a^\top x_b)`. Training minimises
 
-.. math:: \\mathcal{L} = -\\frac{1}{N}\\sum_n \\log p_n + \\frac{\\lambda}{m} \\sum_{i,d} x_{id}
+.. math:: \mathcal{L} = -\frac{1}{N}\sum_n \log p_n + \frac{\lambda}{m} \sum_{i,d} x_{id}
 
 (the L1 term, weights kept non-negative by projection after every step), with early stopping
 on a held-out share of the training triplets. Dimensions whose largest weight stays below

@@ -81,7 +81,7 @@ class TripletDesign(ItemDesign):
                 )
 
     def _triplets(self, rng: np.random.Generator, n: int) -> list[tuple[int, int, int]]:
-        """n triplets (positions in self.items) in which items appear equally often."""
+        """N triplets (positions in self.items) in which items appear equally often."""
         out: list[tuple[int, int, int]] = []
         m = len(self.items)
         while len(out) < n:

@@ -1,17 +1,17 @@
-"""VICE: variational interpretable concept embeddings (Muttenthaler et al. 2022).
+r"""VICE: variational interpretable concept embeddings (Muttenthaler et al. 2022).
 
-A mean-field Gaussian posterior :math:`q(x_{id}) = \\mathcal{N}(\\mu_{id}, \\sigma_{id}^2)` over
+A mean-field Gaussian posterior :math:`q(x_{id}) = \mathcal{N}(\mu_{id}, \sigma_{id}^2)` over
 the embedding, a spike-and-slab prior
-:math:`p(x) = \\pi\\,\\mathcal{N}(0, \\sigma_{spike}^2) + (1-\\pi)\\,\\mathcal{N}(0, \\sigma_{slab}^2)`,
-and the SPoSE choice rule applied to the non-negative part :math:`\\max(x, 0)` of a
+:math:`p(x) = \pi\,\mathcal{N}(0, \sigma_{spike}^2) + (1-\pi)\,\mathcal{N}(0, \sigma_{slab}^2)`,
+and the SPoSE choice rule applied to the non-negative part :math:`\max(x, 0)` of a
 reparameterised sample. The loss is the negative ELBO per triplet,
 
-.. math:: -\\frac{1}{N}\\Big(\\sum_n \\log p(y_n \\mid x) - \\big[\\log q(x) - \\log p(x)\\big]\\Big),
+.. math:: -\frac{1}{N}\Big(\sum_n \log p(y_n \mid x) - \big[\log q(x) - \log p(x)\big]\Big),
 
 estimated with one sample per step. Pruning: for each dimension, the items whose weight is
-reliably positive (:math:`P(x_{id} \\le 0) = \\Phi(-\\mu_{id}/\\sigma_{id})` significant after
+reliably positive (:math:`P(x_{id} \le 0) = \Phi(-\mu_{id}/\sigma_{id})` significant after
 Benjamini-Hochberg correction at ``alpha``) are counted; a dimension is kept when at least
-``min_items`` items load on it. The final embedding is :math:`\\max(\\mu, 0)` on the kept
+``min_items`` items load on it. The final embedding is :math:`\max(\mu, 0)` on the kept
 dimensions, sorted by total weight.
 
 References
@@ -51,7 +51,7 @@ def _bh_significant(p: NDArray, alpha: float) -> NDArray[np.bool_]:
 
 
 class VICE(TripletEmbeddingModel):
-    """Variational spike-and-slab embedding fitted to odd-one-out choices.
+    r"""Variational spike-and-slab embedding fitted to odd-one-out choices.
 
     Parameters
     ----------
@@ -74,7 +74,7 @@ class VICE(TripletEmbeddingModel):
     Attributes
     ----------
     embedding_ : ndarray (n_items, n_dims_)
-        :math:`\\max(\\mu, 0)` on the kept dimensions.
+        :math:`\max(\mu, 0)` on the kept dimensions.
     loc_, scale_ : ndarray (n_items, n_dims)
         Posterior means and standard deviations before pruning.
     importance_ : ndarray (n_dims,)

@@ -17,6 +17,7 @@ ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
 
 def upgrade() -> None:
+    """Create the tables of the first schema."""
     op.create_table(
         "settings",
         sa.Column("name", sa.String(64), primary_key=True),
@@ -74,6 +75,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the tables of the first schema."""
     op.drop_index("ix_events_session", table_name="events")
     for name in ("events", "trials", "sessions", "studies", "settings"):
         op.drop_table(name)
