@@ -120,3 +120,8 @@ def test_demo_runs_the_main_job_on_the_local_data(load_dataset):
     assert set(models) == {"minilm-l6", "smollm2-135m"}
     assert models["minilm-l6"]["layers"] == 7 and models["smollm2-135m"]["layers"] == 31
     assert all(1 / 3 < m["best_accuracy"] < triplets["noise_ceiling"] for m in models.values())
+    # causal models read words in context: well above chance (0.06 bare at the last layer)
+    words = {(r["model"], r["dataset"]): r for r in report["similarity"]["results"]}
+    assert words[("smollm2-135m", "wordsim353")]["spearman"] > 0.2
+    chosen = report["similarity"]["context"][0]
+    assert chosen["model"] == "smollm2-135m" and chosen["held_out"] > chosen["bare_held_out"]

@@ -172,6 +172,9 @@ class Paradigm:
         The package whose ``prompts/`` folder holds the paradigm's prompt templates (judgment
         tasks and text templates); they join the one template registry of
         :mod:`cogalign.llm.tasks`.
+    online_flow
+        The :class:`cogalign.serve.flows.FlowKind` of a participant flow ``cogalign serve``
+        runs for this paradigm, where its online study is not a trial list.
     """
 
     name: str
@@ -188,6 +191,7 @@ class Paradigm:
     align: Ref = None
     reader: Ref = None
     prompts: str | None = None
+    online_flow: Ref = None
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").isalnum() or self.name != self.name.lower():

@@ -21,7 +21,7 @@ def test_migrations_build_the_declared_schema(db_url):
     assert db.revision() is None
     db.migrate()
     db.migrate()  # a second run changes nothing
-    assert db.revision() == "0001"
+    assert db.revision() == "0002"
     with db.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     if db.is_sqlite:

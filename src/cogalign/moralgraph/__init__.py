@@ -35,6 +35,10 @@ Modules
     Simulated studies with known value wisdom.
 :mod:`~cogalign.moralgraph.analysis`, :mod:`~cogalign.moralgraph.cli`
     One function per headline analysis; the ``cogalign moralgraph`` commands.
+:mod:`~cogalign.moralgraph.online`, :mod:`~cogalign.moralgraph.online_study`, :mod:`~cogalign.moralgraph.online_data`
+    The participant flow on ``cogalign serve`` (interview, card, votes, admin page), its
+    ``moralgraph.toml`` definition, and the graph and export made from what it collected
+    (these need ``cogalign[serve]`` and are not imported here).
 
 Figures are in :mod:`cogalign.plots.moralgraph`; prompt templates in ``moralgraph/prompts/``
 (:mod:`~cogalign.moralgraph.prompts`). The graph container is :class:`cogalign.data.MoralGraph`.

@@ -20,4 +20,5 @@ PARADIGM = Paradigm(
     demo="cogalign.moralgraph.analysis:demo_section",
     align="cogalign.moralgraph.llm:llm_vote_alignment",
     prompts="cogalign.moralgraph",
+    online_flow="cogalign.moralgraph.online:FLOW_KIND",
 )

@@ -18,7 +18,10 @@ Modules: :mod:`~cogalign.serve.app` (the ASGI app), :mod:`~cogalign.serve.studys
 :mod:`~cogalign.serve.db` (tables, migrations), :mod:`~cogalign.serve.export` (Psych-DS),
 :mod:`~cogalign.serve.static_site` (static export and import), :mod:`~cogalign.serve.admin`,
 :mod:`~cogalign.serve.security`, :mod:`~cogalign.serve.tokens`, :mod:`~cogalign.serve.settings`
-(``online.toml``), :mod:`~cogalign.serve.adapters` (the paradigm hooks).
+(``online.toml``), :mod:`~cogalign.serve.adapters` (the paradigm hooks),
+:mod:`~cogalign.serve.participants` (sessions and tokens of every kind of study) and
+:mod:`~cogalign.serve.flows` (participant flows other than trial lists, declared by their
+paradigm: the moral-graph interview, card and votes of :mod:`cogalign.moralgraph.online`).
 
 Install with ``pip install "cogalign[serve]"``.
 """

@@ -8,7 +8,9 @@ cookie, and requests whose ``Origin`` is another site are refused.
 
 Pages: ``/admin/`` (every study), ``/admin/<study>/`` (started, finished, median duration,
 attention-check failures, trials saved) and ``/admin/<study>/export.zip`` (the study's
-Psych-DS folder, :func:`cogalign.serve.export.export_psychds`).
+Psych-DS folder, :func:`cogalign.serve.export.export_psychds`). A participant flow
+(:mod:`cogalign.serve.flows`) has admin pages of its own under ``/admin/<study>/``; they use
+:func:`require_admin` and :func:`admin_page`.
 """
 
 from __future__ import annotations
@@ -28,11 +30,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from cogalign.serve.export import export_psychds
-from cogalign.serve.pages import render
+from cogalign.serve.pages import Templates, render
 from cogalign.serve.security import client_address
 from cogalign.serve.tokens import same_secret
 
-__all__ = ["admin_routes"]
+__all__ = ["admin_page", "admin_routes", "require_admin"]
 
 _COOKIE = "cogalign_admin"
 _CSRF_COOKIE = "cogalign_csrf"
@@ -75,8 +77,11 @@ def _csrf(request: Request, response_cookies: dict[str, str]) -> str:
 
 
 def _check_form(request: Request, form: dict[str, str]) -> None:
+    # Under the server's "Referrer-Policy: no-referrer" browsers send "Origin: null" even for
+    # the server's own forms; the signed CSRF field bound to the SameSite=Strict cookie is the
+    # check then.
     origin = request.headers.get("origin")
-    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+    if origin not in (None, "null") and origin != f"{request.url.scheme}://{request.url.netloc}":
         raise HTTPException(403, "cross-site form refused")
     payload = _state(request).signer.unsign("csrf", form.get("csrf", ""), max_age=_CSRF_SECONDS)
     nonce = request.cookies.get(_CSRF_COOKIE, "")
@@ -92,16 +97,39 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(body, max_num_fields=10).items()}
 
 
-def _page(request: Request, template: str, **context: Any) -> Response:
+def admin_page(request: Request, template: str, *, templates: Templates | None = None,
+               **context: Any) -> Response:
+    """An admin page: the template rendered with a CSRF field (``csrf``) for its forms.
+
+    Parameters
+    ----------
+    request
+        The request.
+    template
+        The template's name.
+    templates
+        Where the template is (default: the server's own templates).
+    **context
+        The template's values (escaped).
+    """
     cookies: dict[str, str] = {}
     csrf = _csrf(request, cookies)
-    response = HTMLResponse(render(template, csrf=csrf, **context))
+    html = (templates.render if templates is not None else render)(template, csrf=csrf, **context)
+    response = HTMLResponse(html)
     for name, value in cookies.items():
         response.set_cookie(name, value, max_age=_CSRF_SECONDS, **_cookie_options(request))
     return response
 
 
-def _require_admin(request: Request) -> Response | None:
+
+def require_admin(request: Request) -> Response | None:
+    """``None`` for an admin's request; else the redirect to the log-in page.
+
+    Raises
+    ------
+    HTTPException
+        404 when the admin pages are off, 401 for a wrong ``Authorization`` token.
+    """
     if _is_admin(request):
         return None
     if "authorization" in request.headers:
@@ -109,10 +137,11 @@ def _require_admin(request: Request) -> Response | None:
     return RedirectResponse("/admin/login", status_code=303)
 
 
+
 async def login_page(request: Request) -> Response:
     """The log-in form."""
     _token(request)
-    return _page(request, "admin_login.html", error=None)
+    return admin_page(request, "admin_login.html", error=None)
 
 
 async def login(request: Request) -> Response:
@@ -122,7 +151,7 @@ async def login(request: Request) -> Response:
     form = await _form(request)
     _check_form(request, form)
     if not same_secret(form.get("token", ""), expected):
-        response = _page(request, "admin_login.html", error="Wrong token.")
+        response = admin_page(request, "admin_login.html", error="Wrong token.")
         response.status_code = 403
         return response
     response = RedirectResponse("/admin/", status_code=303)
@@ -150,21 +179,21 @@ def _duration(seconds: float | None) -> str:
 
 def _summary(request: Request, name: str) -> dict[str, Any]:
     state = _state(request)
-    served = state.studies[name]
+    served = state.served(name)
     stats = state.db.study_stats(name)
-    return {"name": name, "title": served.study.definition["study"]["title"] or name,
-            "paradigm": served.study.paradigm, "definition_hash": served.study.hash,
+    return {"name": name, "title": served.title, "paradigm": served.paradigm,
+            "definition_hash": served.definition_hash,
             "stats": stats, "duration": _duration(stats["median_duration_s"])}
 
 
 async def overview(request: Request) -> Response:
     """Every study's progress."""
-    refused = _require_admin(request)
+    refused = require_admin(request)
     if refused is not None:
         return refused
-    names = list(_state(request).studies)
+    names = _state(request).names()
     studies = [await run_in_threadpool(_summary, request, n) for n in names]
-    return _page(request, "admin_index.html", studies=studies)
+    return admin_page(request, "admin_index.html", studies=studies)
 
 
 def _study_name(request: Request) -> str:
@@ -176,11 +205,11 @@ def _study_name(request: Request) -> str:
 
 async def study(request: Request) -> Response:
     """One study's progress and its download link."""
-    refused = _require_admin(request)
+    refused = require_admin(request)
     if refused is not None:
         return refused
     name = _study_name(request)
-    return _page(request, "admin_study.html", s=await run_in_threadpool(_summary, request, name))
+    return admin_page(request, "admin_study.html", s=await run_in_threadpool(_summary, request, name))
 
 
 def _zip(request: Request, name: str) -> bytes:
@@ -196,7 +225,7 @@ def _zip(request: Request, name: str) -> bytes:
 
 async def download(request: Request) -> Response:
     """The study's data as a zipped Psych-DS folder."""
-    refused = _require_admin(request)
+    refused = require_admin(request)
     if refused is not None:
         return refused
     name = _study_name(request)

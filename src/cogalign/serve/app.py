@@ -16,7 +16,11 @@ Participants' API (JSON in, JSON out; the session token in ``Authorization: Bear
 
 A token names one study, participant and session, and carries the session's random nonce
 from the database: it opens that session and no other. Requests must be JSON
-(``Content-Type: application/json``), which a cross-site form cannot send.
+(``Content-Type: application/json``), which a cross-site form cannot send
+(:mod:`cogalign.serve.participants`).
+
+Participant flows other than trial lists (:mod:`cogalign.serve.flows`) bring their own pages,
+API and admin pages; they are mounted before the trial studies' routes.
 """
 
 from __future__ import annotations
@@ -24,8 +28,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
-from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -46,8 +48,18 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from cogalign.serve.db import Database
+from cogalign.serve.flows import load_served
 from cogalign.serve.pages import STATIC, render
-from cogalign.serve.recording import Identity, RequestError, participant_from_params, record_answer
+from cogalign.serve.participants import (
+    ServerState,
+    authorised,
+    json_body,
+    limit,
+    open_identity,
+    server_state,
+    start_identity,
+)
+from cogalign.serve.recording import Identity, RequestError, record_answer
 from cogalign.serve.security import (
     BodyLimit,
     RateLimited,
@@ -56,7 +68,7 @@ from cogalign.serve.security import (
     SecurityHeaders,
     client_address,
 )
-from cogalign.serve.studyset import ServedStudy, load_studies
+from cogalign.serve.studyset import ServedStudy
 from cogalign.serve.tokens import Signer
 
 __all__ = ["CONFIG_VARIABLE", "ServeConfig", "app_from_environment", "create_app"]
@@ -105,78 +117,11 @@ class ServeConfig:
         return cls(**json.loads(text))
 
 
-class _State:
-    """What the request handlers share."""
-
-    def __init__(self, config: ServeConfig, studies: dict[str, ServedStudy], db: Database,
-                 signer: Signer, limiter: RateLimiter):
-        self.config = config
-        self.studies = studies
-        self.db = db
-        self.signer = signer
-        self.limiter = limiter
-        self.nonces: OrderedDict[tuple[str, str, int], tuple[str, str]] = OrderedDict()
-        self.nonces_lock = threading.Lock()
-
-
-def _state(request: Request) -> _State:
-    return request.app.state.serve
-
-
 def _served(request: Request) -> ServedStudy:
-    served = _state(request).studies.get(request.path_params["name"])
+    served = server_state(request).studies.get(request.path_params["name"])
     if served is None:
         raise HTTPException(404, "no such study")
     return served
-
-
-def _limit(request: Request, rule: str, key: str) -> None:
-    _state(request).limiter.enforce(rule, key)
-
-
-async def _json_body(request: Request) -> Any:
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/json":
-        raise RequestError("send JSON (Content-Type: application/json)", status=415)
-    body = await request.body()
-    try:
-        return json.loads(body)
-    except ValueError:
-        raise RequestError("the request body is not valid JSON", status=400) from None
-
-
-def _token_identity(state: _State, served: ServedStudy, token: Any) -> Identity:
-    payload = state.signer.unsign("participant", token) if isinstance(token, str) else None
-    if payload is None or payload.get("s") != served.name:
-        raise RequestError("invalid session token", status=403)
-    participant, session, nonce = payload.get("p"), payload.get("n"), payload.get("k")
-    if not isinstance(participant, str) or not isinstance(session, int):
-        raise RequestError("invalid session token", status=403)
-    key = (served.name, participant, session)
-    with state.nonces_lock:
-        known = state.nonces.get(key)
-    if known is None:
-        record = state.db.get_session(*key)
-        if record is None:
-            raise RequestError("invalid session token", status=403)
-        known = (record.nonce, record.definition_hash)
-        with state.nonces_lock:
-            state.nonces[key] = known
-            while len(state.nonces) > 100_000:
-                state.nonces.popitem(last=False)
-    if known[0] != nonce:
-        raise RequestError("invalid session token", status=403)
-    if known[1] != served.study.hash:
-        raise RequestError("the study changed since this session started; it cannot go on",
-                           status=409)
-    return Identity(participant, session, "token")
-
-
-async def _authorised(request: Request, served: ServedStudy) -> Identity:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise RequestError("missing session token (Authorization: Bearer ...)", status=401)
-    return await run_in_threadpool(_token_identity, _state(request), served, token.strip())
 
 
 # --------------------------------------------------------------------------- participants
@@ -206,30 +151,13 @@ async def study_image(request: Request) -> Response:
     return FileResponse(path, headers={"cache-control": "private, max-age=3600"})
 
 
-def _start(state: _State, served: ServedStudy, body: dict[str, Any]) -> dict[str, Any]:
-    token = body.get("token")
-    if token is not None:
-        identity = _token_identity(state, served, token)
-    else:
-        identity = participant_from_params(served, body.get("params", {}))
+def _start(state: ServerState, served: ServedStudy, body: dict[str, Any]) -> dict[str, Any]:
+    identity = start_identity(state, served, body)
     trials = served.trials(identity.participant, identity.session)
+    record, token = open_identity(state, served, identity, len(trials))
     db = state.db
-    record = db.open_session(
-        study=served.name, participant=identity.participant, session=identity.session,
-        definition_hash=served.study.hash, n_trials=len(trials),
-        platform=identity.platform, platform_study_id=identity.platform_study_id,
-        platform_session_id=identity.platform_session_id,
-    )
-    if record.definition_hash != served.study.hash:
-        raise RequestError("the study changed since this session started; it cannot go on",
-                           status=409)
-    if not record.created:
-        db.add_event(served.name, identity.participant, identity.session, "resume",
-                     {"finished": record.finished})
     out: dict[str, Any] = {
-        "token": state.signer.sign("participant", {
-            "s": served.name, "p": identity.participant, "n": identity.session,
-            "k": record.nonce}),
+        "token": token,
         "participant": identity.participant,
         "session": identity.session,
         "resumed": not record.created,
@@ -250,25 +178,25 @@ def _completion(served: ServedStudy) -> dict[str, Any]:
 async def api_start(request: Request) -> Response:
     """Open or resume a participant's session."""
     served = _served(request)
-    _limit(request, "start", client_address(request))
-    body = await _json_body(request)
+    limit(request, "start", client_address(request))
+    body = await json_body(request)
     if not isinstance(body, dict):
         raise RequestError("the request must be a JSON object")
-    return JSONResponse(await run_in_threadpool(_start, _state(request), served, body))
+    return JSONResponse(await run_in_threadpool(_start, server_state(request), served, body))
 
 
 async def api_trial(request: Request) -> Response:
     """Save one answered trial."""
     served = _served(request)
-    identity = await _authorised(request, served)
-    _limit(request, "trial", f"{served.name}/{identity.participant}/{identity.session}")
-    body = await _json_body(request)
-    state = _state(request)
+    identity = await authorised(request, served)
+    limit(request, "trial", f"{served.name}/{identity.participant}/{identity.session}")
+    body = await json_body(request)
+    state = server_state(request)
     result = await run_in_threadpool(record_answer, state.db, served, identity, body)
     return JSONResponse(result)
 
 
-def _finish(state: _State, served: ServedStudy, identity: Identity) -> dict[str, Any]:
+def _finish(state: ServerState, served: ServedStudy, identity: Identity) -> dict[str, Any]:
     trials = served.trials(identity.participant, identity.session)
     saved = set(state.db.saved_trials(served.name, identity.participant, identity.session))
     missing = [t.index for t in trials if t.index not in saved]
@@ -287,10 +215,10 @@ class _Missing(RequestError):
 async def api_finish(request: Request) -> Response:
     """Finish a session whose trials are all saved."""
     served = _served(request)
-    identity = await _authorised(request, served)
-    _limit(request, "trial", f"{served.name}/{identity.participant}/{identity.session}")
+    identity = await authorised(request, served)
+    limit(request, "trial", f"{served.name}/{identity.participant}/{identity.session}")
     try:
-        result = await run_in_threadpool(_finish, _state(request), served, identity)
+        result = await run_in_threadpool(_finish, server_state(request), served, identity)
     except _Missing as exc:
         return JSONResponse({"error": str(exc), "missing": exc.missing}, status_code=409)
     return JSONResponse(result)
@@ -301,8 +229,9 @@ async def api_finish(request: Request) -> Response:
 
 async def index(request: Request) -> Response:
     """The list of studies."""
-    studies = [{"name": s.name, "title": s.study.definition["study"]["title"] or s.name,
-                "paradigm": s.study.paradigm} for s in _state(request).studies.values()]
+    state = server_state(request)
+    studies = [{"name": name, "title": state.served(name).title,
+                "paradigm": state.served(name).paradigm} for name in state.names()]
     return HTMLResponse(render("index.html", studies=studies))
 
 
@@ -313,9 +242,9 @@ async def favicon(request: Request) -> Response:
 
 async def health(request: Request) -> Response:
     """Liveness: the database answers."""
-    state = _state(request)
+    state = server_state(request)
     revision = await run_in_threadpool(state.db.revision)
-    return JSONResponse({"ok": True, "schema": revision, "studies": sorted(state.studies)})
+    return JSONResponse({"ok": True, "schema": revision, "studies": state.names()})
 
 
 async def _request_error(request: Request, exc: Exception) -> Response:
@@ -355,19 +284,26 @@ def create_app(config: ServeConfig, *, migrate: bool = True) -> Starlette:
     Returns
     -------
     starlette.applications.Starlette
-        The ASGI app; its ``state.serve`` holds the studies and the database.
+        The ASGI app; its ``state.serve`` (a
+        :class:`~cogalign.serve.participants.ServerState`) holds the studies, the flows and
+        the database.
     """
     from cogalign.serve.admin import admin_routes
 
-    studies = load_studies(config.studies, config.overrides)
+    studies, flows = load_served(config.studies, config.overrides)
     db = Database(config.db)
     if migrate:
         db.migrate()
     for served in studies.values():
         db.register_study(served.name, served.study.hash, served.study.paradigm, served.meta())
+    for flow in flows.values():
+        db.register_study(flow.name, flow.definition_hash, flow.paradigm, flow.meta())
+        flow.prepare(db)
     limiter = RateLimiter({name: Rule.parse(text) for name, text in config.rate_limits.items()})
-    state = _State(config, studies, db, Signer(db.secret()), limiter)
+    state = ServerState(config, studies, flows, db, Signer(db.secret()), limiter)
+    flow_routes = [r for flow in flows.values() for r in (*flow.routes(), *flow.admin_routes())]
     routes = [
+        *flow_routes,
         Route("/", index),
         Route("/healthz", health),
         Route("/favicon.ico", favicon),

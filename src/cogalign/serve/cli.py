@@ -81,8 +81,8 @@ def run_command(studies: Path, db: str, host: str, port: int, workers: int,
 
     from cogalign.serve.app import CONFIG_VARIABLE, ServeConfig, create_app
     from cogalign.serve.db import Database
+    from cogalign.serve.flows import load_served
     from cogalign.serve.security import Rule
-    from cogalign.serve.studyset import load_studies
 
     limits: dict[str, str] = {}
     for text in rate_limits:
@@ -98,7 +98,8 @@ def run_command(studies: Path, db: str, host: str, port: int, workers: int,
     token = admin_token or secrets.token_urlsafe(24)
     config = ServeConfig(studies=str(studies), db=db, overrides=list(overrides),
                          admin_token=token, rate_limits=limits, max_body=max_body)
-    served = load_studies(config.studies, config.overrides)
+    trial_studies, flows = load_served(config.studies, config.overrides)
+    served = sorted([*trial_studies, *flows])
     database = Database(db)
     database.migrate()
     database.dispose()
@@ -107,6 +108,8 @@ def run_command(studies: Path, db: str, host: str, port: int, workers: int,
                f"database {database.describe()}", err=True)
     for name in served:
         click.echo(f"  {base}/s/{name}/?participant=p001", err=True)
+        for note in flows[name].notes() if name in flows else ():
+            click.echo(f"    note: {note}", err=True)
     click.echo(f"  admin: {base}/admin/" + (f"  (token: {token})" if printed_token else ""),
                err=True)
     options: dict[str, Any] = {"host": host, "port": port, "access_log": False,
@@ -131,9 +134,14 @@ def run_command(studies: Path, db: str, host: str, port: int, workers: int,
 @handle_errors
 def export_command(db: str, out: Path, names: tuple[str, ...], finished_only: bool,
                    as_json: bool) -> None:
-    """Export the collected data as Psych-DS folders (validated), one per study."""
+    """Export the collected data, one validated folder per study.
+
+    Trial studies are written as Psych-DS folders; participant flows (the moral-graph flow)
+    in their own formats. A missing SQLite file is refused, not created.
+    """
     from cogalign.serve.db import Database, sqlite_file
     from cogalign.serve.export import export_psychds
+    from cogalign.serve.flows import export_flows
 
     path = sqlite_file(db)
     if path is not None and not path.is_file():  # do not create an empty database to export
@@ -141,8 +149,14 @@ def export_command(db: str, out: Path, names: tuple[str, ...], finished_only: bo
     database = Database(db)
     if database.revision() is None:
         raise CogalignError(f"{database.describe()}: not a cogalign serve database")
-    report = export_psychds(database, out, studies=list(names) or None,
-                            finished_only=finished_only)
+    flow_names = {v["name"] for v in database.study_versions() if "flow" in v["meta"]}
+    chosen = list(names) or None
+    trial_names = None if chosen is None else [n for n in chosen if n not in flow_names]
+    report = {}
+    if trial_names is None or trial_names:
+        report.update(export_psychds(database, out, studies=trial_names,
+                                     finished_only=finished_only))
+    report.update(export_flows(database, out, studies=chosen))
     lines = [f"{name}: {r['sessions']} session(s), {r['rows']} rows -> {r['folder']}"
              for name, r in report.items()]
     emit(report, as_json, "\n".join(lines) or "no data to export")

@@ -17,6 +17,15 @@ Tables (created by the alembic migrations in ``cogalign/serve/migrations``):
     so a retried request never duplicates a trial.
 ``events``
     A session's log: start, resume, finish.
+``flow_records``
+    What participant flows other than trial lists collect (:mod:`cogalign.serve.flows`), one
+    row per answer, unique on (study, participant, session, kind, item): a values card, a
+    vote. Like trials, they are stored once (``INSERT ... ON CONFLICT DO NOTHING``); a retry
+    finds the stored answer.
+``flow_states``
+    A flow's running state per participant session and name (e.g. an interview's transcript),
+    saved after every answer with a version number: an update names the version it read and
+    fails when another request saved first (:class:`StateConflict`).
 
 SQLite runs with ``journal_mode=WAL``, ``synchronous=FULL`` (a committed trial survives a
 crash of the program and of the machine) and a 30 s busy timeout, so several server workers
@@ -61,6 +70,7 @@ from cogalign.studies.writer import utc_now
 __all__ = [
     "Database",
     "SessionRecord",
+    "StateConflict",
     "metadata",
     "normalize_url",
     "sqlite_file",
@@ -124,7 +134,36 @@ events_table = Table(
     Index("ix_events_session", "study", "participant", "session"),
 )
 
+flow_records_table = Table(
+    "flow_records", metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("study", String(64), nullable=False),
+    Column("participant", String(64), nullable=False),
+    Column("session", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("item", String(128), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("created_utc", String(32), nullable=False),
+    UniqueConstraint("study", "participant", "session", "kind", "item",
+                     name="uq_flow_records_key"),
+    Index("ix_flow_records_kind", "study", "kind"),
+)
+flow_states_table = Table(
+    "flow_states", metadata,
+    Column("study", String(64), primary_key=True),
+    Column("participant", String(64), primary_key=True),
+    Column("session", Integer, primary_key=True),
+    Column("name", String(32), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("value", Text, nullable=False),
+    Column("updated_utc", String(32), nullable=False),
+)
+
 _MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class StateConflict(CogalignError):
+    """A flow state was saved by another request since it was read."""
 
 
 def normalize_url(url: str) -> str:
@@ -479,3 +518,114 @@ class Database:
             "attention_failures": int(counts[2]),
             "sessions_failing": int(failing),
         }
+
+    # ----------------------------------------------------------------- flows
+
+    def add_record(self, *, study: str, participant: str, session: int, kind: str, item: str,
+                   value: Any) -> tuple[int, bool, Any]:
+        """Store one answer of a flow once, in one transaction.
+
+        Parameters
+        ----------
+        study, participant, session
+            Whose answer (``participant=""`` and ``session=0`` for the study's own records).
+        kind, item
+            What it is (``"vote"``) and which one (the voted edge); the key of the record.
+        value
+            The answer (JSON-able).
+
+        Returns
+        -------
+        tuple
+            ``(id, created, stored value)``: ``created`` is false when the record was already
+            there, and then the stored value is the first one sent.
+        """
+        with self.engine.begin() as conn:
+            result = conn.execute(_insert(self.engine, flow_records_table).values(
+                study=study, participant=participant, session=session, kind=kind, item=item,
+                value=json.dumps(value, sort_keys=True), created_utc=utc_now(),
+            ).on_conflict_do_nothing(
+                index_elements=["study", "participant", "session", "kind", "item"])
+                .returning(flow_records_table.c.id))
+            row = result.first()
+            if row is not None:
+                return int(row[0]), True, value
+            t = flow_records_table.c
+            stored = conn.execute(select(t.id, t.value).where(
+                t.study == study, t.participant == participant, t.session == session,
+                t.kind == kind, t.item == item)).one()
+        return int(stored[0]), False, json.loads(stored[1])
+
+    def records(self, study: str, kind: str | None, *, participant: str | None = None,
+                session: int | None = None) -> list[dict[str, Any]]:
+        """A flow's stored records of one kind (``None``: of every kind), in stored order.
+
+        Optionally of one participant and session.
+
+        Returns
+        -------
+        list of dict
+            ``id``, ``participant``, ``session``, ``kind``, ``item``, ``value`` (decoded) and
+            ``created_utc``.
+        """
+        t = flow_records_table.c
+        query = select(t.id, t.participant, t.session, t.kind, t.item, t.value,
+                       t.created_utc).where(t.study == study).order_by(t.id)
+        if kind is not None:
+            query = query.where(t.kind == kind)
+        if participant is not None:
+            query = query.where(t.participant == participant)
+        if session is not None:
+            query = query.where(t.session == session)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [{**r, "id": int(r["id"]), "value": json.loads(r["value"])} for r in rows]
+
+    def record_counts(self, study: str) -> dict[str, int]:
+        """Number of a flow's records by kind."""
+        t = flow_records_table.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.kind, func.count()).where(t.study == study)
+                                .group_by(t.kind)).all()
+        return {kind: int(n) for kind, n in rows}
+
+    def load_state(self, study: str, participant: str, session: int,
+                   name: str) -> tuple[int, Any] | None:
+        """A flow state and its version, or ``None`` when none was saved."""
+        t = flow_states_table.c
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.version, t.value).where(
+                t.study == study, t.participant == participant, t.session == session,
+                t.name == name)).one_or_none()
+        return None if row is None else (int(row[0]), json.loads(row[1]))
+
+    def save_state(self, study: str, participant: str, session: int, name: str, value: Any,
+                   version: int) -> int:
+        """Save a flow state over the version read (0: there was none); return the new version.
+
+        Raises
+        ------
+        StateConflict
+            Another request saved the state since ``version`` was read.
+        """
+        text = json.dumps(value, sort_keys=True)
+        now = utc_now()
+        t = flow_states_table.c
+        with self.engine.begin() as conn:
+            if version == 0:
+                result = conn.execute(_insert(self.engine, flow_states_table).values(
+                    study=study, participant=participant, session=session, name=name,
+                    version=1, value=text, updated_utc=now,
+                ).on_conflict_do_nothing(index_elements=["study", "participant", "session", "name"])
+                    .returning(t.version))
+                saved = result.first() is not None
+            else:
+                result = conn.execute(update(flow_states_table).where(
+                    t.study == study, t.participant == participant, t.session == session,
+                    t.name == name, t.version == version,
+                ).values(version=version + 1, value=text, updated_utc=now))
+                saved = result.rowcount == 1
+        if not saved:
+            raise StateConflict(f"{study}/{participant}/{session}: {name} was saved by another "
+                                "request in the meantime")
+        return version + 1

@@ -53,7 +53,8 @@ def export_psychds(db: Database, out: str | Path, *, studies: Sequence[str] | No
     out
         Destination; each study gets ``out/<study>/``, which must not exist or be empty.
     studies
-        Study names to export (default: every study with at least one session).
+        Study names to export (default: every trial study with at least one session; the
+        participant flows of :mod:`cogalign.serve.flows` have exports of their own).
     finished_only
         Leave out sessions that were not finished.
 
@@ -66,19 +67,26 @@ def export_psychds(db: Database, out: str | Path, *, studies: Sequence[str] | No
     Raises
     ------
     CogalignError
-        For an unknown study, a non-empty destination, or data that fail validation.
+        For an unknown study or a flow, a non-empty destination, or data that fail validation.
     """
     versions = db.study_versions()
     latest: dict[str, dict[str, Any]] = {}
     for v in versions:
         latest[v["name"]] = v  # oldest first, so the newest wins
     sessions = db.sessions()
-    with_data = sorted({s["study"] for s in sessions})
+    flows = {name for name, v in latest.items() if "flow" in v["meta"]}
+    with_data = sorted({s["study"] for s in sessions} - flows)
     names = list(studies) if studies is not None else with_data
     unknown = [n for n in names if n not in latest]
     if unknown:
         raise CogalignError(
             f"{db.describe()}: no study named {unknown}; known: {sorted(latest)}"
+        )
+    not_trials = [n for n in names if n in flows]
+    if not_trials:
+        raise CogalignError(
+            f"{db.describe()}: {not_trials} are participant flows, not trial studies; "
+            "cogalign.serve.flows.export_flows (cogalign serve export) writes them"
         )
     out = Path(out)
     report: dict[str, Any] = {}

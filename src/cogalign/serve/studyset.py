@@ -119,6 +119,21 @@ class ServedStudy:
         return self.study.name
 
     @property
+    def title(self) -> str:
+        """The study's title (its name when it has none)."""
+        return self.study.definition["study"]["title"] or self.name
+
+    @property
+    def paradigm(self) -> str:
+        """The paradigm of the study's data."""
+        return self.study.paradigm
+
+    @property
+    def definition_hash(self) -> str:
+        """The hash of the definition (with its overrides and materials)."""
+        return self.study.hash
+
+    @property
     def is_rating(self) -> bool:
         """A rating-scale study (no choice among options)."""
         return self.study.n_options == 0
