@@ -13,24 +13,32 @@ Every case in :data:`CASES` is run twice, as text and with ``--json``, through
 To cover another command, append cases: ``args`` is the command line (``{tmp}`` is the case's
 folder), ``files`` the inputs to create there, ``env`` the environment (``COGALIGN_CACHE``
 and ``COGALIGN_DATA_PATH`` default to fresh folders in ``{tmp}``), ``setup`` anything else
-(e.g. a monkeypatched failure).
+(e.g. a monkeypatched failure, or a behaviour of the fake chat server on 127.0.0.1). Every
+command of ``cogalign --help`` has at least one case (:func:`test_every_command_has_a_case`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from cogalign.cli import main
 from cogalign.data.schema import MAX_KEPT
+
+sys.path.insert(0, str(Path(__file__).parent / "llm"))
+from llm_fake_server import FakeChatServer, refused_base_url  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,59 @@ def _cache_entry(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     entry = tmp / "cache" / "llm" / "chat" / "k1.json"
     entry.parent.mkdir(parents=True)
     entry.write_text('{"model_id": "m"}')
+
+
+RATES = "problem_id,outcomes_a,probs_a,outcomes_b,probs_b,n,b_rate\n"
+RATE = '{i},"[10]","[1]","[20, 0]","[0.5, 0.5]",10,{rate}\n'
+ONE_RATE = RATES + RATE.format(i=0, rate=0.4)
+SAME_RATES = RATES + "".join(RATE.format(i=i, rate=0.5) for i in range(12))
+MIXED_RATES = RATES + "".join(RATE.format(i=i, rate=0.1 + 0.05 * i) for i in range(12))
+ALL_A = GAMBLES + "".join(f'p1,{i},"[10]","[1]","[20, 0]","[0.5, 0.5]",A\n' for i in range(12))
+NO_ANSWERS = CHOICES + "p1,0,5,0,10,2,\np1,1,5,0,12,3,\n"
+ONE_CHOICE = CHOICES + "p1,0,5,0,10,2,1\n"
+ALL_LATER = CHOICES + "".join(f"p1,{i},5,0,{10 + i},2,1\n" for i in range(12))
+ONE_PERSON = CHOICES + "".join(f"p1,{i},5,0,{10 + i},2,{i % 2}\n" for i in range(12))
+STATEMENTS = "statement\nTea is nice.\nSnow is cold.\n"
+STUDY = str(REPO / "studies" / "triplets" / "study.toml")
+README_STUDY = str(REPO / "studies" / "similarity" / "study.toml")
+
+#: The fake chat server the chat cases talk to (started by :func:`chat_server`).
+SERVER: list[FakeChatServer] = []
+
+
+def _chat(behaviour: dict) -> Callable[[Path, pytest.MonkeyPatch], None]:
+    """A setup that makes the fake chat server answer every request with ``behaviour``."""
+
+    def setup(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        server = SERVER[0]
+        server.default = behaviour
+        monkeypatch.setenv("COGALIGN_CHAT_BASE_URL", server.base_url)
+
+    return setup
+
+
+def _refused(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COGALIGN_CHAT_BASE_URL", refused_base_url())
+
+
+def _cpu_only(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(torch.version, "cuda", None)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+
+
+def _judge(*extra: str, items: str = "s.csv") -> tuple[str, ...]:
+    return ("judge", "--task", "agree-disagree", "--items", f"{{tmp}}/{items}",
+            "--out", "{tmp}/out.csv", "--no-progress", *extra)
+
+
+def _chat_judge(*extra: str) -> tuple[str, ...]:
+    return _judge("--backend", "chat", "--model", "fake-model", "--no-cache", *extra)
+
+
+def _embed(*extra: str, items: str = "i.txt") -> tuple[str, ...]:
+    return ("embed", "--items", f"{{tmp}}/{items}", "--out", "{tmp}/o.npz", "--no-progress",
+            *extra)
 
 
 CASES: list[Case] = [
@@ -231,6 +292,168 @@ CASES: list[Case] = [
     Case("data-path-file-info", ("datasets", "info", "choices13k"), ("is a file",),
          {"choices.csv": "x"}, {"COGALIGN_DATA_PATH": "{tmp}/choices.csv"}),
     Case("missing-dataset-path", ("datasets", "path", "simlex999"), ("not available locally",)),
+    # --- class 4: meaningless fits and settings are refused, with the reason
+    Case("fit-triplets-folds-one", ("fit", "triplets", "--folds", "1"),
+         ("--folds", "0 (no cross-validation) or at least 2"), exit=2),
+    Case("fit-triplets-folds-negative", ("fit", "triplets", "--folds", "-3"), ("--folds",),
+         exit=2),
+    Case("fit-triplets-folds-zero-without-save", ("fit", "triplets", "--model", "spose",
+                                                  "--folds", "0"), ("fits nothing",), exit=2),
+    Case("fit-triplets-dims-zero", ("fit", "triplets", "--dims", "0"), ("--dims",), exit=2),
+    Case("fit-triplets-header-only", ("fit", "triplets", "--data", "{tmp}/t.csv"),
+         ("header but no data rows",), {"t.csv": TRIPLETS}),
+    Case("fit-risky-one-problem", ("fit", "risky", "--data", "{tmp}/r.csv"),
+         ("too few for 5-fold cross-validation",), {"r.csv": ONE_RATE}),
+    Case("fit-risky-one-problem-no-cv", ("fit", "risky", "--data", "{tmp}/r.csv", "--folds", "0"),
+         ("1 choice-rate problems", "at least 10"), {"r.csv": ONE_RATE}),
+    Case("fit-risky-same-rates", ("fit", "risky", "--data", "{tmp}/r.csv", "--folds", "0"),
+         ("same choice rate",), {"r.csv": SAME_RATES}),
+    Case("fit-risky-one-gamble-chosen", ("fit", "risky", "--data", "{tmp}/g.csv", "--pooled"),
+         ("every trial chose gamble A",), {"g.csv": ALL_A}),
+    Case("fit-risky-folds-one", ("fit", "risky", "--folds", "1"), ("--folds",), exit=2),
+    Case("fit-risky-draws-zero", ("fit", "risky", "--draws", "0"), ("--draws",), exit=2),
+    Case("fit-risky-limit-zero", ("fit", "risky", "--limit", "0"), ("--limit",), exit=2),
+    Case("fit-intertemporal-no-answers", ("fit", "intertemporal", "--data", "{tmp}/c.csv",
+                                          "--pooled"),
+         ("0 answered trials", "2 without a response"), {"c.csv": NO_ANSWERS}),
+    Case("fit-intertemporal-one-trial", ("fit", "intertemporal", "--data", "{tmp}/c.csv",
+                                         "--pooled"),
+         ("1 answered trials", "at least 10"), {"c.csv": ONE_CHOICE}),
+    Case("fit-intertemporal-one-option-chosen", ("fit", "intertemporal", "--data", "{tmp}/c.csv",
+                                                 "--pooled"),
+         ("chose the later-larger option",), {"c.csv": ALL_LATER}),
+    Case("fit-intertemporal-hierarchical-one-person", ("fit", "intertemporal", "--data",
+                                                       "{tmp}/c.csv"),
+         ("at least 2 participants", "--pooled"), {"c.csv": ONE_PERSON}),
+    Case("fit-intertemporal-chains-zero", ("fit", "intertemporal", "--chains", "0"),
+         ("--chains",), exit=2),
+    Case("compare-risky-one-problem", ("compare", "risky", "--data", "{tmp}/r.csv", "--no-llm"),
+         ("too few for 5-fold",), {"r.csv": ONE_RATE}),
+    Case("compare-risky-folds-one", ("compare", "risky", "--folds", "1"), ("--folds",), exit=2),
+    Case("compare-risky-unknown-theory", ("compare", "risky", "--data", "{tmp}/r.csv", "--no-llm",
+                                          "--models", "ev,cpx"),
+         ("unknown model(s) ['cpx']",), {"r.csv": MIXED_RATES}),
+    Case("compare-intertemporal-one-model", ("compare", "intertemporal", "--models", "hyperbolic"),
+         ("at least two different models",)),
+    Case("compare-intertemporal-no-answers", ("compare", "intertemporal", "--data", "{tmp}/c.csv",
+                                              "--pooled", "--models", "hyperbolic,exponential"),
+         ("0 answered trials",), {"c.csv": NO_ANSWERS}),
+    # --- class 5: the chat client fails fast and never hangs
+    Case("judge-chat-rejected-key", _chat_judge(), ("HTTP 401", "API key"),
+         {"s.csv": STATEMENTS}, setup=_chat({"status": 401})),
+    Case("judge-chat-unknown-model", _chat_judge(), ("HTTP 404", "model name"),
+         {"s.csv": STATEMENTS}, setup=_chat({"status": 404})),
+    Case("judge-chat-not-json", _chat_judge(), ("not JSON", "OpenAI-compatible"),
+         {"s.csv": STATEMENTS}, setup=_chat({"raw": b"<html>a login page</html>"})),
+    Case("judge-chat-refused-port", _chat_judge(), ("connection refused",),
+         {"s.csv": STATEMENTS}, setup=_refused),
+    Case("judge-chat-never-answers", _chat_judge("--timeout", "0.2", "--retries", "0"),
+         ("every trial failed (2 of 2)", "timed out after 0.2 s"), {"s.csv": STATEMENTS},
+         setup=_chat({"hang": True})),
+    Case("judge-chat-deadline", _chat_judge(), ("every trial failed", "deadline is 0.3 s"),
+         {"s.csv": STATEMENTS}, {"COGALIGN_CHAT_DEADLINE": "0.3", "COGALIGN_CHAT_RETRIES": "50"},
+         setup=_chat({"status": 503})),
+    Case("judge-chat-bad-timeout-variable", _chat_judge(), ("COGALIGN_CHAT_TIMEOUT='soon'",),
+         {"s.csv": STATEMENTS}, {"COGALIGN_CHAT_TIMEOUT": "soon"}, setup=_chat({"content": "agree"})),
+    Case("judge-chat-timeout-zero", _chat_judge("--timeout", "0"), ("--timeout",),
+         {"s.csv": STATEMENTS}, exit=2),
+    Case("judge-timeout-without-chat", _judge("--timeout", "5"), ("setting of --backend chat",),
+         {"s.csv": STATEMENTS}, exit=2),
+    # --- class 7: bad values end in one line
+    Case("align-triplets-negative-n-boot", ("align", "triplets", "-m", "minilm-l6", "--n-boot",
+                                            "-5"), ("--n-boot",), exit=2),
+    Case("align-triplets-header-only", ("align", "triplets", "-m", "minilm-l6", "--data",
+                                        "{tmp}/t.csv"), ("header but no data rows",),
+         {"t.csv": TRIPLETS}),
+    Case("align-triplets-bad-method", ("align", "triplets", "-m", "minilm-l6", "--method",
+                                       "guess"), ("--method",), exit=2),
+    Case("align-similarity-negative-n-boot", ("align", "similarity", "-m", "minilm-l6",
+                                              "--n-boot", "-5"), ("--n-boot",), exit=2),
+    Case("align-similarity-one-pair", ("align", "similarity", "-m", "minilm-l6", "--n-pairs", "1"),
+         ("--n-pairs",), exit=2),
+    Case("align-similarity-not-word-pairs", ("align", "similarity", "-m", "minilm-l6",
+                                             "--dataset", "rsa92"),
+         ("must be a word-pair dataset",)),
+    Case("align-similarity-header-only", ("align", "similarity", "-m", "minilm-l6", "--data",
+                                          "{tmp}/r.csv"), ("header but no data rows",),
+         {"r.csv": PAIRS}),
+    Case("turing-rsa-no-rdms", ("turing-rsa", "--dataset", "simlex999"),
+         ("no per-participant RDMs",)),
+    Case("turing-rsa-no-candidate", ("turing-rsa", "--data", "{tmp}/r.csv"),
+         ("at least one --model",), {"r.csv": PAIRS + "p1,0,cat,dog,5\n"}),
+    Case("turing-rsa-negative-synthetic", ("turing-rsa", "--synthetic", "-1"), ("--synthetic",),
+         exit=2),
+    Case("turing-rsa-negative-temperature", ("turing-rsa", "--temperature", "-1"),
+         ("--temperature",), exit=2),
+    Case("embed-cuda-on-cpu-only", _embed("-m", "minilm-l6", "--device", "cuda"),
+         ("CPU-only build", "--device cpu"), {"i.txt": "cat\ndog\n"}, setup=_cpu_only),
+    Case("embed-unknown-device", _embed("-m", "minilm-l6", "--device", "gpu0"),
+         ("unknown device 'gpu0'",), {"i.txt": "cat\ndog\n"}),
+    Case("embed-negative-max-length", _embed("--max-length", "-3"), ("--max-length",),
+         {"i.txt": "cat\n"}, exit=2),
+    Case("embed-zero-batch", _embed("--batch-size", "0"), ("--batch-size",), {"i.txt": "cat\n"},
+         exit=2),
+    Case("embed-no-items", _embed(items="i.json"), ("no items",), {"i.json": "[]"}),
+    Case("embed-missing-items", _embed(items="none.txt"), ("items file not found",)),
+    Case("judge-zero-samples", _judge("--samples", "0"), ("--samples",), {"s.csv": STATEMENTS},
+         exit=2),
+    Case("judge-negative-temperature", _judge("--temperature", "-1"), ("--temperature",),
+         {"s.csv": STATEMENTS}, exit=2),
+    Case("judge-bad-permutations", _judge("--permutations", "some"), ("--permutations",),
+         {"s.csv": STATEMENTS}, exit=2),
+    Case("judge-lone-surrogate", _judge(items="s.json"), ("row 2", "lone surrogate"),
+         {"s.json": '[{"statement": "Tea."}, {"statement": "\\ud800"}]'}),
+    Case("study-run-session-zero", ("study", "run", STUDY, "-p", "p001", "--session", "0"),
+         ("--session",), exit=2),
+    Case("study-run-max-trials-for-a-person", ("study", "run", STUDY, "-p", "p001",
+                                               "--max-trials", "3", "-o", "{tmp}/out"),
+         ("--max-trials is for simulated participants",)),
+    Case("study-check-missing", ("study", "check", "{tmp}/none.toml"),
+         ("no such definition file",)),
+    Case("study-screenshot-missing", ("study", "screenshot", "{tmp}/none.toml", "--out",
+                                      "{tmp}/shots"), ("no such definition file",)),
+    Case("study-export-jspsych-no-participants", ("study", "export-jspsych", STUDY, "--out",
+                                                  "{tmp}/site", "--n-participants", "0"),
+         ("--n-participants",), exit=2),
+    Case("serve-run-missing", ("serve", "run", "{tmp}/none.toml"), ("does not exist",), exit=2,
+         json=False),
+    Case("serve-run-bad-port", ("serve", "run", STUDY, "--port", "70000"), ("--port",), exit=2,
+         json=False),
+    Case("serve-run-bad-rate-limit", ("serve", "run", STUDY, "--rate-limit", "often"),
+         ("expected start|trial|login",), json=False),
+    Case("serve-export-missing-database", ("serve", "export", "--db",
+                                           "sqlite:///{tmp}/none.db", "--out", "{tmp}/x"),
+         ("no such database file",)),
+    Case("serve-import-missing-file", ("serve", "import", "{tmp}/none.json", "--studies", STUDY),
+         ("does not exist",), exit=2),
+    Case("paradigms-extra-argument", ("paradigms", "triplets"), ("unexpected extra argument",),
+         exit=2),
+    Case("moralgraph-rank-negative-bootstrap", ("moralgraph", "rank", "--bootstrap", "-5"),
+         ("--bootstrap must be >= 0",)),
+    Case("moralgraph-rank-not-a-graph", ("moralgraph", "rank", "--file", "{tmp}/g.json"),
+         ("'values' must be a list",), {"g.json": '{"x": 1}'}),
+    Case("moralgraph-plot-missing-file", ("moralgraph", "plot", "--file", "{tmp}/none.json",
+                                          "--out", "{tmp}/plots"), ("cannot read",)),
+    Case("moralgraph-llm-votes-not-a-graph", ("moralgraph", "llm-votes", "-m", "smollm2-135m",
+                                              "--file", "{tmp}/g.json"),
+         ("'values' must be a list",), {"g.json": '{"x": 1}'}),
+    Case("fit-moralgraph-folds-one", ("fit", "moralgraph", "--folds", "1"), ("--folds",), exit=2),
+    Case("fit-moralgraph-missing-data", ("fit", "moralgraph", "--data", "{tmp}/none.csv"),
+         ("no such file",)),
+    Case("demo-unknown-paradigm", ("demo", "--only", "rotationx"), ("unknown paradigm",)),
+    # --- class 8: helpful names
+    Case("embed-model-typo", _embed("-m", "minilm"),
+         ("did you mean 'minilm-l6'", "offline presets"), {"i.txt": "cat\n"}),
+    Case("judge-model-typo", _judge("-m", "smolm2"), ("did you mean 'smollm2-135m'",),
+         {"s.csv": STATEMENTS}),
+    Case("judge-unknown-task", ("judge", "--task", "odd-one-in", "--items", "{tmp}/s.csv",
+                                "--out", "{tmp}/o.csv"), ("unknown task",),
+         {"s.csv": STATEMENTS}),
+    Case("fit-paradigm-typo", ("fit", "triplet"), ("Did you mean 'triplets'",), exit=2),
+    Case("command-typo", ("embedd",), ("Did you mean 'embed'",), exit=2),
+    Case("study-run-readme-id", ("study", "run", README_STUDY, "--participant", "sim01",
+                                 "--simulate", "embedding", "-o", "{tmp}/out"),
+         ("does not match the study's pattern", "p001")),
 ]
 
 
@@ -257,6 +480,15 @@ def _case_params() -> list:
                          marks=[pytest.mark.xfail(strict=True, reason=case.pending)]
                          if case.pending else [])
             for case in CASES]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def chat_server():
+    """The fake OpenAI-compatible server of the chat cases, on 127.0.0.1."""
+    with FakeChatServer() as server:
+        SERVER.append(server)
+        yield server
+        SERVER.clear()
 
 
 @pytest.mark.parametrize("case", _case_params())
@@ -302,3 +534,26 @@ def test_the_table_covers_every_data_command():
     commands = {c.args[0] if c.args[0] == "validate" else " ".join(c.args[:2]) for c in CASES}
     assert commands >= {"validate", "datasets list", "datasets info", "datasets fetch",
                         "datasets path", "cache info", "cache clear"}
+
+
+def _leaf_commands() -> set[str]:
+    """Every runnable command of ``cogalign``, as the words that name it."""
+    found: set[str] = set()
+
+    def walk(group: click.Group, ctx: click.Context, prefix: tuple[str, ...]) -> None:
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            if isinstance(command, click.Group):
+                walk(command, click.Context(command, parent=ctx, info_name=name), (*prefix, name))
+            else:
+                found.add(" ".join((*prefix, name)))
+
+    walk(main, click.Context(main, info_name="cogalign"), ())
+    return found
+
+
+def test_every_command_has_a_case():
+    leaves = _leaf_commands()
+    covered = {" ".join(c.args[:n]) for c in CASES for n in (1, 2, 3)} & leaves
+    assert leaves - covered == set(), "commands without a hostile case"
+    assert len(CASES) >= 140

@@ -12,12 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from cogalign.cli import main
 from cogalign.data import read_psychds
 from cogalign.demo import run_demo
+from cogalign.errors import CogalignError
 from cogalign.paradigms import (
     BUILTIN,
     Paradigm,
@@ -102,7 +104,11 @@ def test_toy_paradigm_fits_from_the_command_line(toy, tmp_path):
     assert len(out["cv"]["per_fold"]) == 5
     assert abs(out["fitted"]["sensitivity_"] - 0.5) < 0.2
     bad = CliRunner().invoke(main, ["fit", "bigger", "--data", str(data), "--folds", "1"])
-    assert bad.exit_code == 1 and "folds must be 0" in bad.output
+    assert bad.exit_code == 2 and "1 is not 0 (no cross-validation) or at least 2" in bad.output
+    from cogalign.fitting import fit_paradigm
+
+    with pytest.raises(CogalignError, match="folds must be 0"):
+        fit_paradigm("bigger", pd.read_csv(data), folds=-1)
 
 
 def test_toy_paradigm_runs_as_a_simulated_study(toy, tmp_path):

@@ -29,7 +29,7 @@ from typing import Any
 
 import click
 
-from cogalign.errors import CogalignError
+from cogalign.errors import CogalignError, shorten
 from cogalign.llm.layers import parse_layers
 
 __all__ = [
@@ -41,14 +41,18 @@ __all__ = [
     "data_options",
     "emit",
     "error_payload",
+    "folds_option",
     "handle_errors",
     "json_option",
     "json_safe",
     "load_table",
+    "n_boot_option",
+    "number_text",
     "one_line",
     "parse_layers",
     "progress_option",
     "seed_option",
+    "shorten",
     "text_table",
 ]
 
@@ -164,6 +168,21 @@ class CogalignGroup(click.Group):
     Under ``--json`` the error is also printed as a JSON object on standard output.
     """
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[Any, ...]:
+        """The command ``args`` name; for an unknown name, the closest commands are suggested."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            if not args or "No such command" not in exc.message:
+                raise
+            from cogalign.data.registry import closest_names
+
+            known = self.list_commands(ctx)
+            close = closest_names(args[0], known, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise click.UsageError(f"{exc.message}{hint} Commands: {', '.join(known)}.",
+                                   ctx) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         """Run the chosen command, translating errors as described above."""
         pending = list(getattr(ctx, "_protected_args", [])) + list(ctx.args)
@@ -212,6 +231,43 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             raise click.ClickException(one_line(exc)) from None
 
     return wrapper
+
+
+def number_text(value: Any, width: int = 0, digits: int = 4) -> str:
+    """A number for a command's text output, right-aligned in ``width`` characters.
+
+    ``n/a`` where it is not defined (None, NaN, infinite), never ``nan``.
+
+    >>> number_text(0.12345, 8, 3), number_text(float("nan"), 5)
+    ('   0.123', '  n/a')
+    """
+    if value is None or not math.isfinite(float(value)):
+        return f"{'n/a':>{width}}"
+    return f"{float(value):>{width}.{digits}f}"
+
+
+class _Folds(click.ParamType):
+    """Cross-validation folds: 0 (none) or at least 2; anything else is a usage error."""
+
+    name = "folds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        number = click.INT.convert(value, param, ctx)
+        if number == 1 or number < 0:
+            self.fail(f"{number} is not 0 (no cross-validation) or at least 2", param, ctx)
+        return number
+
+
+def folds_option(default: int = 5, help: str = "Cross-validation folds (0: none).",
+                 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The ``--folds`` option: 0 or at least 2 (1 and negative numbers are usage errors)."""
+    return click.option("--folds", type=_Folds(), default=default, show_default=True, help=help)
+
+
+def n_boot_option(default: int = 1000) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The ``--n-boot`` option: bootstrap samples, at least 0 (0: no interval)."""
+    return click.option("--n-boot", type=click.IntRange(min=0), default=default,
+                        show_default=True, help="Bootstrap samples (0: no interval).")
 
 
 def json_option(func: Callable[..., Any]) -> Callable[..., Any]:

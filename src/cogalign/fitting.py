@@ -81,7 +81,8 @@ def fit_paradigm(
     Raises
     ------
     CogalignError
-        For an unknown model, ``folds`` of 1 or below 0, or too few groups for the folds.
+        For an unknown model, ``folds`` of 1 or below 0, too few groups for the folds, or a
+        score that is not defined on the data (NaN: never reported as a result).
     """
     p = get_paradigm(paradigm) if isinstance(paradigm, str) else paradigm
     if folds == 1 or folds < 0:
@@ -115,6 +116,14 @@ def fit_paradigm(
         }
     final = clone(estimator).fit(table)
     result["score_in_sample"] = float(final.score(table))
+    undefined = [what for what, value in (("in sample", result["score_in_sample"]),
+                                          ("cross-validated", (result["cv"] or {}).get("mean", 0.0)))
+                 if not np.isfinite(value)]
+    if undefined:
+        raise CogalignError(
+            f"the {result['score_name']} {' and '.join(undefined)} is not defined on this data "
+            "(e.g. every observed value is the same, or a fold holds a single group); nothing "
+            "meaningful to report")
     result["fitted"] = fitted_attributes(final)
     result["seconds"] = time.perf_counter() - start
     return result, final
@@ -145,7 +154,7 @@ def parse_settings(pairs: tuple[str, ...]) -> dict[str, Any]:
 
 def fit_command(paradigm: Paradigm) -> click.Command:
     """The generic ``cogalign fit NAME`` command of a paradigm that declares estimators."""
-    from cogalign.cli_common import emit, json_option, load_table
+    from cogalign.cli_common import emit, folds_option, json_option, load_table
 
     default_dataset = paradigm.datasets[0] if paradigm.datasets else None
 
@@ -156,8 +165,7 @@ def fit_command(paradigm: Paradigm) -> click.Command:
                   help="Registered dataset (cogalign datasets list).")
     @click.option("--data", "data_path", type=click.Path(), default=None,
                   help="Your own trial file or Psych-DS folder (instead of --dataset).")
-    @click.option("--folds", type=int, default=5, show_default=True,
-                  help="Cross-validation folds (0: fit on all rows only).")
+    @folds_option(help="Cross-validation folds (0: fit on all rows only).")
     @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
                   help="A model setting (repeatable), e.g. --set n_dims=20.")
     @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")

@@ -45,3 +45,17 @@ def test_map_of_a_hierarchical_model_warns():
     table = simulate_intertemporal(5, 10, "hyperbolic", seed=8)
     with pytest.warns(UserWarning, match="funnel"):
         IntertemporalChoiceModel("hyperbolic", method="map", draws=20).fit(table)
+
+
+def test_fits_that_cannot_mean_anything_are_refused():
+    table = simulate_intertemporal(2, 12, "hyperbolic", seed=1)
+    no_answer = table.assign(response=pd.NA)
+    with pytest.raises(CogalignError, match=r"0 answered trials \(24 without a response"):
+        IntertemporalChoiceModel(hierarchical=False).fit(no_answer)
+    with pytest.raises(CogalignError, match="5 answered trials; a fit needs at least 10"):
+        IntertemporalChoiceModel(hierarchical=False).fit(table.head(5))
+    with pytest.raises(CogalignError, match="every answered trial chose the later-larger"):
+        IntertemporalChoiceModel(hierarchical=False).fit(table.assign(response=1))
+    one_person = table[table["participant_id"] == table["participant_id"].iloc[0]]
+    with pytest.raises(CogalignError, match="hierarchical fit needs at least 2 participants"):
+        IntertemporalChoiceModel().fit(one_person.assign(response=[0, 1] * 6))

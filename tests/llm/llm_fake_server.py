@@ -8,11 +8,16 @@ Each request pops the next scripted behaviour (or uses ``default``):
 ``{"content": "2", "top": {"2": -0.1, "1": -2.5}}``    an answer, optionally with top_logprobs
 ``{"refusal": "I can't help with that"}``               a refusal
 ``{"answer": callable}``                               ``callable(request_json) -> behaviour``
+``{"hang": True}``                                     accept the request, never answer
+                                                       (until the server closes)
+
+:func:`refused_base_url` gives a URL on 127.0.0.1 where nothing listens (connection refused).
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -43,6 +48,14 @@ def completion(content: str | None, top: dict[str, float] | None = None, refusal
             "choices": [choice]}
 
 
+def refused_base_url() -> str:
+    """A chat URL on 127.0.0.1 whose port was just free: connecting to it is refused."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
 class FakeChatServer:
     """Threaded fake server; use as a context manager. ``requests`` records every request body."""
 
@@ -52,6 +65,7 @@ class FakeChatServer:
         self.requests: list[dict[str, Any]] = []
         self.times: list[float] = []
         self.lock = threading.Lock()
+        self.closing = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,6 +83,9 @@ class FakeChatServer:
                     behaviour = behaviour["answer"](body)
                 if self.path.rstrip("/") != "/v1/chat/completions":
                     return self._send(404, b'{"error": "not found"}')
+                if behaviour.get("hang"):
+                    server.closing.wait(60)
+                    return None
                 if "sleep" in behaviour:
                     time.sleep(behaviour["sleep"])
                 if "status" in behaviour:
@@ -113,6 +130,7 @@ class FakeChatServer:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self.closing.set()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)

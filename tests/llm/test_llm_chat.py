@@ -12,6 +12,7 @@ import pytest
 from cogalign.llm import (
     ChatClient,
     ChatError,
+    ChatServerError,
     choice_logprobs,
     judge,
     rating_distribution,
@@ -86,12 +87,18 @@ def test_persistent_timeout_is_an_error(fake_server):
     assert "timed out" in res.errors[0]
 
 
-def test_malformed_body_is_recorded_not_retried(fake_server):
-    fake_server.push({"raw": b"<html>oops</html>"}, {"raw": b'{"choices": []}'})
+def test_malformed_answer_is_recorded_not_retried(fake_server):
+    fake_server.push({"raw": b'{"choices": []}'}, {"content": "2"})
     res = choice_logprobs(["Q1", "Q2"], ["1", "2"], client_for(fake_server))
-    assert "malformed response" in res.errors[0] and "not JSON" in res.errors[0]
-    assert "malformed response" in res.errors[1]
+    assert "malformed response" in res.errors[0] and res.errors[1] is None
     assert len(fake_server.requests) == 2
+
+
+def test_a_body_that_is_not_json_stops_the_run(fake_server):
+    fake_server.default = {"raw": b"<html>oops</html>"}
+    with pytest.raises(ChatServerError, match="not JSON.*OpenAI-compatible"):
+        choice_logprobs(["Q1", "Q2", "Q3"], ["1", "2"], client_for(fake_server))
+    assert len(fake_server.requests) == 1  # not retried, and the other trials were not sent
 
 
 def test_unparseable_and_refused_answers_are_errors(fake_server):
@@ -110,13 +117,58 @@ def test_unparseable_and_refused_answers_are_errors(fake_server):
     assert np.isnan(res.prob[:3]).all() and res.prob[3, 0] == 1.0
 
 
-def test_non_retryable_status_fails_at_once(fake_server):
-    fake_server.default = {"status": 401}
-    client = client_for(fake_server)
-    assert "HTTP 401" in client.complete("hi").error
-    assert len(fake_server.requests) == 1
-    with pytest.raises(ChatError, match="HTTP 401"):
-        client._post({"model": "m", "messages": []})
+@pytest.mark.parametrize("status", [401, 403, 404])
+def test_rejected_key_or_unknown_model_stops_the_run_at_once(fake_server, status):
+    fake_server.default = {"status": status}
+    client = client_for(fake_server, workers=2)
+    with pytest.raises(ChatServerError, match=f"HTTP {status}"):
+        choice_logprobs([f"Q{i}" for i in range(6)], ["1", "2"], client)
+    assert len(fake_server.requests) <= 2  # the first answer stops the rest
+    assert client.stats["retries"] == 0
+
+
+def test_refused_connection_stops_the_run_without_retries():
+    from llm_fake_server import refused_base_url
+
+    client = ChatClient("m", refused_base_url(), cache=False, progress=False, backoff=5.0,
+                        workers=1)
+    start = time.monotonic()
+    with pytest.raises(ChatServerError, match="connection refused"):
+        choice_logprobs(["Q1", "Q2"], ["1", "2"], client)
+    assert time.monotonic() - start < 2.0 and client.stats["requests"] == 1
+
+
+def test_a_server_that_never_answers_is_bounded_by_the_deadline(fake_server):
+    fake_server.default = {"hang": True}
+    client = client_for(fake_server, timeout=0.3, max_retries=50, backoff=0.01, deadline=1.0)
+    start = time.monotonic()
+    res = choice_logprobs("Q", ["1", "2"], client)
+    spent = time.monotonic() - start
+    assert "timed out" in res.errors[0] and "deadline is 1 s" in res.errors[0]
+    assert 0.9 < spent < 2.0 and client.stats["requests"] <= 4
+
+
+def test_settings_come_from_the_environment(fake_server, monkeypatch):
+    monkeypatch.setenv("COGALIGN_CHAT_TIMEOUT", "2.5")
+    monkeypatch.setenv("COGALIGN_CHAT_CONNECT_TIMEOUT", "1.5")
+    monkeypatch.setenv("COGALIGN_CHAT_RETRIES", "0")
+    monkeypatch.setenv("COGALIGN_CHAT_DEADLINE", "7")
+    client = ChatClient("m", fake_server.base_url, cache=False, progress=False)
+    assert (client.timeout, client.connect_timeout, client.max_retries, client.deadline) == \
+        (2.5, 1.5, 0, 7.0)
+    assert ChatClient("m", fake_server.base_url, timeout=9, max_retries=2).timeout == 9.0
+    fake_server.default = {"status": 500}
+    assert "1 attempts" in client.complete("hi").error and len(fake_server.requests) == 1
+    monkeypatch.setenv("COGALIGN_CHAT_TIMEOUT", "soon")
+    with pytest.raises(ChatError, match="COGALIGN_CHAT_TIMEOUT='soon'"):
+        ChatClient("m", fake_server.base_url)
+    monkeypatch.setenv("COGALIGN_CHAT_TIMEOUT", "-1")
+    with pytest.raises(ChatError, match="positive number of seconds"):
+        ChatClient("m", fake_server.base_url)
+    monkeypatch.setenv("COGALIGN_CHAT_TIMEOUT", "1")
+    monkeypatch.setenv("COGALIGN_CHAT_RETRIES", "2.5")
+    with pytest.raises(ChatError, match="COGALIGN_CHAT_RETRIES"):
+        ChatClient("m", fake_server.base_url)
 
 
 def test_server_without_logprobs_support_falls_back_to_text(fake_server):

@@ -125,3 +125,65 @@ def test_cache_commands(cli, tmp_path, monkeypatch):
     assert json.loads(cleared.output)["entries"] == 1
     assert json.loads(cli("cache", "info", "--json").output)["total_bytes"] == 0
     assert "removed 0 entries" in cli("cache", "clear").output
+
+
+def _beliefs(tmp_path, n: int = 2):
+    trials = tmp_path / "beliefs.csv"
+    pd.DataFrame({"statement": [f"Statement {i}." for i in range(n)]}).to_csv(trials, index=False)
+    return trials
+
+
+def _judge_chat(cli, url, trials, out, *extra):
+    return cli("judge", "--backend", "chat", "--base-url", url, "--model", "fake-model",
+               "--task", "agree-disagree", "--items", trials, "--out", out, "--no-cache",
+               "--no-progress", *extra)
+
+
+@pytest.mark.parametrize("behaviour, says", [
+    ({"status": 401}, "HTTP 401"),
+    ({"raw": b"<html>not a chat server</html>"}, "not JSON"),
+])
+def test_judge_stops_at_once_when_the_server_cannot_answer(cli, tmp_path, fake_server,
+                                                           behaviour, says):
+    fake_server.default = behaviour
+    out = tmp_path / "out.csv"
+    result = _judge_chat(cli, fake_server.base_url, _beliefs(tmp_path, 20), out, "--json")
+    assert result.exit_code == 1 and says in result.output
+    # the requests already in flight (4 workers) end; no other trial is sent
+    assert len(fake_server.requests) <= 4 and not out.exists()
+
+
+def test_judge_on_a_refused_port_fails_fast(cli, tmp_path):
+    from llm_fake_server import refused_base_url
+
+    out = tmp_path / "out.csv"
+    result = _judge_chat(cli, refused_base_url(), _beliefs(tmp_path), out)
+    assert result.exit_code == 1 and "connection refused" in result.output
+    assert not out.exists()
+
+
+def test_judge_run_where_every_trial_failed_exits_non_zero(cli, tmp_path, fake_server,
+                                                           monkeypatch):
+    fake_server.default = {"status": 500}
+    monkeypatch.setenv("COGALIGN_CHAT_RETRIES", "0")
+    out = tmp_path / "out.csv"
+    result = _judge_chat(cli, fake_server.base_url, _beliefs(tmp_path), out)
+    assert result.exit_code == 1 and "every trial failed (2 of 2)" in result.output
+    assert "HTTP 500" in result.output and not out.exists()
+    assert len(fake_server.requests) == 2  # the environment's retry count was used
+
+
+def test_judge_chat_timeouts_from_the_command_line(cli, tmp_path, fake_server):
+    fake_server.push({"hang": True})
+    fake_server.default = {"content": "agree"}
+    out = tmp_path / "out.csv"
+    result = _judge_chat(cli, fake_server.base_url, _beliefs(tmp_path), out, "--timeout", "0.3",
+                         "--retries", "0", "--deadline", "5", "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["rows"] == 2 and payload["errors"] == 1
+    table = pd.read_csv(out)
+    assert "timed out after 0.3 s" in table["error"].dropna().iloc[0]
+    local = cli("judge", "--task", "agree-disagree", "--items", _beliefs(tmp_path), "--out", out,
+                "--timeout", "3")
+    assert local.exit_code == 2 and "--timeout is a setting of --backend chat" in local.output

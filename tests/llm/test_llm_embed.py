@@ -176,8 +176,10 @@ def test_bad_arguments(minilm, smollm):
         embed(["cat"], smollm, pooling="sentence", progress=False)
     with pytest.raises(ValueError, match="out of range"):
         embed(["cat"], minilm, layers=[9], cache=False, progress=False)
-    with pytest.raises(ValueError, match="no tokens"):
+    with pytest.warns(UserWarning, match=r"1 of 2 items .* item 1 \(''\) has no tokens"):
         embed(["cat", ""], minilm, cache=False, progress=False)
+    with pytest.raises(ValueError, match="no item could be embedded.*no tokens"):
+        embed([""], minilm, cache=False, progress=False)
 
 
 def test_parse_layers_and_templates():
@@ -207,3 +209,25 @@ def test_the_reading_rule_is_the_default(minilm, smollm):
     sentences = embed_by_rule(["The cat sat on the mat."], smollm, layers="-1", cache=False,
                               progress=False)
     assert sentences.meta["template"] is None  # sentences bring their own context
+
+
+@pytest.mark.llm
+def test_an_item_the_tokenizer_refuses_is_reported_and_the_rest_embedded(minilm, tmp_path):
+    # one 500-letter word is a single unknown token to a WordPiece tokenizer: nothing to pool
+    items = ["cat", "\ud800", "[CLS]", "dog", "x" * 500, "a long sentence " * 50]
+    with pytest.warns(UserWarning, match=r"3 of 6 items could not be embedded") as caught:
+        reps = embed(items, "minilm-l6", layers="-1", progress=False, out=tmp_path / "r.npz")
+    message = str(caught[0].message)
+    assert "item 1 ('\\ud800') cannot be tokenized" in message
+    assert "item 2 ('[CLS]') has no tokens to pool over" in message
+    assert "(500 characters)) has no tokens" in message and "x" * 61 not in message
+    failed = np.isnan(reps.array).any(axis=(1, 2))
+    assert failed.tolist() == [False, True, True, False, True, False]
+    np.testing.assert_allclose(reps.array[[0, 3]], embed(["cat", "dog"], "minilm-l6", layers="-1",
+                                                         progress=False).array, atol=1e-5)
+    assert [f["index"] for f in reps.meta["failed_items"]] == [1, 2, 4]
+    with pytest.warns(UserWarning, match="3 of 6"):  # a cache hit reports them again
+        again = embed(items, "minilm-l6", layers="-1", progress=False)
+    assert again.meta["cache_hit"] and Representations.load(tmp_path / "r.npz").meta["failed_items"]
+    with pytest.raises(ValueError, match=r"no item could be embedded: item 0 \('\[SEP\]'\)"):
+        embed(["[SEP]", "\ud800"], "minilm-l6", progress=False)

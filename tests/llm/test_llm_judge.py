@@ -141,3 +141,35 @@ def test_synthetic_participants_are_seeded(smollm):
 def test_encoder_models_cannot_judge(minilm):
     with pytest.raises(ValueError, match="causal"):
         choice_logprobs("Q", ["a", "b"], minilm, cache=False, progress=False)
+
+
+def test_a_prompt_the_tokenizer_refuses_is_an_error_of_that_trial(monkeypatch):
+    """Local scoring: one prompt that cannot be encoded is recorded, the others are scored."""
+    import cogalign.llm.scoring as scoring
+
+    class FakeModel:
+        model_id = "fake@0"
+
+    def encode(lm, prompt, chat_formatted):
+        if "BAD" in prompt:
+            raise TypeError("TextEncodeInput must be Union[TextInputSequence, ...]")
+        return [1, 2]
+
+    def score(lm, prompt_ids, conts, **kwargs):
+        n, k = len(prompt_ids), len(conts[0])
+        return np.log(np.full((n, k), 1 / k)), np.ones((n, k), dtype=np.int64), None
+
+    monkeypatch.setattr(scoring, "load_model", lambda *a, **k: FakeModel())
+    monkeypatch.setattr(scoring, "_use_chat", lambda lm, chat: False)
+    monkeypatch.setattr(scoring, "format_prompt", lambda lm, p, **k: p)
+    monkeypatch.setattr(scoring, "_encode_prompt", encode)
+    monkeypatch.setattr(scoring, "_encode_continuations", lambda lm, p, a, c: [[3]] * len(a))
+    monkeypatch.setattr(scoring, "score_continuations", score)
+    res = choice_logprobs(["fine", "BAD" + "x" * 300, "also fine"], ["1", "2"], "smollm2-135m",
+                          cache=False, progress=False)
+    assert res.errors[0] is None and res.errors[2] is None
+    assert "prompt 1 ('BADxxx" in res.errors[1] and "(303 characters)" in res.errors[1]
+    assert "cannot be tokenized (TypeError" in res.errors[1]
+    assert np.isnan(res.prob[1]).all() and np.allclose(res.prob[[0, 2]], 0.5)
+    with pytest.raises(ValueError, match="no prompt could be scored"):
+        choice_logprobs(["BAD"], ["1", "2"], "smollm2-135m", cache=False, progress=False)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cogalign.llm import PRESETS, ModelNotAvailableError, embed
-from cogalign.llm.models import resolve_model
+from cogalign.llm.models import DeviceNotAvailableError, load_model, pick_device, resolve_model
 
 
 def test_presets_resolve_without_loading():
@@ -41,6 +41,39 @@ def test_unknown_models_fail_clearly(tmp_path):
     assert not hub.local and hub.revision == "v1"
     with pytest.raises(ValueError, match="kind"):
         resolve_model("minilm-l6", kind="vision")
+
+
+def test_a_mistyped_preset_lists_the_presets_and_the_closest(monkeypatch):
+    with pytest.raises(ModelNotAvailableError, match="did you mean 'minilm-l6'") as info:
+        resolve_model("minilm")
+    assert all(name in str(info.value) for name in PRESETS)
+    assert "connect" not in str(info.value)  # no talk of the hub for a typo
+    with pytest.raises(ModelNotAvailableError, match="did you mean 'smollm2-135m'"):
+        resolve_model("SmolLM2")
+    assert resolve_model("gpt2").source == "gpt2"  # a hub id that resembles no preset
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ModelNotAvailableError, match="HF_HUB_OFFLINE is set.*offline presets"):
+        load_model("someone/not-in-the-cache")
+
+
+def test_devices_this_machine_lacks_are_refused(monkeypatch):
+    torch = pytest.importorskip("torch")
+    assert pick_device("cpu").type == "cpu" and pick_device("auto").type in ("cpu", "cuda", "mps")
+    with pytest.raises(DeviceNotAvailableError, match="unknown device 'gpu'"):
+        pick_device("gpu")
+    monkeypatch.setattr(torch.version, "cuda", None)
+    with pytest.raises(DeviceNotAvailableError, match="CPU-only build"):
+        pick_device("cuda")
+    monkeypatch.setattr(torch.version, "cuda", "12.4")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(DeviceNotAvailableError, match="no CUDA GPU is visible"):
+        pick_device("cuda:0")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(DeviceNotAvailableError, match="there are 1 CUDA GPUs"):
+        pick_device("cuda:3")
+    with pytest.raises(DeviceNotAvailableError, match="not supported"):
+        pick_device("meta")
 
 
 @pytest.mark.llm

@@ -95,6 +95,24 @@ def test_noise_ceiling_by_hand():
     assert c.n_triplets == 2 and c.n_lopo_trials == 5
 
 
+def test_noise_ceiling_says_when_it_means_nothing():
+    from cogalign.metrics.triplets import MIN_REPEATED_TRIPLETS
+
+    once = np.array([[0, 1, 2], [3, 4, 5], [0, 2, 4]])
+    c = triplet_noise_ceiling(once, once[:, 0])
+    assert c.modal_agreement == 1.0 and c.n_repeated == 0 and not c.meaningful
+    assert "0 of 3 triplets" in c.problem and str(MIN_REPEATED_TRIPLETS) in c.problem
+    rng = np.random.default_rng(0)
+    base = np.array([rng.choice(30, 3, replace=False) for _ in range(MIN_REPEATED_TRIPLETS)])
+    twice = np.repeat(base, 2, axis=0)
+    c = triplet_noise_ceiling(twice, twice[:, 0])
+    assert c.n_repeated == MIN_REPEATED_TRIPLETS and c.meaningful and c.problem is None
+    singles = np.array([rng.choice(np.arange(30, 60), 3, replace=False) for _ in range(11)])
+    mostly_once = np.concatenate([twice, singles])
+    c = triplet_noise_ceiling(mostly_once, mostly_once[:, 0])
+    assert not c.meaningful and "at least half" in c.problem
+
+
 def test_triplet_similarity_and_rdm():
     trip = np.array([[0, 1, 2], [0, 1, 2], [0, 2, 3]])
     choices = np.array([2, 0, 3])

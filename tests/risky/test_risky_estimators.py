@@ -125,3 +125,20 @@ def test_recovery_coverage_over_repeated_simulations():
     # pooled over 8 models x 12 simulations x their parameters (~290 intervals)
     assert 0.83 <= table["covered"].mean() <= 0.96, summary
     assert (summary["coverage"] >= 0.5).all(), summary
+
+
+def test_fits_that_cannot_mean_anything_are_refused(cpt_rates):
+    from cogalign.errors import CogalignError
+
+    with pytest.raises(CogalignError, match="1 choice-rate problems to model; a fit needs at least 10"):
+        RiskyChoiceModel("ev").fit(cpt_rates.head(1))
+    with pytest.raises(CogalignError, match="every problem has the same choice rate"):
+        RiskyChoiceModel("ev").fit(cpt_rates.head(20).assign(b_rate=0.5))
+    trials = simulate_risky_trials(2, 12, "ev", seed=1)
+    with pytest.raises(CogalignError, match="4 answered trials; a fit needs at least 10"):
+        RiskyChoiceModel("ev", hierarchical=False).fit(trials.head(4))
+    with pytest.raises(CogalignError, match="every trial chose gamble B"):
+        RiskyChoiceModel("ev", hierarchical=False).fit(trials.assign(response="B"))
+    one = trials[trials["participant_id"] == trials["participant_id"].iloc[0]]
+    with pytest.raises(CogalignError, match="hierarchical fit needs at least 2 participants"):
+        RiskyChoiceModel("ev").fit(one.assign(response=["A", "B"] * 6))

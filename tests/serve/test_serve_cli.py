@@ -44,7 +44,12 @@ def test_export_and_import_commands(make_app, sqlite_url, tmp_path):
                                          str(tmp_path / "out"), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["risky"]["rows"] == len(started["trials"]) - 1
-    empty = runner.invoke(serve_group, ["export", "--db", f"sqlite:///{tmp_path / 'new.db'}",
+    missing = runner.invoke(serve_group, ["export", "--db", f"sqlite:///{tmp_path / 'new.db'}",
+                                          "--out", str(tmp_path / "o2")])
+    assert missing.exit_code == 1 and "no such database file" in missing.output
+    assert not (tmp_path / "new.db").exists()  # exporting creates no database
+    (tmp_path / "empty.db").write_bytes(b"")
+    empty = runner.invoke(serve_group, ["export", "--db", f"sqlite:///{tmp_path / 'empty.db'}",
                                         "--out", str(tmp_path / "o2")])
     assert empty.exit_code == 1 and "not a cogalign serve database" in empty.output
     answers = tmp_path / "answers.json"

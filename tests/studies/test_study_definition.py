@@ -149,4 +149,4 @@ def test_check_command_json_and_errors(tmp_path):
     result = runner.invoke(study_group, ["check", str(bad)])
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: ") and "[trials] n" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "[trials] n" in lines[0]

@@ -232,7 +232,8 @@ def test_run_command_simulated_json(tmp_path):
     assert summary["status"] == "completed" and summary["simulated_by"].startswith("cpt:")
     again = CliRunner().invoke(study_group, args)
     assert again.exit_code == 1
-    assert again.output.count("\n") == 1 and "already has data" in again.output
+    assert "already has data" in json.loads(again.stdout)["error"]  # --json: the error as JSON
+    assert again.stderr.count("\n") == 1 and again.stderr.startswith("error: ")
     bad = CliRunner().invoke(study_group, ["run", str(definition_path("risky")), "-p", "Anna",
                                            "--simulate", "ev", "-o", str(tmp_path)])
     assert bad.exit_code == 1 and "does not match the study's pattern" in bad.output

@@ -56,6 +56,18 @@ def test_bootstrap_is_seeded(repeated_trials):
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_a_ceiling_from_three_triplets_is_flagged_not_reported(repeated_trials):
+    truth, table = repeated_trials
+    three = table.drop_duplicates(["item_1", "item_2", "item_3"]).head(3)
+    result = triplet_alignment(truth, three, n_boot=0)
+    row = result.iloc[0]
+    assert np.isnan(row["noise_ceiling"]) and np.isnan(row["share_of_ceiling"])
+    assert "0 of 3 triplets were answered more than once" in row["noise_ceiling_note"]
+    assert np.isnan(row["ci_low"]) and 0 <= row["accuracy"] <= 1  # n_boot=0: no interval
+    full = triplet_alignment(truth, table, n_boot=10)
+    assert full["noise_ceiling_note"].isna().all() and (full["noise_ceiling"] < 1).all()
+
+
 def test_too_few_embedding_rows(repeated_trials):
     truth, table = repeated_trials
     with pytest.raises(CogalignError, match="embeddings has 10 rows"):

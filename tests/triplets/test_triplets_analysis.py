@@ -1,5 +1,7 @@
 """The triplet analyses as library functions: a fitted model against cosine baselines."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -44,11 +46,36 @@ def test_fit_and_compare_scores_the_model_and_every_baseline_on_the_same_folds(w
     assert FeatureSPoSE.load(report["saved"]).n_dims_ == report["n_dims_saved"]
 
 
-def test_fit_and_compare_without_folds_and_bad_names(world):
+def test_fit_and_compare_refuses_settings_that_fit_nothing(world, tmp_path):
     table, features = world
-    report = fit_and_compare(table, features, model="spose", folds=0)
+    for folds in (1, -2):
+        with pytest.raises(CogalignError, match="folds must be 0 .* or at least 2"):
+            fit_and_compare(table, features, model="spose", folds=folds)
+    with pytest.raises(CogalignError, match="folds=0 without save fits nothing"):
+        fit_and_compare(table, features, model="spose", folds=0)
+    assert not list(tmp_path.iterdir())
+
+
+def test_fit_and_compare_without_folds_saves_the_model(world, tmp_path):
+    table, features = world
+    report = fit_and_compare(table, features, model="spose", folds=0, save=tmp_path / "m",
+                             n_dims=4, params={"epochs": 2})
     assert report["model"] == "spose" and report["results"] == []
-    assert "beats_best_baseline" not in report and "saved" not in report
+    assert "beats_best_baseline" not in report and Path(report["saved"]).is_file()
+
+
+def test_a_ceiling_from_unrepeated_triplets_is_not_reported(world):
+    table, features = world
+    once = table.drop_duplicates(["item_1", "item_2", "item_3"]).head(3)
+    report = fit_and_compare(once, features, model="feature-spose", folds=2, n_dims=2,
+                             params={"epochs": 2})
+    assert report["noise_ceiling"] is None
+    assert "0 of 3 triplets were answered more than once" in report["noise_ceiling_note"]
+    assert all(r["share_of_ceiling"] is None for r in report["results"])
+
+
+def test_bad_names(world):
+    table, features = world
     with pytest.raises(CogalignError, match="model must be one of"):
         fit_and_compare(table, features, model="word2vec")
     with pytest.raises(CogalignError, match="at least one feature set"):

@@ -26,10 +26,10 @@ _OPTIONS = [
                  show_default=True, help="Inference backend."),
     click.option("--method", type=click.Choice(METHODS), default="auto", show_default=True,
                  help="NUTS, MAP + Laplace, or SVI; auto: NUTS for hierarchical fits, else MAP."),
-    click.option("--draws", type=int, default=1000, show_default=True,
+    click.option("--draws", type=click.IntRange(min=1), default=1000, show_default=True,
                  help="Posterior draws (per chain for NUTS)."),
-    click.option("--tune", type=int, default=1000, show_default=True, help="NUTS warm-up."),
-    click.option("--chains", type=int, default=2, show_default=True, help="NUTS chains."),
+    click.option("--tune", type=click.IntRange(min=0), default=1000, show_default=True, help="NUTS warm-up."),
+    click.option("--chains", type=click.IntRange(min=1), default=2, show_default=True, help="NUTS chains."),
     click.option("--seed", type=int, default=0, show_default=True, help="Random seed."),
     click.option("--progress/--no-progress", default=False, help="Show progress bars."),
 ]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -365,13 +366,32 @@ def _read_json_rows(path: Path, *, lines: bool) -> tuple[pd.DataFrame, np.ndarra
             raise _fail(path, f"expected a JSON list of objects, one per row; got a "
                               f"{type(rows).__name__}")
     for i, row in enumerate(rows):
+        line = None if starts is None else starts[i]
         if not isinstance(row, dict):
             log.add(Problem(str(path), i + 1, None,
-                            f"expected an object (one row), got {_json_type(row)}",
-                            None if starts is None else starts[i]))
+                            f"expected an object (one row), got {_json_type(row)}", line))
+            continue
+        for key, value in row.items():
+            if _has_lone_surrogate(value):
+                log.add(Problem(str(path), i + 1, key, "text holds a lone surrogate escape "
+                                "(such as \\ud800), which is not a character", line))
     log.raise_if_any()
     table = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
     return table, None if starts is None else np.asarray(starts, dtype=np.int64)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether a JSON value holds text with a lone surrogate (from a JSON escape)."""
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(v) for v in value.values())
+    return False
 
 
 def _json_type(value: Any) -> str:

@@ -21,15 +21,13 @@ from cogalign.bayes.cli_options import (
     params_payload,
     params_text,
 )
-from cogalign.cli_common import emit, handle_errors
+from cogalign.cli_common import emit, handle_errors, number_text
 from cogalign.errors import CogalignError
 from cogalign.intertemporal.functions import DISCOUNTING
 
 __all__ = ["compare_intertemporal", "fit_intertemporal"]
 
 _DISCOUNTING = list(DISCOUNTING)
-
-
 
 
 
@@ -40,7 +38,7 @@ _OPTIONS = [
                  show_default=True,
                  help="Value difference relative to the mean amount, or absolute."),
     click.option("--pooled", is_flag=True, help="One parameter set instead of per-participant."),
-    click.option("--limit", type=int, default=None,
+    click.option("--limit", type=click.IntRange(min=1), default=None,
                  help="Use a random subset of N participants."),
     click.option("--data", "data_path", type=click.Path(dir_okay=True), default=None,
                  help="A data file instead of the dataset: Ericson et al.'s choices.csv or the "
@@ -168,9 +166,10 @@ def compare_intertemporal(models: str, dataset: str, method: str, scale: str, po
     lines = [f"{'model':<18}{'elpd_loo':>11}{'se':>8}{'elpd_diff':>11}{'dse':>8}"
              f"{'weight':>8}{'p_loo':>9}"]
     for r in rows:
-        lines.append(f"{r['model']:<18}{r['elpd_loo']:>11.1f}{r['se']:>8.1f}"
-                     f"{r['elpd_diff']:>11.1f}{r['dse']:>8.1f}{r['weight']:>8.3f}"
-                     f"{r['p_loo']:>9.1f}")
+        lines.append(f"{r['model']:<18}{number_text(r['elpd_loo'], 11, 1)}"
+                     f"{number_text(r['se'], 8, 1)}"
+                     f"{number_text(r['elpd_diff'], 11, 1)}{number_text(r['dse'], 8, 1)}"
+                     f"{number_text(r['weight'], 8, 3)}{number_text(r['p_loo'], 9, 1)}")
         if r["problem"]:
             lines.append(f"  {r['model']} is not ranked: {r['problem']}")
     lines.append(f"{payload['n_obs']} trials on {data_path or dataset} "

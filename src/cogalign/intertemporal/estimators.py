@@ -24,7 +24,10 @@ from cogalign.intertemporal.models import (
     itch_autoscale_priors,
 )
 
-__all__ = ["IntertemporalChoiceModel"]
+__all__ = ["MIN_TRIALS", "IntertemporalChoiceModel"]
+
+#: Fewest answered trials a fit accepts (with both options chosen at least once).
+MIN_TRIALS = 10
 
 
 class IntertemporalChoiceModel(BayesianEstimator):
@@ -45,6 +48,13 @@ class IntertemporalChoiceModel(BayesianEstimator):
         ``tune``, ``chains``, ``seed``, ``priors``, ``interval``, ``progress``,
         ``fit_kwargs``); ``method=None`` is NUTS when hierarchical, else MAP + Laplace;
         ``priors`` as in :func:`cogalign.intertemporal.models.intertemporal_params`.
+
+    Notes
+    -----
+    ``fit`` refuses data that cannot give a meaningful fit: fewer than :data:`MIN_TRIALS`
+    answered trials (rows without a response do not count), trials in which only one option
+    was ever chosen (the discount rate would be the prior's), and a hierarchical fit with
+    fewer than 2 participants.
 
     Attributes
     ----------
@@ -94,6 +104,22 @@ class IntertemporalChoiceModel(BayesianEstimator):
             raise CogalignError(f"the table has no column(s) {missing}")
         return {c: table[c].to_numpy(dtype=float) for c in ("x1", "t1", "x2", "t2")}
 
+    def _check_enough(self, table: pd.DataFrame, y: np.ndarray) -> None:
+        """Refuse data too small or too uniform for a meaningful fit (see the Notes)."""
+        missing = f" ({self.n_missing_} without a response left out)" if self.n_missing_ else ""
+        if len(y) < MIN_TRIALS:
+            raise CogalignError(f"{len(y)} answered trials{missing}; a fit needs at least "
+                                f"{MIN_TRIALS}")
+        if len(np.unique(y)) < 2:
+            option = "later-larger" if y[0] == 1 else "sooner-smaller"
+            raise CogalignError(f"every answered trial chose the {option} option; a choice model "
+                                "needs both choices in the data (its parameters would be the "
+                                "prior's)")
+        if (self.hierarchical and "participant_id" in table
+                and table["participant_id"].nunique() < 2):
+            raise CogalignError("a hierarchical fit needs at least 2 participants; fit one "
+                                "participant pooled (hierarchical=False, --pooled)")
+
     def fit(self, table: pd.DataFrame) -> IntertemporalChoiceModel:
         """Fit to an ``intertemporal`` table; rows with a missing response are left out."""
         from cogalign.bayes import fit
@@ -106,6 +132,7 @@ class IntertemporalChoiceModel(BayesianEstimator):
         y = table["response"].to_numpy(dtype=np.int64)
         if not np.isin(y, [0, 1]).all():
             raise CogalignError("response must be 0 (sooner-smaller) or 1 (later-larger)")
+        self._check_enough(table, y)
         self.priors_ = self._effective_priors(table)
         data: dict[str, Any] = {**self._arrays(table), "y": y, "model": self.model,
                                 "scale": self.scale, "priors": self.priors_}

@@ -28,7 +28,7 @@ Examples
 """
 
 from cogalign.llm.cache import cache_clear, cache_info
-from cogalign.llm.chat import ChatClient, ChatError, ChatResponse
+from cogalign.llm.chat import ChatClient, ChatError, ChatResponse, ChatServerError
 from cogalign.llm.choice import choice_logprobs
 from cogalign.llm.embed import embed
 from cogalign.llm.judge import judge
@@ -44,6 +44,7 @@ __all__ = [
     "ChatClient",
     "ChatError",
     "ChatResponse",
+    "ChatServerError",
     "ChoiceResult",
     "LoadedModel",
     "ModelNotAvailableError",

@@ -122,7 +122,7 @@ def hash_strings(values: Iterable[str]) -> str:
     digest = hashlib.sha256()
     count = 0
     for value in values:
-        data = str(value).encode("utf-8")
+        data = str(value).encode("utf-8", "surrogatepass")  # lone surrogates hash too
         digest.update(len(data).to_bytes(8, "little"))
         digest.update(data)
         count += 1

@@ -6,6 +6,11 @@ server, Ollama, LM Studio, TGI. Configuration comes from arguments or the enviro
 ``COGALIGN_CHAT_BASE_URL`` (else ``OPENAI_BASE_URL``, else ``https://api.openai.com/v1``)
 ``COGALIGN_CHAT_API_KEY`` (else ``OPENAI_API_KEY``; optional for local servers)
 ``COGALIGN_CHAT_MODEL`` (default model name)
+``COGALIGN_CHAT_TIMEOUT`` (seconds to wait for the server's answer, per attempt; default 60)
+``COGALIGN_CHAT_CONNECT_TIMEOUT`` (seconds to open the connection, per attempt; default 10)
+``COGALIGN_CHAT_RETRIES`` (retries after the first attempt; default 5)
+``COGALIGN_CHAT_DEADLINE`` (seconds one request may take in all, retries and waits
+included; default 300)
 
 What a hosted model gives:
 
@@ -15,17 +20,25 @@ What a hosted model gives:
 * otherwise the answer text is parsed (``source="text"``, one-hot probabilities).
 
 Requests are retried with exponential backoff (and ``Retry-After``) on 429, 5xx, timeouts and
-connection errors, and can be rate limited. Refusals, HTTP failures after the last retry, and
-answers that cannot be parsed are recorded per trial in ``errors``, never dropped. Successful
-responses are cached on disk keyed by base URL, model and the full request.
+dropped connections, within the request's deadline, and can be rate limited. Refusals, HTTP
+failures after the last retry, and answers that cannot be parsed are recorded per trial in
+``errors``, never dropped. Errors no retry can mend stop the whole run at once with
+:class:`ChatServerError`: a rejected key (HTTP 401, 403, 407), an unknown endpoint or model
+(HTTP 404), a refused connection or unknown host, a TLS failure, and a body that is not JSON
+(not a chat server). Successful responses are cached on disk keyed by base URL, model and the
+full request, so a stopped run continues where it stopped.
 """
 
 from __future__ import annotations
 
+import functools
+import http.client
 import json
 import os
 import random
 import re
+import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -50,14 +63,110 @@ from cogalign.llm.chat_answers import (
 from cogalign.llm.results import ChoiceResult, RatingResult
 from cogalign.llm.tasks import Task, orders
 
-__all__ = ["ChatClient", "ChatError", "ChatResponse"]
+__all__ = ["ENVIRONMENT", "ChatClient", "ChatError", "ChatResponse", "ChatServerError"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+#: HTTP statuses that no retry and no other request can mend: the run stops.
+FATAL_STATUS = frozenset({401, 403, 404, 407})
+
+#: Request settings read from the environment when not given: variable, default.
+ENVIRONMENT: dict[str, tuple[str, float]] = {
+    "timeout": ("COGALIGN_CHAT_TIMEOUT", 60.0),
+    "connect_timeout": ("COGALIGN_CHAT_CONNECT_TIMEOUT", 10.0),
+    "max_retries": ("COGALIGN_CHAT_RETRIES", 5),
+    "deadline": ("COGALIGN_CHAT_DEADLINE", 300.0),
+}
 
 
 class ChatError(CogalignError):
     """A chat request failed for good (after retries), or the server is misconfigured."""
+
+
+class ChatServerError(ChatError):
+    """The server cannot answer any request (bad key, refused connection, not a chat server).
+
+    Raised, not recorded per trial: every other request would fail the same way.
+    """
+
+
+def _setting(name: str, value: float | None, integer: bool = False) -> float:
+    """A request setting: the argument, else its environment variable, else the default."""
+    variable, default = ENVIRONMENT[name]
+    source = f"{name}={value!r}"
+    if value is None:
+        raw = os.environ.get(variable, "").strip()
+        if not raw:
+            return default
+        source = f"{variable}={raw!r}"
+        try:
+            value = int(raw) if integer else float(raw)
+        except ValueError:
+            raise ChatError(f"{source}: not a {'whole ' if integer else ''}number") from None
+    number = float(value)
+    if integer and (number != int(number) or number < 0):
+        raise ChatError(f"{source}: must be a whole number of at least 0")
+    if not integer and not (number > 0 and number != float("inf")):
+        raise ChatError(f"{source}: must be a positive number of seconds")
+    return int(number) if integer else number
+
+
+class _Connection(http.client.HTTPConnection):
+    """An HTTP connection whose socket waits ``read_timeout`` for data once connected."""
+
+    def __init__(self, *args: Any, read_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.read_timeout = read_timeout
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock.settimeout(self.read_timeout)
+
+
+class _SecureConnection(http.client.HTTPSConnection):
+    """The HTTPS twin of :class:`_Connection`."""
+
+    def __init__(self, *args: Any, read_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.read_timeout = read_timeout
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock.settimeout(self.read_timeout)
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, read_timeout: float) -> None:
+        super().__init__()
+        self.read_timeout = read_timeout
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(functools.partial(_Connection, read_timeout=self.read_timeout), req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, read_timeout: float) -> None:
+        super().__init__()
+        self.read_timeout = read_timeout
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(functools.partial(_SecureConnection, read_timeout=self.read_timeout),
+                            req, context=self._context)
+
+
+def _is_timeout(exc: BaseException | None) -> bool:
+    return isinstance(exc, TimeoutError)
+
+
+def _fatal_connection_error(reason: Any) -> str | None:
+    """Why a connection error means the server cannot be reached at all (None: retry it)."""
+    if isinstance(reason, ConnectionRefusedError):
+        return "connection refused (is the server running, and is the URL right?)"
+    if isinstance(reason, socket.gaierror):
+        return f"unknown host ({reason.strerror or reason})"
+    if isinstance(reason, ssl.SSLError):
+        return f"TLS failed ({getattr(reason, 'reason', None) or reason})"
+    return None
 
 
 @dataclass
@@ -121,9 +230,17 @@ class ChatClient:
         Bearer token (default: ``COGALIGN_CHAT_API_KEY``, then ``OPENAI_API_KEY``; none sent if
         unset).
     timeout
-        Seconds per request before it counts as timed out (and is retried).
+        Seconds to wait for the server's answer in one attempt before it counts as timed out
+        (and is retried); default ``COGALIGN_CHAT_TIMEOUT``, else 60.
+    connect_timeout
+        Seconds to open the connection in one attempt; default
+        ``COGALIGN_CHAT_CONNECT_TIMEOUT``, else 10.
     max_retries
-        Retries after the first attempt for 429, 5xx, timeouts and connection errors.
+        Retries after the first attempt for 429, 5xx, timeouts and dropped connections;
+        default ``COGALIGN_CHAT_RETRIES``, else 5.
+    deadline
+        Seconds one request may take in all, attempts and waits between them included; no
+        retry starts after it. Default ``COGALIGN_CHAT_DEADLINE``, else 300.
     backoff
         First retry delay in seconds; doubles each retry (plus up to 25 % jitter).
     max_backoff
@@ -155,8 +272,10 @@ class ChatClient:
         base_url: str | None = None,
         api_key: str | None = None,
         *,
-        timeout: float = 60.0,
-        max_retries: int = 5,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
         backoff: float = 1.0,
         max_backoff: float = 60.0,
         requests_per_minute: float | None = None,
@@ -173,10 +292,12 @@ class ChatClient:
         url = base_url or os.environ.get("COGALIGN_CHAT_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
         self.base_url = (url or DEFAULT_BASE_URL).rstrip("/")
         self.api_key = api_key or os.environ.get("COGALIGN_CHAT_API_KEY") or os.environ.get("OPENAI_API_KEY")
-        if max_retries < 0 or timeout <= 0 or workers < 1:
-            raise ValueError("need max_retries >= 0, timeout > 0 and workers >= 1")
-        self.timeout = float(timeout)
-        self.max_retries = int(max_retries)
+        if workers < 1:
+            raise ValueError("need workers >= 1")
+        self.timeout = _setting("timeout", timeout)
+        self.connect_timeout = _setting("connect_timeout", connect_timeout)
+        self.max_retries = int(_setting("max_retries", max_retries, integer=True))
+        self.deadline = _setting("deadline", deadline)
         self.backoff = float(backoff)
         self.max_backoff = float(max_backoff)
         self.workers = int(workers)
@@ -220,58 +341,95 @@ class ChatClient:
             jitter = 1.0 + 0.25 * self._rng.random()
         return min(self.max_backoff, self.backoff * (2**attempt)) * jitter
 
+    def _open(self, request: urllib.request.Request, read_timeout: float,
+              connect_timeout: float) -> bytes:
+        """One attempt: connect within ``connect_timeout``, wait ``read_timeout`` for data."""
+        opener = urllib.request.build_opener(_HTTPHandler(read_timeout),
+                                             _HTTPSHandler(read_timeout))
+        with opener.open(request, timeout=connect_timeout) as response:
+            return response.read()
+
     def _post(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """POST a chat-completions request with retries; returns the decoded JSON body.
 
         Raises
         ------
+        ChatServerError
+            The server cannot answer any request: authentication failed, endpoint or model
+            unknown, connection refused, unknown host, TLS failure, or a body that is not a
+            JSON object.
         ChatError
-            Non-retryable HTTP status, retries exhausted, or a body that is not JSON.
+            Another non-retryable HTTP status, or retries or the deadline exhausted.
         """
         url = f"{self.base_url}/chat/completions"
         data = json.dumps(payload).encode("utf-8")
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
+        started = time.monotonic()
         last = "no attempt"
+        attempts = 0
         for attempt in range(self.max_retries + 1):
+            left = self.deadline - (time.monotonic() - started)
+            if left <= 0:
+                break
             if attempt:
                 self._count("retries")
             self._limiter.wait()
             self._count("requests")
+            attempts += 1
             retry_after = None
             try:
                 request = urllib.request.Request(url, data=data, headers=headers, method="POST")
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    body = response.read()
+                body = self._open(request, min(self.timeout, left), min(self.connect_timeout, left))
             except urllib.error.HTTPError as exc:
                 detail = exc.read()[:300].decode("utf-8", "replace") if exc.fp else ""
                 exc.close()
+                message = f"HTTP {exc.code} from {url}: {detail.strip() or exc.reason}"
+                if exc.code in FATAL_STATUS:
+                    hint = {401: "; check the API key (COGALIGN_CHAT_API_KEY)",
+                            403: "; check the API key (COGALIGN_CHAT_API_KEY)",
+                            404: "; check --base-url (it ends in /v1) and the model name"}
+                    raise ChatServerError(" ".join(message.split())[:300]
+                                          + hint.get(exc.code, "")) from None
                 if exc.code not in RETRY_STATUS:
-                    raise ChatError(f"HTTP {exc.code} from {url}: {detail.strip() or exc.reason}") from None
+                    raise ChatError(message) from None
                 last = f"HTTP {exc.code}"
                 retry_after = exc.headers.get("Retry-After") if exc.headers else None
-            except TimeoutError:
-                last = f"timed out after {self.timeout:g} s"
             except urllib.error.URLError as exc:
-                if isinstance(exc.reason, TimeoutError):
-                    last = f"timed out after {self.timeout:g} s"
-                else:
-                    last = f"connection error: {exc.reason}"
-            except (ConnectionError, OSError) as exc:
-                last = f"connection error: {exc}"
+                fatal = _fatal_connection_error(exc.reason)
+                if fatal:
+                    raise ChatServerError(f"cannot reach {self.base_url}: {fatal}") from None
+                last = (f"timed out after {min(self.timeout, left):g} s" if _is_timeout(exc.reason)
+                        else f"connection error: {exc.reason}")
+            except TimeoutError:
+                last = f"timed out after {min(self.timeout, left):g} s"
+            except (ConnectionError, OSError, http.client.HTTPException) as exc:
+                fatal = _fatal_connection_error(exc)
+                if fatal:
+                    raise ChatServerError(f"cannot reach {self.base_url}: {fatal}") from None
+                last = f"connection error: {exc or type(exc).__name__}"
             else:
                 try:
                     decoded = json.loads(body)
                 except ValueError:
                     snippet = body[:120].decode("utf-8", "replace")
-                    raise ChatError(f"malformed response (not JSON): {snippet!r}") from None
+                    raise ChatServerError(f"malformed response (not JSON) from {url}: {snippet!r}; "
+                                          "is this an OpenAI-compatible chat server?") from None
                 if not isinstance(decoded, dict):
-                    raise ChatError(f"malformed response (not a JSON object): {str(decoded)[:120]!r}")
+                    raise ChatServerError(f"malformed response (not a JSON object) from {url}: "
+                                          f"{str(decoded)[:120]!r}")
                 return decoded
             if attempt < self.max_retries:
-                time.sleep(self._delay(attempt, retry_after))
-        raise ChatError(f"{last} (gave up after {self.max_retries + 1} attempts)")
+                delay = self._delay(attempt, retry_after)
+                if time.monotonic() - started + delay >= self.deadline:
+                    break
+                time.sleep(delay)
+        spent = time.monotonic() - started
+        if attempts < self.max_retries + 1:
+            raise ChatError(f"{last} (gave up after {attempts} attempts in {spent:.1f} s: the "
+                            f"deadline is {self.deadline:g} s)")
+        raise ChatError(f"{last} (gave up after {attempts} attempts)")
 
     # ------------------------------------------------------------------ completions
 
@@ -301,7 +459,10 @@ class ChatClient:
         seed: int | None = None,
         stop: Sequence[str] | None = None,
     ) -> ChatResponse:
-        """One chat completion. Failures come back as ``ChatResponse(error=...)``, not raised.
+        """One chat completion; failures come back as ``ChatResponse(error=...)``.
+
+        They are not raised, except :class:`ChatServerError` (the server cannot answer any
+        request).
 
         Parameters
         ----------
@@ -328,6 +489,9 @@ class ChatClient:
                 pass
         try:
             body = self._post(payload)
+        except ChatServerError:
+            self._count("errors")
+            raise
         except ChatError as exc:
             if "logprobs" in payload and re.search(r"HTTP 4\d\d.*logprob", str(exc), re.I | re.S):
                 self._logprobs_ok = False  # server does not do log-probabilities: parse answers
@@ -385,15 +549,25 @@ class ChatClient:
         ----------
         requests
             Keyword-argument mappings for :meth:`complete` (each with ``messages``).
+
+        Raises
+        ------
+        ChatServerError
+            At the first request the server cannot answer at all; no further request is sent.
         """
         from tqdm.auto import tqdm
 
         results: list[ChatResponse | None] = [None] * len(requests)
         bar = tqdm(total=len(requests), unit="request", disable=not self.progress, desc=self.model_id)
+        stopped: list[ChatServerError] = []
 
         def run(i: int) -> None:
+            if stopped:  # the server cannot answer: do not send the rest
+                return
             try:
                 results[i] = self.complete(**requests[i])
+            except ChatServerError as exc:
+                stopped.append(exc)
             except Exception as exc:  # never lose a trial: record the failure
                 results[i] = ChatResponse(error=f"{type(exc).__name__}: {exc}")
             bar.update(1)
@@ -405,6 +579,11 @@ class ChatClient:
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
                 list(pool.map(run, range(len(requests))))
         bar.close()
+        if stopped:
+            done = sum(r is not None and r.error is None for r in results)
+            kept = f"; {done} answers so far are cached, run again to continue" \
+                if done and self.cache else ""
+            raise ChatServerError(f"{stopped[0]}{kept}") from stopped[0]
         return [r if r is not None else ChatResponse(error="no response") for r in results]
 
     # ------------------------------------------------------------------ judgments

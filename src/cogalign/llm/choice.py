@@ -79,7 +79,7 @@ def choice_logprobs(
     meta["length_normalize"] = length_normalize
     return ChoiceResult(
         prompts=prompts, options=answers, logprob=logprob, n_tokens=n_tokens,
-        prob=softmax(scores, axis=1), model_id=model_id, meta=meta,
+        prob=softmax(scores, axis=1), model_id=model_id, errors=meta.pop("errors"), meta=meta,
     )
 
 

@@ -8,17 +8,18 @@ exits non-zero with a one-line reason on error.
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 import click
 
-from cogalign.cli_common import emit, handle_errors
+from cogalign.cli_common import CogalignGroup, emit, handle_errors
+from cogalign.errors import CogalignError, shorten
 
 __all__ = ["cache_group", "embed_command", "judge_command"]
 
-
-
+_SECONDS = click.FloatRange(min=0.0, min_open=True, max=1e6)
 
 
 def _read_trials(path: Path):
@@ -46,8 +47,9 @@ def _read_trials(path: Path):
               help="Pool over all content tokens, or only the item's tokens (auto: the item's "
                    "when a template is used).")
 @click.option("--center", is_flag=True, help="Subtract the mean over items at every layer.")
-@click.option("--batch-size", type=int, default=32, show_default=True)
-@click.option("--max-length", type=int, default=None, help="Truncate inputs to this many tokens.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
+@click.option("--max-length", type=click.IntRange(min=1), default=None,
+              help="Truncate inputs to this many tokens.")
 @click.option("--device", default="auto", show_default=True)
 @click.option("--dtype", default=None, help="Compute precision: float32 (default), bfloat16, float16, auto.")
 @click.option("--float16", "float16", is_flag=True, help="Store the result as float16.")
@@ -62,19 +64,28 @@ def embed_command(
 ) -> None:
     """Hidden states per layer for a list of items, saved as items x layers x width."""
     from cogalign.data import read_items_file
-    from cogalign.llm.embed import embed
+    from cogalign.llm.embed import embed, failed_items_text
+    from cogalign.llm.models import pick_device, resolve_model
 
+    resolve_model(model)  # an unknown name or a missing device fails before any work
+    if device != "auto":
+        pick_device(device)
     items = read_items_file(items_path, column)
     if template is not None and template.lower() == "none":
         template = None
     start = time.perf_counter()
-    reps = embed(
-        items, model, layers=layers, pooling=pooling, template=template, span=span, center=center,
-        batch_size=batch_size, max_length=max_length, device=device, dtype=dtype,
-        store_dtype="float16" if float16 else "float32", cache=not no_cache,
-        progress=not no_progress and not as_json,
-    )
+    with warnings.catch_warnings():  # failed items are reported below, once
+        warnings.filterwarnings("ignore", "[0-9]+ of [0-9]+ items could not be embedded")
+        reps = embed(
+            items, model, layers=layers, pooling=pooling, template=template, span=span,
+            center=center, batch_size=batch_size, max_length=max_length, device=device,
+            dtype=dtype, store_dtype="float16" if float16 else "float32", cache=not no_cache,
+            progress=not no_progress and not as_json,
+        )
     reps.save(out)
+    failed = reps.meta.get("failed_items") or []
+    if failed:
+        click.echo(f"warning: {failed_items_text(failed, len(items))}", err=True)
     seconds = time.perf_counter() - start
     payload = {
         "out": str(out),
@@ -83,6 +94,7 @@ def embed_command(
         "layers": reps.layers,
         "pooling": pooling,
         "cache_hit": bool(reps.meta.get("cache_hit")),
+        "failed_items": [{**f, "item": shorten(f["item"], 200)} for f in failed],
         "seconds": round(seconds, 3),
     }
     hit = " (from cache)" if payload["cache_hit"] else ""
@@ -101,6 +113,18 @@ def _parse_permutations(value: str | None) -> Any:
         raise click.BadParameter("use none, all, cyclic or a number", param_hint="--permutations") from None
 
 
+def _failed_rows(result: Any) -> Any:
+    """Which output rows have no judgment at all (every order of the trial failed)."""
+    import numpy as np
+
+    if "error" not in result:
+        return np.zeros(len(result), dtype=bool)
+    failed = result["error"].notna().to_numpy()
+    if "n_errors" in result and "n_orders" in result:
+        failed = failed & (result["n_errors"] >= result["n_orders"]).to_numpy()
+    return failed
+
+
 @click.command("judge")
 @click.option("--model", "-m", default="smollm2-135m", show_default=True,
               help="Local causal model (preset, hub id, path) or, with --backend chat, the server's model name.")
@@ -114,14 +138,27 @@ def _parse_permutations(value: str | None) -> Any:
               help="Counterbalance option order: none (default), all, cyclic, or a number per trial.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--per-order", is_flag=True, help="One output row per trial and presentation order.")
-@click.option("--samples", type=int, default=None,
+@click.option("--samples", type=click.IntRange(min=1), default=None,
               help="Instead of probabilities, sample this many synthetic participants.")
-@click.option("--temperature", type=float, default=1.0, show_default=True, help="Sampling temperature (with --samples).")
+@click.option("--temperature", type=click.FloatRange(min=0.0), default=1.0, show_default=True,
+              help="Sampling temperature (with --samples).")
 @click.option("--backend", type=click.Choice(["local", "chat"]), default="local", show_default=True)
 @click.option("--base-url", default=None, help="Chat server URL (default: COGALIGN_CHAT_BASE_URL / OPENAI_BASE_URL).")
+@click.option("--timeout", type=_SECONDS, default=None,
+              help="Chat: seconds to wait for an answer, per attempt (default: "
+                   "COGALIGN_CHAT_TIMEOUT, else 60).")
+@click.option("--connect-timeout", type=_SECONDS, default=None,
+              help="Chat: seconds to open a connection, per attempt (default: "
+                   "COGALIGN_CHAT_CONNECT_TIMEOUT, else 10).")
+@click.option("--retries", type=click.IntRange(min=0, max=100), default=None,
+              help="Chat: retries after a timeout, 429 or 5xx (default: COGALIGN_CHAT_RETRIES, "
+                   "else 5).")
+@click.option("--deadline", type=_SECONDS, default=None,
+              help="Chat: seconds one trial's request may take in all, retries included "
+                   "(default: COGALIGN_CHAT_DEADLINE, else 300).")
 @click.option("--chat-template", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
               help="Format local prompts with the model's chat template.")
-@click.option("--batch-size", type=int, default=64, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
 @click.option("--device", default="auto", show_default=True)
 @click.option("--dtype", default=None)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the on-disk cache.")
@@ -131,21 +168,41 @@ def _parse_permutations(value: str | None) -> Any:
 def judge_command(
     model: str, task: str, items_path: Path, out: Path, permutations: str | None, seed: int,
     per_order: bool, samples: int | None, temperature: float, backend: str, base_url: str | None,
-    chat_template: str, batch_size: int, device: str, dtype: str | None, no_cache: bool,
-    no_progress: bool, as_json: bool,
+    timeout: float | None, connect_timeout: float | None, retries: int | None,
+    deadline: float | None, chat_template: str, batch_size: int, device: str, dtype: str | None,
+    no_cache: bool, no_progress: bool, as_json: bool,
 ) -> None:
-    """Put a model through a task's trials; write its judgments (or sampled answers) as CSV."""
+    """Put a model through a task's trials; write its judgments (or sampled answers) as CSV.
+
+    With ``--backend chat`` a server that rejects the key, refuses the connection or does not
+    speak the chat API stops the run at once; a run in which every trial failed writes no file
+    and exits with status 1.
+    """
     from cogalign.llm.chat import ChatClient
     from cogalign.llm.judge import judge
     from cogalign.llm.sampling import sample_answers
     from cogalign.llm.tasks import load_task
 
+    chat_settings = {"timeout": timeout, "connect_timeout": connect_timeout,
+                     "max_retries": retries, "deadline": deadline}
+    if backend != "chat":
+        given = [name for name, value in chat_settings.items() if value is not None]
+        if given:
+            flag = {"max_retries": "retries"}.get(given[0], given[0]).replace("_", "-")
+            raise click.UsageError(f"--{flag} is a setting of --backend chat")
     spec = load_task(task)
+    if backend == "local":
+        from cogalign.llm.models import pick_device, resolve_model
+
+        resolve_model(model)  # an unknown name or a missing device fails before any work
+        if device != "auto":
+            pick_device(device)
     trials = _read_trials(items_path)
     perms = _parse_permutations(permutations)
     progress = not no_progress and not as_json
     if backend == "chat":
-        client: Any = ChatClient(model, base_url, cache=not no_cache, progress=progress)
+        client: Any = ChatClient(model, base_url, cache=not no_cache, progress=progress,
+                                 **chat_settings)
     else:
         client = model
     chat = {"auto": "auto", "on": True, "off": False}[chat_template]
@@ -157,10 +214,16 @@ def judge_command(
                                 seed=seed, permutations=perms, **common)
     else:
         result = judge(trials, spec, client, permutations=perms, seed=seed, per_order=per_order, **common)
+    failed = _failed_rows(result)
+    if len(result) and failed.all():
+        first = next(e for e in result["error"] if isinstance(e, str))
+        raise CogalignError(f"every trial failed ({len(result)} of {len(result)}), no file "
+                            f"written; the first failure: {first}")
     out.parent.mkdir(parents=True, exist_ok=True)
     from cogalign.atomic import atomic_write_bytes
 
-    atomic_write_bytes(out, result.to_csv(index=False).encode("utf-8"))
+    # an item with a lone surrogate (a JSON escape) is written escaped, not refused
+    atomic_write_bytes(out, result.to_csv(index=False).encode("utf-8", "backslashreplace"))
     n_errors = int(result["error"].notna().sum()) if "error" in result else 0
     payload: dict[str, Any] = {
         "out": str(out),
@@ -183,7 +246,7 @@ def judge_command(
     emit(payload, as_json, text)
 
 
-@click.group("cache")
+@click.group("cache", cls=CogalignGroup)
 def cache_group() -> None:
     """The language-model cache: representations, judgments, chat responses, converted models."""
 

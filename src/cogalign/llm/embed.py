@@ -26,6 +26,7 @@ from __future__ import annotations
 import inspect
 import os
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from cogalign.atomic import new_temp_dir, publish_dir
+from cogalign.errors import shorten
 from cogalign.llm.cache import hash_strings, llm_cache_dir, make_key
 from cogalign.llm.context import reading
 from cogalign.llm.layers import parse_layers
@@ -45,7 +47,7 @@ from cogalign.llm.representations import (
     write_folder_meta,
 )
 
-__all__ = ["embed", "parse_layers", "render_items"]
+__all__ = ["embed", "failed_items_text", "parse_layers", "render_items"]
 
 POOLINGS = ("mean", "last", "sentence")
 SPANS = ("text", "item")
@@ -69,7 +71,7 @@ def render_items(items: Sequence[str], template: str | None) -> tuple[list[str],
     if template is None:
         return list(items), [(0, len(item)) for item in items]
     if template.count("{item}") != 1:
-        raise ValueError(f"template must contain '{{item}}' exactly once, got {template!r}")
+        raise ValueError(f"template must contain '{{item}}' exactly once, got {shorten(template)}")
     head, tail = template.split("{item}")
     texts = [head + item + tail for item in items]
     spans = [(len(head), len(head) + len(item)) for item in items]
@@ -171,7 +173,15 @@ def embed(
     -------
     Representations
         ``.array`` of shape ``(n_items, n_layers, width)``; ``.meta["cache_hit"]`` says whether
-        it came from the cache.
+        it came from the cache. An item the tokenizer refuses (e.g. a lone surrogate from a
+        JSON escape) or that leaves no token to pool over does not stop the run: its rows
+        are NaN, ``.meta["failed_items"]`` lists it with the reason (``index``, ``item``,
+        ``reason``) and a :class:`UserWarning` names it.
+
+    Raises
+    ------
+    ValueError
+        When no item at all can be embedded, or for a bad setting.
 
     Examples
     --------
@@ -231,6 +241,7 @@ def embed(
     if entry is not None and (entry / STATES_FILE).is_file():
         reps = Representations.load(entry)
         reps.meta.update(cache_hit=True, seconds=time.perf_counter() - t0)
+        _warn_failed(reps.meta.get("failed_items") or [], len(items))
         if out is not None:
             reps.save(out)
         return reps.centered() if center else reps
@@ -275,7 +286,8 @@ def embed(
         states = np.empty(shape, dtype=store_dtype)
 
     try:
-        _extract(lm, texts, spans, layer_idx, pooling, span, states, batch_size, max_length, progress, padding_side)
+        failed = _extract(lm, texts, spans, layer_idx, pooling, span, states, batch_size,
+                          max_length, progress, padding_side)
     except BaseException:
         if folder is not None:
             import shutil
@@ -284,6 +296,8 @@ def embed(
             shutil.rmtree(folder, ignore_errors=True)
         raise
     meta["seconds_compute"] = time.perf_counter() - t0
+    meta["failed_items"] = [{"index": i, "item": items[i], "reason": why}
+                            for i, why in sorted(failed.items())]
 
     if folder is not None:
         states.flush()
@@ -301,7 +315,22 @@ def embed(
         if out is not None:
             reps.save(out)
     reps.meta.update(cache_hit=False, seconds=time.perf_counter() - t0)
+    _warn_failed(reps.meta.get("failed_items") or [], len(items))
     return reps.centered() if center else reps
+
+
+def failed_items_text(failed: Sequence[dict[str, Any]], n_items: int, show: int = 3) -> str:
+    """One line naming the items that could not be embedded (the first ``show`` of them)."""
+    named = "; ".join(f"item {f['index']} ({shorten(f['item'])}) {f['reason']}"
+                      for f in failed[:show])
+    more = f"; and {len(failed) - show} more" if len(failed) > show else ""
+    return (f"{len(failed)} of {n_items} items could not be embedded (their rows are NaN): "
+            f"{named}{more}")
+
+
+def _warn_failed(failed: Sequence[dict[str, Any]], n_items: int) -> None:
+    if failed:
+        warnings.warn(failed_items_text(failed, n_items), UserWarning, stacklevel=3)
 
 
 def _tokenize(lm: LoadedModel, texts: list[str], spans, pooling: str, span: str, max_length: int | None, chunk: int = 1024):
@@ -312,8 +341,15 @@ def _tokenize(lm: LoadedModel, texts: list[str], spans, pooling: str, span: str,
 
     Returns
     -------
-    ids, pool, starts
-        Item ``i`` has ``ids[starts[i]:starts[i + 1]]``.
+    ids, pool, starts, failed
+        Item ``i`` has ``ids[starts[i]:starts[i + 1]]``; ``failed`` maps the items that cannot
+        be embedded (the tokenizer refuses them, or no token is left to pool over) to why,
+        and they have no tokens.
+
+    Raises
+    ------
+    ValueError
+        When no item at all can be embedded.
     """
     tok = lm.tokenizer
     if max_length is None:
@@ -325,19 +361,19 @@ def _tokenize(lm: LoadedModel, texts: list[str], spans, pooling: str, span: str,
     add_sink = lm.kind == "causal" and not lm.adds_bos() and lm.sink_token_id() is not None
     sink = lm.sink_token_id()
     special_ids = np.array(sorted(set(tok.all_special_ids)), dtype=np.int64)
+    settings = {"add_special_tokens": True, "return_offsets_mapping": span == "item",
+                "return_special_tokens_mask": True, "truncation": max_length is not None,
+                "max_length": (max_length - 1 if add_sink else max_length) if max_length else None}
     id_parts, pool_parts, lengths = [], [], []
+    failed: dict[int, str] = {}
     for c0 in range(0, len(texts), chunk):
-        enc = tok(
-            texts[c0 : c0 + chunk],
-            add_special_tokens=True,
-            return_offsets_mapping=span == "item",
-            return_special_tokens_mask=True,
-            truncation=max_length is not None,
-            max_length=(max_length - 1 if add_sink else max_length) if max_length else None,
-        )
+        enc = _encode(tok, texts[c0 : c0 + chunk], settings, c0, failed)
         chunk_ids, chunk_pool = [], []
         for j, ids in enumerate(enc["input_ids"]):
             i = c0 + j
+            if i in failed:
+                lengths.append(0)
+                continue
             ids = np.asarray(ids, dtype=np.int64)
             if pooling == "sentence":
                 pool = np.ones(len(ids), dtype=bool)
@@ -352,24 +388,56 @@ def _tokenize(lm: LoadedModel, texts: list[str], spans, pooling: str, span: str,
                 ids = np.concatenate([[sink], ids])
                 pool = np.concatenate([[False], pool])
             if not pool.any():
-                raise ValueError(f"item {i} ({texts[i]!r}) has no tokens to pool over")
+                failed[i] = "has no tokens to pool over"
+                lengths.append(0)
+                continue
             chunk_ids.append(ids.astype(np.int32))
             chunk_pool.append(pool)
             lengths.append(len(ids))
-        id_parts.append(np.concatenate(chunk_ids))
-        pool_parts.append(np.concatenate(chunk_pool))
+        if chunk_ids:
+            id_parts.append(np.concatenate(chunk_ids))
+            pool_parts.append(np.concatenate(chunk_pool))
         del enc
     starts = np.concatenate([[0], np.cumsum(np.asarray(lengths, dtype=np.int64))])
-    return np.concatenate(id_parts), np.concatenate(pool_parts), starts
+    if len(failed) == len(texts):
+        first = min(failed)
+        raise ValueError(f"no item could be embedded: item {first} ({shorten(texts[first])}) "
+                         f"{failed[first]}")
+    return (np.concatenate(id_parts), np.concatenate(pool_parts), starts, failed)
+
+
+def _encode(tok: Any, texts: list[str], settings: dict[str, Any], offset: int,
+            failed: dict[int, str]) -> dict[str, list]:
+    """Tokenize a chunk; when the tokenizer refuses it, item by item, recording the refused.
+
+    Refused items get empty entries and a reason in ``failed`` (keyed by the item's index).
+    """
+    try:
+        return tok(texts, **settings)
+    except Exception:  # noqa: BLE001 - a tokenizer raises TypeError, ValueError, its own errors
+        pass
+    out: dict[str, list] = {}
+    for j, text in enumerate(texts):
+        try:
+            one = tok([text], **settings)
+        except Exception as exc:  # noqa: BLE001 - see above
+            failed[offset + j] = f"cannot be tokenized ({type(exc).__name__})"
+            one = {key: [[]] for key in ("input_ids", "special_tokens_mask", "offset_mapping")}
+        for key, value in one.items():
+            out.setdefault(key, []).append(value[0])
+    return out
 
 
 def _extract(lm, texts, spans, layer_idx, pooling, span, states, batch_size, max_length, progress, padding_side):
     import torch
     from tqdm.auto import tqdm
 
-    flat_ids, flat_pool, starts = _tokenize(lm, texts, spans, pooling, span, max_length)
+    flat_ids, flat_pool, starts, failed = _tokenize(lm, texts, spans, pooling, span, max_length)
     lengths = np.diff(starts)
     order = np.argsort(-lengths, kind="stable")
+    if failed:
+        order = order[~np.isin(order, list(failed))]
+        states[:, sorted(failed), :] = np.nan
     tok = lm.tokenizer
     side = padding_side or getattr(tok, "padding_side", "right")
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
@@ -409,6 +477,7 @@ def _extract(lm, texts, spans, layer_idx, pooling, span, states, batch_size, max
                 states[j, positions, :] = values[j]
             bar.update(len(batch))
     bar.close()
+    return failed
 
 
 def _pool(h, mask, pooling: str, sentence_mode: str | None):

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from cogalign.errors import CogalignError
+from cogalign.errors import CogalignError, shorten
 
 __all__ = ["LayerSpecError", "parse_layers"]
 
@@ -59,7 +59,7 @@ def parse_layers(spec: str | int | Iterable[int], n_total: int, *, sort: bool = 
         try:
             values = [int(v) for v in spec]
         except (TypeError, ValueError):
-            raise LayerSpecError(f"layers must be integers, got {spec!r}") from None
+            raise LayerSpecError(f"layers must be integers, got {shorten(spec)}") from None
     out = []
     for v in values:
         if not -n_total <= v < n_total:
@@ -69,7 +69,7 @@ def parse_layers(spec: str | int | Iterable[int], n_total: int, *, sort: bool = 
             )
         out.append(v % n_total)
     if not out:
-        raise LayerSpecError(f"no layers selected by {spec!r} (the model has {n_total})")
+        raise LayerSpecError(f"no layers selected by {shorten(spec)} (the model has {n_total})")
     unique = list(dict.fromkeys(out))
     return sorted(unique) if sort else unique
 
@@ -99,7 +99,7 @@ def _parse_text(spec: str, n_total: int) -> list[int]:
                 picked.append(int(part))
         except ValueError:
             raise LayerSpecError(
-                f"layer spec {spec!r}: expected 'all', 'first', 'last', or indices and ranges "
+                f"layer spec {shorten(spec)}: expected 'all', 'first', 'last', or indices and ranges "
                 "such as '3,5' or '10:20'"
             ) from None
     return picked

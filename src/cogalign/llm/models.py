@@ -38,17 +38,24 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "PRESETS",
+    "DeviceNotAvailableError",
     "LoadedModel",
     "ModelNotAvailableError",
     "ModelSpec",
     "Preset",
     "load_model",
+    "pick_device",
     "resolve_model",
+    "unknown_model_message",
 ]
 
 
 class ModelNotAvailableError(CogalignError):
     """A model cannot be found or loaded (missing package, file, or no network)."""
+
+
+class DeviceNotAvailableError(CogalignError):
+    """The device asked for is unknown, or this machine or PyTorch build does not have it."""
 
 
 @dataclass(frozen=True)
@@ -294,11 +301,38 @@ def resolve_model(
     if path.suffix == ".gguf" or text.startswith((".", "/", "~")):
         raise ModelNotAvailableError(f"model file or folder not found: {text}")
     if not re.fullmatch(r"[\w.\-]+(/[\w.\-]+)?", text):
-        raise ModelNotAvailableError(
-            f"unknown model {text!r}: not a preset ({', '.join(PRESETS)}), a local path, "
-            "or a Hugging Face model id"
-        )
+        raise ModelNotAvailableError(unknown_model_message(text, "a Hugging Face model id"))
+    if "/" not in text and not _in_hub_cache(text):
+        from cogalign.data.registry import closest_names
+
+        if closest_names(text, PRESETS):  # a mistyped preset, not a hub id
+            raise ModelNotAvailableError(unknown_model_message(
+                text, "a model in the local Hugging Face cache"))
     return ModelSpec(text, text, False, None, kind, revision)
+
+
+def unknown_model_message(name: str, what_else: str) -> str:
+    """Why a model name resolves to nothing: the offline presets and the closest of them.
+
+    >>> unknown_model_message("minilm", "a Hugging Face model id")  # doctest: +ELLIPSIS
+    "unknown model 'minilm': not a preset, a local path or a Hugging Face model id; ...
+    """
+    from cogalign.data.registry import closest_names
+
+    close = closest_names(name, PRESETS, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    presets = ", ".join(f"{p.name} ({p.kind})" for p in PRESETS.values())
+    return (f"unknown model {name[:80]!r}: not a preset, a local path or {what_else}; "
+            f"{hint}offline presets: {presets}")
+
+
+def _in_hub_cache(repo: str) -> bool:
+    """Whether the local Hugging Face cache holds anything of this model id."""
+    try:
+        from huggingface_hub import constants
+    except ImportError:  # pragma: no cover - transformers brings huggingface_hub
+        return False
+    return (Path(constants.HF_HUB_CACHE) / f"models--{repo.replace('/', '--')}").is_dir()
 
 
 def _detect_local_kind(folder: Path) -> str | None:
@@ -407,17 +441,48 @@ _LOAD_LOCK = threading.Lock()
 
 
 def pick_device(device: str | None = "auto") -> torch.device:
-    """Return ``torch.device``: ``"auto"`` picks CUDA, then Apple MPS, then the CPU."""
+    """Return ``torch.device``: ``"auto"`` picks CUDA, then Apple MPS, then the CPU.
+
+    Raises
+    ------
+    DeviceNotAvailableError
+        For a device name torch does not know (``"gpu"``), or one this machine cannot use:
+        CUDA on a CPU-only PyTorch build or without a visible GPU, a CUDA index beyond the
+        GPUs there are, MPS off Apple silicon.
+    """
     import torch
 
+    mps = getattr(torch.backends, "mps", None)
     if device is None or device == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
-        mps = getattr(torch.backends, "mps", None)
         if mps is not None and mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    return torch.device(device)
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise DeviceNotAvailableError(
+            f"unknown device {str(device)[:40]!r}; use auto, cpu, cuda, cuda:N or mps") from None
+    if dev.type == "cuda":
+        if torch.version.cuda is None:
+            raise DeviceNotAvailableError(
+                f"device {device!r}: this PyTorch is a CPU-only build (no CUDA); use --device "
+                "cpu or auto, or install a CUDA build of PyTorch")
+        if not torch.cuda.is_available():
+            raise DeviceNotAvailableError(f"device {device!r}: no CUDA GPU is visible; use "
+                                          "--device cpu or auto")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise DeviceNotAvailableError(
+                f"device {device!r}: there are {torch.cuda.device_count()} CUDA GPUs "
+                f"(cuda:0 to cuda:{torch.cuda.device_count() - 1})")
+    elif dev.type == "mps" and not (mps is not None and mps.is_available()):
+        raise DeviceNotAvailableError(f"device {device!r}: Apple MPS is not available here; "
+                                      "use --device cpu or auto")
+    elif dev.type not in ("cpu", "cuda", "mps"):
+        raise DeviceNotAvailableError(f"device {device!r} is not supported; use auto, cpu, "
+                                      "cuda, cuda:N or mps")
+    return dev
 
 
 def pick_dtype(dtype: Any, device: torch.device) -> torch.dtype:
@@ -498,6 +563,10 @@ def clear_loaded() -> None:
 
 
 def _load(spec: ModelSpec, device: Any, dtype: Any, trust_remote_code: bool) -> LoadedModel:
+    offline = os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
+    if not spec.local and offline and not _in_hub_cache(spec.source):
+        raise ModelNotAvailableError(unknown_model_message(
+            spec.name, "a model in the local Hugging Face cache (HF_HUB_OFFLINE is set)"))
     try:
         import transformers
     except ImportError as exc:
@@ -536,6 +605,10 @@ def _load(spec: ModelSpec, device: Any, dtype: Any, trust_remote_code: bool) -> 
         else:
             net = transformers.AutoModel.from_pretrained(source, dtype=dtype, **common)
     except (OSError, ValueError) as exc:
+        if not spec.local:
+            raise ModelNotAvailableError(unknown_model_message(
+                spec.name, "a Hugging Face model that can be loaded "
+                f"({(str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]})")) from exc
         raise ModelNotAvailableError(f"could not load model {spec.name!r}: {exc}") from exc
     if converted is not None and source == spec.source:
         _save_converted(net, tokenizer, converted)

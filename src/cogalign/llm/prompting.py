@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cogalign.errors import shorten
 from cogalign.llm.models import LoadedModel
 
 __all__ = ["format_prompt"]
@@ -71,7 +72,7 @@ def _encode_continuations(lm: LoadedModel, prompt: str, answers: Sequence[str], 
         else:
             cont = list(tok(sep + answer, add_special_tokens=False)["input_ids"])
         if not cont:
-            raise ValueError(f"answer {answer!r} has no tokens")
+            raise ValueError(f"answer {shorten(answer)} has no tokens")
         out.append(cont)
     return out
 

@@ -86,5 +86,5 @@ def rating_distribution(
         valid = np.exp(np.logaddexp.reduce(logprob, axis=1))
     return RatingResult(
         prompts=prompts, values=values, logprob=logprob, prob=softmax(logprob, axis=1),
-        valid_mass=valid, model_id=model_id, meta=meta,
+        valid_mass=valid, model_id=model_id, errors=meta.pop("errors"), meta=meta,
     )

@@ -14,7 +14,9 @@ __all__ = ["ChoiceResult", "RatingResult", "softmax"]
 def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
     """Numerically stable softmax; rows that are all ``-inf`` or NaN give NaN."""
     logits = np.asarray(logits, dtype=np.float64)
-    top = np.nanmax(np.where(np.isfinite(logits), logits, np.nan), axis=axis, keepdims=True)
+    finite = np.where(np.isfinite(logits), logits, -np.inf)
+    top = np.max(finite, axis=axis, keepdims=True) if finite.size else finite
+    top = np.where(np.isfinite(top), top, np.nan)  # a row without a finite logit: NaN
     with np.errstate(invalid="ignore", over="ignore"):
         weights = np.exp(logits - top)
         return weights / np.nansum(weights, axis=axis, keepdims=True)

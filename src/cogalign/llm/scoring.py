@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from cogalign.errors import shorten
 from cogalign.llm.cache import atomic_write_json, hash_strings, llm_cache_dir, make_key
 from cogalign.llm.models import LoadedModel, load_model, resolve_model
 from cogalign.llm.prompting import (
@@ -194,7 +195,9 @@ def local_scores(
     Identical (prompt, answers) pairs are scored once per call, and pairs scored by an earlier
     call with the same model and settings (any call: another permutation set, a judge run
     before a sampling run, ...) are read from the cache. The model is loaded only if some pair
-    is missing.
+    is missing. A prompt the tokenizer refuses is not scored: its scores are NaN and
+    ``meta["errors"]`` (one entry per prompt, None when scored) says why; when no prompt can
+    be scored, ``ValueError``.
     """
     spec = model.spec if isinstance(model, LoadedModel) else resolve_model(model)
     dtype_name = (
@@ -224,12 +227,28 @@ def local_scores(
         "model_id": spec.model_id, "chat": chat, "answer_prefix": answer_prefix,
         "cache_hit": not todo, "n_computed": len(todo), "n_cached": len(keys) - len(todo) if cache else 0,
     }
+    errors: dict[int, str] = {}
     if todo:
         lm = load_model(model, device=device, dtype=dtype)
         chat_formatted = _use_chat(lm, chat)
-        full = [format_prompt(lm, prompts[i], system=system, answer_prefix=answer_prefix, chat=chat) for i in todo]
-        prompt_ids = [_encode_prompt(lm, p, chat_formatted) for p in full]
-        conts = [_encode_continuations(lm, p, answers[i], chat_formatted) for p, i in zip(full, todo, strict=True)]
+        prompt_ids, conts, encoded = [], [], []
+        for i in todo:
+            try:
+                full = format_prompt(lm, prompts[i], system=system, answer_prefix=answer_prefix,
+                                     chat=chat)
+                ids = _encode_prompt(lm, full, chat_formatted)
+                cont = _encode_continuations(lm, full, answers[i], chat_formatted)
+            except Exception as exc:  # noqa: BLE001 - tokenizers raise their own error types
+                errors[i] = (f"prompt {i} ({shorten(prompts[i])}) cannot be tokenized "
+                             f"({type(exc).__name__}: {shorten(str(exc), 100)})")
+                continue
+            prompt_ids.append(ids)
+            conts.append(cont)
+            encoded.append(i)
+        if not encoded:
+            first = min(errors)
+            raise ValueError(f"no prompt could be scored: {errors[first]}")
+        todo = encoded
         end_mask = None
         if numeric_end:
             size = lm.model.get_output_embeddings().weight.shape[0]
@@ -248,9 +267,15 @@ def local_scores(
             found[keys[i]] = record
             if cache:
                 atomic_write_json(folder / f"{keys[i]}.json", record)
-    records = [found[k] for k in keys]
+    k = len(answers[0]) if answers else 0
+    failed = {"logprob": [np.nan] * k, "n_tokens": [1] * k,
+              "log_end": [np.nan] * k if numeric_end else None}
+    records = [found.get(key, failed) for key in keys]  # a key is missing only if it failed
     logprob = np.array([r["logprob"] for r in records], dtype=np.float64)
     n_tokens = np.array([r["n_tokens"] for r in records], dtype=np.int64)
     log_end = np.array([r["log_end"] for r in records], dtype=np.float64) if numeric_end else None
-    meta["chat_formatted"] = records[0].get("chat_formatted")
+    meta["chat_formatted"] = next((r.get("chat_formatted") for r in records if r is not failed),
+                                  None)
+    by_key = {keys[i]: why for i, why in errors.items()}
+    meta["errors"] = [by_key.get(key) for key in keys]
     return logprob, n_tokens, log_end, spec.model_id, meta

@@ -54,6 +54,7 @@ from cogalign.metrics._checks import RDMInputError, as_2d_float
 from cogalign.metrics.rdm import similarity_to_dissimilarity
 
 __all__ = [
+    "MIN_REPEATED_TRIPLETS",
     "TripletAgreement",
     "TripletCeiling",
     "TripletData",
@@ -413,6 +414,10 @@ def triplet_agreement(
 # noise ceilings
 # --------------------------------------------------------------------------------------------
 
+#: Fewest triplets answered at least twice for a meaningful noise ceiling
+#: (:attr:`TripletCeiling.meaningful`).
+MIN_REPEATED_TRIPLETS = 10
+
 
 @dataclass(frozen=True, eq=False)
 class TripletCeiling:
@@ -436,6 +441,15 @@ class TripletCeiling:
         Modal agreement of each unique triplet (order of ``triplets``).
     triplets : ndarray
         The unique triplets (sorted item indices).
+    n_repeated : int
+        Unique triplets with at least two responses.
+
+    Notes
+    -----
+    A triplet answered once agrees with itself: its modal agreement is 1 whatever people
+    think. The ceiling is therefore only meaningful (:attr:`meaningful`) when at least
+    :data:`MIN_REPEATED_TRIPLETS` triplets were answered at least twice and those are at
+    least half of the unique triplets; :attr:`problem` says why when it is not.
     """
 
     modal_agreement: float
@@ -445,6 +459,23 @@ class TripletCeiling:
     n_lopo_trials: int
     per_triplet_modal: NDArray = field(repr=False)
     triplets: NDArray = field(repr=False)
+    n_repeated: int = 0
+
+    @property
+    def problem(self) -> str | None:
+        """Why the ceiling is not meaningful (None when it is); the rule is in the Notes."""
+        if self.n_repeated < MIN_REPEATED_TRIPLETS:
+            return (f"only {self.n_repeated} of {self.n_triplets} triplets were answered more "
+                    f"than once; a noise ceiling needs at least {MIN_REPEATED_TRIPLETS}")
+        if 2 * self.n_repeated < self.n_triplets:
+            return (f"only {self.n_repeated} of {self.n_triplets} triplets were answered more "
+                    "than once; a noise ceiling needs at least half of them repeated")
+        return None
+
+    @property
+    def meaningful(self) -> bool:
+        """Whether enough triplets were answered repeatedly for the ceiling to mean something."""
+        return self.problem is None
 
 
 def triplet_noise_ceiling(
@@ -454,7 +485,9 @@ def triplet_noise_ceiling(
 
     Takes triplets of item indices, the chosen item per trial and (for the
     leave-one-participant-out ceiling) the participant per trial; without participants
-    every trial counts as its own participant. Definitions in :class:`TripletCeiling`.
+    every trial counts as its own participant. Definitions in :class:`TripletCeiling`;
+    check :attr:`TripletCeiling.meaningful` before reporting it (a triplet answered once
+    agrees with itself, so data without repeats gives a ceiling of 1 that means nothing).
     """
     t = _check_triplets(triplets)
     pos = _positions(t, choices)
@@ -491,6 +524,7 @@ def triplet_noise_ceiling(
         n_lopo_trials=int(ok.sum()),
         per_triplet_modal=modal,
         triplets=uniq,
+        n_repeated=int((total >= 2).sum()),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["plot_layer_curves"]
@@ -45,7 +46,10 @@ def plot_layer_curves(results: pd.DataFrame, *, ax: Any = None, reference: dict 
         ax.plot(part["relative_depth"], part["accuracy"], marker="o", label=str(model))
         ax.fill_between(part["relative_depth"], part["ci_low"], part["ci_high"], alpha=0.2)
     ceiling = float(results["noise_ceiling"].iloc[0])
-    ax.axhspan(ceiling - 0.005, ceiling + 0.005, color="grey", alpha=0.4, label="noise ceiling")
+    if np.isfinite(ceiling):  # NaN: too few repeated triplets for a meaningful ceiling
+        ax.axhspan(ceiling - 0.005, ceiling + 0.005, color="grey", alpha=0.4, label="noise ceiling")
+    else:
+        ceiling = 0.0
     ax.axhline(1 / 3, color="black", linestyle=":", label="chance")
     if reference:
         ax.axhline(reference["accuracy"], color="tab:red", linestyle="--",

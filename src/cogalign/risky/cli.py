@@ -19,7 +19,7 @@ from cogalign.bayes.cli_options import (
     params_payload,
     params_text,
 )
-from cogalign.cli_common import emit, handle_errors
+from cogalign.cli_common import emit, folds_option, handle_errors, number_text
 from cogalign.errors import CogalignError
 
 __all__ = ["compare_risky", "fit_risky"]
@@ -30,6 +30,16 @@ _OFFLINE_LLMS = ("minilm-l6", "smollm2-135m")
 
 
 
+def _check_folds(n_problems: int, folds: int) -> None:
+    """Refuse folds whose training sets would be too small to fit (or folds without a problem)."""
+    from cogalign.risky.estimators import MIN_PROBLEMS
+
+    train = n_problems - -(-n_problems // folds)  # the smallest training set
+    if folds > n_problems or train < MIN_PROBLEMS:
+        raise CogalignError(
+            f"{n_problems} problems are too few for {folds}-fold cross-validation: a training "
+            f"set would hold {max(train, 0)} problems and a fit needs at least {MIN_PROBLEMS}; "
+            "use fewer folds or --folds 0")
 
 
 @click.command("risky")
@@ -47,9 +57,9 @@ _OFFLINE_LLMS = ("minilm-l6", "smollm2-135m")
               default="exclude", show_default=True,
               help="Ambiguous problems (B's probabilities hidden from people).")
 @click.option("--pooled", is_flag=True, help="Trial data: one parameter set, not hierarchical.")
-@click.option("--folds", type=int, default=5, show_default=True,
-              help="Grouped cross-validation folds for R2/MSE of choice rates (0: skip).")
-@click.option("--limit", type=int, default=None, help="Use a random subset of N problems.")
+@folds_option(help="Grouped cross-validation folds for R2/MSE of choice rates (0: skip).")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Use a random subset of N problems.")
 @click.option("--data", "data_path", type=click.Path(dir_okay=True), default=None,
               help="A data file instead of the dataset: choices13k's CSV (+JSON) or a tidy "
                    "rates or trial table.")
@@ -73,6 +83,8 @@ def fit_risky(theory: str, dataset: str, method: str, weighting: str, choice: st
     if limit is not None:
         group = "problem_id" if kind == "rates" else "participant_id"
         table = subsample_groups(table, limit, group, seed)
+    if kind == "rates" and folds:
+        _check_folds(len(select_ambiguous(table, ambiguous)), folds)
     est = RiskyChoiceModel(theory, weighting=weighting, choice=choice, likelihood=likelihood,
                            hierarchical=not pooled, ambiguous=ambiguous, backend=backend,
                            method=method_setting(method), draws=draws,
@@ -97,7 +109,7 @@ def fit_risky(theory: str, dataset: str, method: str, weighting: str, choice: st
     if kind == "rates":
         modelled = select_ambiguous(table, ambiguous).reset_index(drop=True)
         payload["r2_in_sample"] = est.score(modelled)
-        if folds and folds > 1:
+        if folds:
             cv_est = RiskyChoiceModel(theory, weighting=weighting, choice=choice,
                                       ambiguous="true", method="map", draws=100, seed=seed,
                                       fit_kwargs={"log_likelihood": False,
@@ -115,6 +127,9 @@ def fit_risky(theory: str, dataset: str, method: str, weighting: str, choice: st
         lines.append(f"in-sample R2 = {payload['r2_in_sample']:.4f}")
     else:
         payload["accuracy_in_sample"] = est.score(table)
+        payload["cv"] = None
+        lines.append(f"in-sample accuracy = {payload['accuracy_in_sample']:.4f} (cross-validated "
+                     "R2 needs a choice-rate table)")
     payload.update(divergences(est.idata_))
     payload["seconds"] = time.perf_counter() - t0
     emit(payload, as_json, "\n".join(lines), digits=6)
@@ -137,8 +152,10 @@ def fit_risky(theory: str, dataset: str, method: str, weighting: str, choice: st
               help="Gamble formats for the probes.")
 @click.option("--ambiguous", type=click.Choice(["exclude", "uniform", "true"]),
               default="exclude", show_default=True)
-@click.option("--folds", type=int, default=5, show_default=True)
-@click.option("--limit", type=int, default=None, help="Use a random subset of N problems.")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Cross-validation folds grouped by problem (at least 2).")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Use a random subset of N problems.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--progress/--no-progress", default=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -159,6 +176,10 @@ def compare_risky(dataset: str, data_path: str | None, models: str, weighting: s
     bad = [t for t in theories if t not in _THEORIES]
     if bad:
         raise CogalignError(f"unknown model(s) {bad}; choose from {_THEORIES}")
+    from cogalign.risky.gambles import select_ambiguous
+
+    n_problems = len(select_ambiguous(table, ambiguous))
+    _check_folds(n_problems if limit is None else min(limit, n_problems), folds)
     llm_models = () if no_llm else (llms or _OFFLINE_LLMS)
     summary, _ = compare_choices13k(
         table, theories=theories, weighting=weighting, ambiguous=ambiguous, n_splits=folds,
@@ -180,7 +201,8 @@ def compare_risky(dataset: str, data_path: str | None, models: str, weighting: s
     }
     lines = [f"{'model':<34}{'R2':>8}{'MSE':>10}{'R2 fold sd':>12}"]
     for r in rows:
-        lines.append(f"{r['model']:<34}{r['r2']:>8.4f}{r['mse']:>10.5f}{r['r2_fold_sd']:>12.4f}")
+        lines.append(f"{r['model']:<34}{number_text(r['r2'], 8, 4)}{number_text(r['mse'], 10, 5)}"
+                     f"{number_text(r['r2_fold_sd'], 12, 4)}")
     lines.append(f"{payload['n_rows']} rows, {folds} folds grouped by problem; "
                  f"{payload['n_excluded_ambiguous']} ambiguous rows: {ambiguous}")
     emit(payload, as_json, "\n".join(lines), digits=6)

@@ -22,7 +22,13 @@ from cogalign.risky.functions import choice_logits
 from cogalign.risky.gambles import problem_arrays, rates_to_counts, select_ambiguous
 from cogalign.risky.models import risky_params, risky_rates_model, risky_trials_model
 
-__all__ = ["RiskyChoiceModel", "r2_score"]
+__all__ = ["MIN_PROBLEMS", "MIN_TRIALS", "RiskyChoiceModel", "r2_score"]
+
+#: Fewest problems (choice-rate rows, after ambiguous ones are left out) a fit accepts: the
+#: richest theory (CPT) has six parameters, and R2 needs rates that differ.
+MIN_PROBLEMS = 10
+#: Fewest answered trials a trial-table fit accepts (with both gambles chosen at least once).
+MIN_TRIALS = 10
 
 
 def r2_score(observed: Any, predicted: Any) -> float:
@@ -67,6 +73,13 @@ class RiskyChoiceModel(BayesianEstimator):
         for aggregate and pooled fits and ``"nuts"`` for hierarchical ones (a hierarchical
         posterior's mode is degenerate); ``priors`` as in
         :func:`cogalign.risky.models.risky_params`.
+
+    Notes
+    -----
+    ``fit`` refuses data that cannot give a meaningful fit: fewer than :data:`MIN_PROBLEMS`
+    choice rates, or rates that are all the same; fewer than :data:`MIN_TRIALS` answered
+    trials, or trials in which only one gamble was ever chosen (the parameters would be the
+    prior's); a hierarchical trial fit with fewer than 2 participants.
 
     Attributes
     ----------
@@ -137,12 +150,33 @@ class RiskyChoiceModel(BayesianEstimator):
             raise CogalignError("no rows left to model")
         return table, problem_arrays(table)
 
+    def _check_enough(self, table: pd.DataFrame) -> None:
+        """Refuse data too small or too uniform for a meaningful fit (see the Notes)."""
+        if self.kind_ == "rates":
+            if len(table) < MIN_PROBLEMS:
+                raise CogalignError(f"{len(table)} choice-rate problems to model; a fit needs at "
+                                    f"least {MIN_PROBLEMS}")
+            if table["b_rate"].nunique() < 2:
+                raise CogalignError("every problem has the same choice rate; nothing to explain")
+            return
+        if len(table) < MIN_TRIALS:
+            raise CogalignError(f"{len(table)} answered trials; a fit needs at least {MIN_TRIALS}")
+        chosen = sorted(set(table["response"].astype(str).str.upper()))
+        if len(chosen) < 2:
+            raise CogalignError(f"every trial chose gamble {chosen[0]}; a choice model needs both "
+                                "choices in the data (its parameters would be the prior's)")
+        if (self.hierarchical and "participant_id" in table
+                and table["participant_id"].nunique() < 2):
+            raise CogalignError("a hierarchical fit needs at least 2 participants; fit one "
+                                "participant pooled (hierarchical=False, --pooled)")
+
     def fit(self, table: pd.DataFrame) -> RiskyChoiceModel:
         """Fit to a ``risky-rates`` (aggregate) or ``risky`` (trial) table; returns ``self``."""
         from cogalign.bayes import fit
 
         n_in = len(table)
         table, arrays = self._prepare(table, fitting=True)
+        self._check_enough(table)
         self.n_excluded_ = n_in - len(table)
         config = self._config()
         dims: dict[str, list[str]] = {"y": ["obs"]}

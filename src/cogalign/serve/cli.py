@@ -141,12 +141,15 @@ def export_command(db: str, out: Path, names: tuple[str, ...], finished_only: bo
     """Export the collected data, one validated folder per study.
 
     Trial studies are written as Psych-DS folders; participant flows (the moral-graph flow)
-    in their own formats.
+    in their own formats. A missing SQLite file is refused, not created.
     """
-    from cogalign.serve.db import Database
+    from cogalign.serve.db import Database, sqlite_file
     from cogalign.serve.export import export_psychds
     from cogalign.serve.flows import export_flows
 
+    path = sqlite_file(db)
+    if path is not None and not path.is_file():  # do not create an empty database to export
+        raise CogalignError(f"{path}: no such database file (--db {db})")
     database = Database(db)
     if database.revision() is None:
         raise CogalignError(f"{database.describe()}: not a cogalign serve database")

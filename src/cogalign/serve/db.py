@@ -73,6 +73,7 @@ __all__ = [
     "StateConflict",
     "metadata",
     "normalize_url",
+    "sqlite_file",
 ]
 
 metadata = MetaData()
@@ -230,6 +231,14 @@ def _insert(engine: Engine, table: Table) -> Any:
 def _seconds_between(start: str, end: str) -> float:
     fmt = "%Y-%m-%dT%H:%M:%S.%fZ"
     return (datetime.strptime(end, fmt) - datetime.strptime(start, fmt)).total_seconds()
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL (None for other databases and in-memory SQLite)."""
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser()
 
 
 class Database:

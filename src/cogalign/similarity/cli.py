@@ -21,7 +21,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from cogalign.cli_common import handle_errors, json_safe
+from cogalign.cli_common import handle_errors, json_safe, n_boot_option, one_line
 from cogalign.errors import CogalignError
 
 __all__ = [
@@ -44,8 +44,17 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _fmt(x: Any, digits: int = 4) -> str:
-    return "nan" if x is None or (isinstance(x, float) and not math.isfinite(x)) \
+    """A number for the text output; ``n/a`` where it is not defined (never ``nan``)."""
+    return "n/a" if x is None or (isinstance(x, float) and not math.isfinite(x)) \
         else f"{x:.{digits}f}"
+
+
+def _ceiling(ceiling: dict[str, Any], n_participants: int) -> str:
+    """The noise-ceiling interval for the text output, or why there is none."""
+    if ceiling["lower"] is None and ceiling["upper"] is None:
+        return (f"no noise ceiling ({n_participants} participant; it needs at least 2)"
+                if n_participants < 2 else "no noise ceiling (too few shared pairs)")
+    return f"noise ceiling [{_fmt(ceiling['lower'])}, {_fmt(ceiling['upper'])}]"
 
 
 @click.command("similarity")
@@ -69,11 +78,11 @@ def _fmt(x: Any, digits: int = 4) -> str:
                    "pairs, the built-in task on the data's scale for --data).")
 @click.option("--orders", type=click.Choice(["both", "one"]), default="both", show_default=True,
               help="Prompt method: ask each pair in both item orders, or as given.")
-@click.option("--n-pairs", type=int, default=None,
+@click.option("--n-pairs", type=click.IntRange(min=3), default=None,
               help="Use a seeded random subset of this many word pairs (default: all).")
 @click.option("--rsa-method", default="spearman", show_default=True,
               help="RDM comparator for --data.")
-@click.option("--n-boot", type=int, default=1000, show_default=True)
+@n_boot_option()
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -89,8 +98,6 @@ def align_similarity(model: str, dataset: str, data_path: Path | None, method: s
     from cogalign.similarity.wordpairs import WORD_PAIR_DATASETS, align_word_pairs, subsample_pairs
 
     progress = not no_progress and not as_json
-    if n_boot < 0:
-        raise CogalignError("--n-boot must be >= 0")
     try:
         if data_path is not None:
             if n_pairs is not None:
@@ -128,7 +135,7 @@ def align_similarity(model: str, dataset: str, data_path: Path | None, method: s
                        "orders": orders if method == "prompt" else None,
                        "layers": _records(summary)}
     except ValueError as exc:  # bad input that reached the metrics or llm layer
-        raise CogalignError(str(exc).splitlines()[0]) from None
+        raise CogalignError(one_line(exc)) from None
     payload = json_safe(payload)
     if as_json:
         click.echo(json.dumps(payload, indent=2))
@@ -148,8 +155,8 @@ def _print_alignment(payload: dict[str, Any]) -> None:
         return
     ceiling = payload["noise_ceiling"]
     click.echo(f"{head}: RSA ({payload['comparator']}) with {payload['n_participants']} "
-               f"participants, {payload['n_items']} items; noise ceiling "
-               f"[{_fmt(ceiling['lower'])}, {_fmt(ceiling['upper'])}]")
+               f"participants, {payload['n_items']} items; "
+               f"{_ceiling(ceiling, payload['n_participants'])}")
     for row in payload["layers"]:
         share = row["share_of_lower_ceiling"]
         click.echo(f"  layer {row['layer']!s:>6}  RSA {_fmt(row['rsa'])} "
@@ -203,14 +210,14 @@ def _llm_candidates(table: pd.DataFrame, models: tuple[str, ...], layer: str,
               help="With --data: a language model whose embedding RDM (at --layer) is a "
                    "candidate; repeatable.")
 @click.option("--layer", default="last", show_default=True, help="Embedding layer(s) for --model.")
-@click.option("--synthetic", type=int, default=0, show_default=True,
+@click.option("--synthetic", type=click.IntRange(min=0), default=0, show_default=True,
               help="With --data and --model: synthetic LLM individuals sampled per model.")
-@click.option("--temperature", type=float, default=1.0, show_default=True,
+@click.option("--temperature", type=click.FloatRange(min=0.0), default=1.0, show_default=True,
               help="Sampling temperature of the synthetic individuals.")
 @click.option("--prompt", default=None, help="Prompt template for synthetic individuals.")
 @click.option("--orders", type=click.Choice(["both", "one"]), default="both", show_default=True)
 @click.option("--rsa-method", default="spearman", show_default=True, help="RDM comparator.")
-@click.option("--n-boot", type=int, default=1000, show_default=True)
+@n_boot_option()
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Folder for turing_rsa.csv, humans.csv, turing_rsa.json and the figures.")
@@ -262,7 +269,7 @@ def turing_rsa(dataset: str, data_path: Path | None, candidates: str, models: tu
             all_names = list(result.humans["participant"]) + \
                 [n for p in picked for n in p.names]
     except ValueError as exc:
-        raise CogalignError(str(exc).splitlines()[0]) from None
+        raise CogalignError(one_line(exc)) from None
     payload = json_safe({"data": source, **result.to_dict(), "spread": spread})
     if out_dir is not None:
         payload["files"] = _write_outputs(out_dir, result, payload, everything, all_names,

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from cogalign.cli_common import CogalignGroup
 from cogalign.cli_common import emit as _emit
 from cogalign.cli_common import handle_errors as _errors
 from cogalign.errors import CogalignError
@@ -51,7 +52,7 @@ def _display(xvfb: bool) -> Any:
 _SET_HELP = "Override a definition field, e.g. --set trials.n=10 (repeatable)."
 
 
-@click.group("study")
+@click.group("study", cls=CogalignGroup)
 def study_group() -> None:
     """Run human-subject studies (PsychoPy) and simulated participants."""
 

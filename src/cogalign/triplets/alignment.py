@@ -17,8 +17,8 @@ from numpy.typing import NDArray
 
 from cogalign.errors import CogalignError
 
-__all__ = ["TEMPLATE_FIELDS", "align_model", "concept_features", "concept_texts",
-           "embed_concepts", "prompt_alignment", "triplet_alignment"]
+__all__ = ["TEMPLATE_FIELDS", "align_model", "ceiling_value", "concept_features",
+           "concept_texts", "embed_concepts", "prompt_alignment", "triplet_alignment"]
 
 #: Placeholders a template may use besides ``{item}`` (the item's word): columns of
 #: ``things-concepts``.
@@ -61,9 +61,36 @@ def concept_texts(concepts: pd.DataFrame, items: Sequence[int], template: str | 
     return out
 
 
+def ceiling_value(ceiling: Any) -> tuple[float, str | None]:
+    """The modal-agreement ceiling to report, or NaN and the reason it means nothing.
+
+    Parameters
+    ----------
+    ceiling
+        A :class:`cogalign.metrics.TripletCeiling`.
+
+    Returns
+    -------
+    tuple
+        ``(value, note)``: the modal agreement and None when the ceiling is meaningful
+        (:attr:`~cogalign.metrics.TripletCeiling.meaningful`: at least
+        :data:`~cogalign.metrics.triplets.MIN_REPEATED_TRIPLETS` triplets answered twice or
+        more, and at least half of them), else NaN and why.
+    """
+    problem = ceiling.problem
+    return (float("nan"), problem) if problem else (float(ceiling.modal_agreement), None)
+
+
 def _bootstrap_triplet_accuracy(hits: NDArray, counts: NDArray, n_boot: int, seed: int,
                                 ci: float) -> tuple[float, float]:
-    """Percentile interval of trial-weighted accuracy, resampling unique triplets."""
+    """Percentile interval of trial-weighted accuracy, resampling unique triplets.
+
+    NaN for ``n_boot=0`` (no interval asked for).
+    """
+    if n_boot == 0:
+        return float("nan"), float("nan")
+    if n_boot < 0:
+        raise CogalignError(f"n_boot must be 0 (no interval) or more, got {n_boot}")
     rng = np.random.default_rng(seed)
     weights = rng.multinomial(len(hits), np.full(len(hits), 1 / len(hits)), size=n_boot)
     num = weights @ (hits * counts)
@@ -96,7 +123,8 @@ def triplet_alignment(
     similarity
         Pair similarity used for the odd-one-out choice: ``"cosine"`` or ``"dot"``.
     n_boot, ci, seed
-        Bootstrap over unique triplets (all repeats of a triplet move together).
+        Bootstrap over unique triplets (all repeats of a triplet move together); ``n_boot=0``
+        gives no interval (``ci_low`` and ``ci_high`` NaN).
 
     Returns
     -------
@@ -104,7 +132,9 @@ def triplet_alignment(
         One row per layer: ``layer``, ``relative_depth`` (0 = embedding layer, 1 = last),
         ``accuracy``, ``ci_low``, ``ci_high``, ``mean_log_likelihood`` (fitted temperature),
         ``temperature``, ``noise_ceiling`` (modal agreement), ``share_of_ceiling``,
-        ``n_trials``.
+        ``n_trials``, ``noise_ceiling_note``. Without enough repeated triplets for a
+        meaningful ceiling (see :func:`ceiling_value`) ``noise_ceiling`` and
+        ``share_of_ceiling`` are NaN and ``noise_ceiling_note`` says why (else None).
     """
     from cogalign.metrics import triplet_agreement, triplet_noise_ceiling
 
@@ -118,7 +148,7 @@ def triplet_alignment(
     if triplets.max() >= len(x):
         raise CogalignError(f"the table uses item {triplets.max()} but embeddings has {len(x)} rows")
     participants = table["participant_id"].to_numpy() if "participant_id" in table else None
-    ceiling = triplet_noise_ceiling(triplets, choices, participants)
+    ceiling, note = ceiling_value(triplet_noise_ceiling(triplets, choices, participants))
     layer_ids = list(layers) if layers is not None else list(range(x.shape[1]))
     if len(layer_ids) != x.shape[1]:
         raise CogalignError(f"{len(layer_ids)} layer labels for {x.shape[1]} layers")
@@ -136,9 +166,10 @@ def triplet_alignment(
             "ci_high": high,
             "mean_log_likelihood": agree.mean_log_likelihood,
             "temperature": agree.temperature,
-            "noise_ceiling": ceiling.modal_agreement,
-            "share_of_ceiling": agree.accuracy / ceiling.modal_agreement,
+            "noise_ceiling": ceiling,
+            "share_of_ceiling": agree.accuracy / ceiling,
             "n_trials": agree.n_trials,
+            "noise_ceiling_note": note,
         })
     return pd.DataFrame(rows)
 
@@ -212,7 +243,8 @@ def prompt_alignment(
     summary : pandas.DataFrame
         One row: ``layer`` (``"prompt"``), ``accuracy`` with ``ci_low`` / ``ci_high``,
         ``mean_log_likelihood`` of the human choices under the model's probabilities,
-        ``noise_ceiling``, ``share_of_ceiling``, ``n_trials``, ``position_bias``.
+        ``noise_ceiling``, ``share_of_ceiling``, ``noise_ceiling_note`` (as in
+        :func:`triplet_alignment`), ``n_trials``, ``position_bias``.
     judgments : pandas.DataFrame
         One row per unique triplet with the model's probabilities and choice.
     """
@@ -240,7 +272,7 @@ def prompt_alignment(
     per_triplet_hits = np.bincount(inverse, weights=hits, minlength=len(unique)) / counts
     low, high = _bootstrap_triplet_accuracy(per_triplet_hits, counts, n_boot, seed, ci)
     participants = table["participant_id"].to_numpy() if "participant_id" in table else None
-    ceiling = triplet_noise_ceiling(shown, response, participants)
+    ceiling, note = ceiling_value(triplet_noise_ceiling(shown, response, participants))
     accuracy = float(hits.mean())
     summary = pd.DataFrame([{
         "layer": "prompt",
@@ -250,8 +282,9 @@ def prompt_alignment(
         "ci_high": high,
         "mean_log_likelihood": float(np.mean(np.log(np.clip(p_human, 1e-12, 1)))),
         "temperature": 1.0,
-        "noise_ceiling": ceiling.modal_agreement,
-        "share_of_ceiling": accuracy / ceiling.modal_agreement,
+        "noise_ceiling": ceiling,
+        "share_of_ceiling": accuracy / ceiling,
+        "noise_ceiling_note": note,
         "n_trials": len(table),
         "n_errors": int(judged["n_errors"].sum()) if "n_errors" in judged else 0,
         "position_bias": judged.attrs.get("position_bias", {}).get("mean_prob"),

@@ -20,7 +20,7 @@ import pandas as pd
 from cogalign.errors import CogalignError
 from cogalign.estimator import clone
 from cogalign.paradigms import resolve
-from cogalign.triplets.alignment import align_model
+from cogalign.triplets.alignment import align_model, ceiling_value
 
 __all__ = ["compare_models", "fit_and_compare"]
 
@@ -101,7 +101,8 @@ def fit_and_compare(
     n_dims
         Initial dimensions (default: the model's).
     folds
-        Cross-validation folds; 0 skips cross-validation.
+        Cross-validation folds: 0 (no cross-validation; then ``save`` is required, or nothing
+        would be fitted) or at least 2.
     seed
         Seed of the folds and the fits.
     save
@@ -117,7 +118,16 @@ def fit_and_compare(
         ``accuracy_sd`` over folds, ``share_of_ceiling``, ``log_likelihood``, ``n_dims``,
         ``per_fold``; the fitted model first), ``best_baseline`` and
         ``beats_best_baseline`` (with folds and at least one baseline), ``saved`` and
-        ``n_dims_saved`` (with ``save``).
+        ``n_dims_saved`` (with ``save``). ``noise_ceiling`` and ``share_of_ceiling`` are
+        None when too few triplets were answered repeatedly for a meaningful ceiling;
+        ``noise_ceiling_note`` says why (see
+        :func:`cogalign.triplets.alignment.ceiling_value`).
+
+    Raises
+    ------
+    CogalignError
+        For an unknown model, ``folds`` of 1 or below 0, ``folds=0`` without ``save``
+        (nothing to fit), or feature SPoSE without features.
     """
     import cogalign.triplets as triplets_package
     from cogalign.metrics import triplet_noise_ceiling
@@ -125,6 +135,11 @@ def fit_and_compare(
 
     if model not in PARADIGM.estimators:
         raise CogalignError(f"model must be one of {sorted(PARADIGM.estimators)}, got {model!r}")
+    if folds == 1 or folds < 0:
+        raise CogalignError(f"folds must be 0 (no cross-validation) or at least 2, got {folds}")
+    if folds == 0 and save is None:
+        raise CogalignError("folds=0 without save fits nothing: cross-validate (folds of 2 or "
+                            "more) or save the model fitted on all trials")
     names = list(features)
     items = table[["item_1", "item_2", "item_3"]].to_numpy(dtype=np.int64)
     if n_items is None:
@@ -143,10 +158,11 @@ def fit_and_compare(
         estimator = estimator_class(n_items=n_items, **settings)
     label = f"{model}({'+'.join(names)})" if stacked is not None else model
     participants = table["participant_id"].to_numpy() if "participant_id" in table else None
-    ceiling = float(triplet_noise_ceiling(items, table["response"].to_numpy(dtype=np.int64),
-                                          participants).modal_agreement)
+    ceiling, note = ceiling_value(triplet_noise_ceiling(
+        items, table["response"].to_numpy(dtype=np.int64), participants))
     report: dict[str, Any] = {"model": label, "features": names, "folds": folds, "seed": seed,
-                              "noise_ceiling": ceiling, "results": []}
+                              "noise_ceiling": None if note else ceiling,
+                              "noise_ceiling_note": note, "results": []}
     if folds:
         cv = triplets_package.cross_validate(estimator, table, n_splits=folds, seed=seed,
                                              features=stacked,
@@ -156,7 +172,7 @@ def fit_and_compare(
             report["results"].append({
                 "model": name, "accuracy": float(rows["accuracy"].mean()),
                 "accuracy_sd": float(rows["accuracy"].std(ddof=1)),
-                "share_of_ceiling": float(rows["accuracy"].mean() / ceiling),
+                "share_of_ceiling": None if note else float(rows["accuracy"].mean() / ceiling),
                 "log_likelihood": None if rows["log_likelihood"].isna().all()
                 else float(rows["log_likelihood"].mean()),
                 "n_dims": None if rows["n_dims"].isna().all() else float(rows["n_dims"].mean()),
