@@ -34,6 +34,7 @@ from click.testing import CliRunner
 
 from cogalign.cli import main
 from cogalign.data.schema import MAX_KEPT
+from cogalign.studies.library import shipped_studies
 
 sys.path.insert(0, str(Path(__file__).parent / "llm"))
 from llm_fake_server import FakeChatServer, refused_base_url  # noqa: E402
@@ -102,8 +103,8 @@ ONE_CHOICE = CHOICES + "p1,0,5,0,10,2,1\n"
 ALL_LATER = CHOICES + "".join(f"p1,{i},5,0,{10 + i},2,1\n" for i in range(12))
 ONE_PERSON = CHOICES + "".join(f"p1,{i},5,0,{10 + i},2,{i % 2}\n" for i in range(12))
 STATEMENTS = "statement\nTea is nice.\nSnow is cold.\n"
-STUDY = str(REPO / "studies" / "triplets" / "study.toml")
-README_STUDY = str(REPO / "studies" / "similarity" / "study.toml")
+STUDY = str(shipped_studies()["triplets"].definition)
+README_STUDY = "similarity"  # a shipped study, by name
 
 #: The fake chat server the chat cases talk to (started by :func:`chat_server`).
 SERVER: list[FakeChatServer] = []
@@ -408,6 +409,13 @@ CASES: list[Case] = [
     Case("study-run-max-trials-for-a-person", ("study", "run", STUDY, "-p", "p001",
                                                "--max-trials", "3", "-o", "{tmp}/out"),
          ("--max-trials is for simulated participants",)),
+    Case("study-run-unknown-name", ("study", "run", "triplet", "-p", "p001", "--simulate",
+                                    "default"), ("did you mean 'triplets'",)),
+    Case("study-list-bad-option", ("study", "list", "--all"), ("--all",), exit=2),
+    Case("study-copy-unknown", ("study", "copy", "tripletz", "{tmp}/copy"),
+         ("not a shipped study", "did you mean 'triplets'")),
+    Case("study-copy-exists", ("study", "copy", "risky", "{tmp}/copy"), ("exists",),
+         files={"copy/keep.txt": "mine"}),
     Case("study-check-missing", ("study", "check", "{tmp}/none.toml"),
          ("no such definition file",)),
     Case("study-screenshot-missing", ("study", "screenshot", "{tmp}/none.toml", "--out",
