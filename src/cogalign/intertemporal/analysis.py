@@ -13,7 +13,7 @@ import pandas as pd
 
 from cogalign.data.groups import subsample_groups
 
-__all__ = ["compare_discounting"]
+__all__ = ["compare_discounting", "fit_intertemporal_model"]
 
 
 def compare_discounting(
@@ -80,3 +80,70 @@ def compare_discounting(
                          hierarchical=hierarchical, backend=backend, method=first.method_,
                          n_participants=len(getattr(first, "participants_", [])) or None)
     return ranking, fits
+
+
+def fit_intertemporal_model(
+    table: pd.DataFrame,
+    *,
+    model: str = "hyperbolic",
+    scale: str = "relative",
+    hierarchical: bool = True,
+    limit: int | None = None,
+    seed: int = 0,
+    **settings: Any,
+) -> tuple[dict[str, Any], Any]:
+    """Fit one intertemporal-choice model and score it: what ``cogalign fit intertemporal`` reports.
+
+    Parameters
+    ----------
+    table
+        An ``intertemporal`` table.
+    model, scale, hierarchical
+        Settings of :class:`~cogalign.intertemporal.estimators.IntertemporalChoiceModel`.
+    limit
+        Use a seeded random subset of this many participants.
+    seed
+        Seed of the subset and the fit.
+    **settings
+        Fit settings (:data:`cogalign.bayes.estimator.FIT_SETTINGS`).
+
+    Returns
+    -------
+    report : dict
+        JSON-able: ``model``, ``scale``, ``hierarchical``, ``backend``, ``method``, ``n_obs``,
+        ``n_missing_excluded``, ``n_participants``, ``interval``, ``parameters``, ``loo``
+        (``elpd``, ``se``, ``p_loo``, ``n_bad_k``), ``accuracy_in_sample``, ``divergences``
+        (NUTS) and ``seconds``.
+    estimator : IntertemporalChoiceModel
+        The fitted model.
+    """
+    import time
+
+    from cogalign.bayes import loo
+    from cogalign.bayes.cli_options import divergences, params_payload
+    from cogalign.data.groups import subsample_groups
+    from cogalign.intertemporal.estimators import IntertemporalChoiceModel
+
+    start = time.perf_counter()
+    table = subsample_groups(table, limit, "participant_id", seed)
+    est = IntertemporalChoiceModel(model, scale=scale, hierarchical=hierarchical, seed=seed,
+                                   **settings).fit(table)
+    elpd = loo(est.idata_)
+    report: dict[str, Any] = {
+        "model": model,
+        "scale": scale if model != "itch" else None,
+        "hierarchical": hierarchical,
+        "backend": est.backend,
+        "method": est.method_,
+        "n_obs": est.n_obs_,
+        "n_missing_excluded": est.n_missing_,
+        "n_participants": len(getattr(est, "participants_", [])) or None,
+        "interval": est.interval,
+        "parameters": params_payload(est.summary_),
+        "loo": {"elpd": float(elpd.elpd_loo), "se": float(elpd.se), "p_loo": float(elpd.p_loo),
+                "n_bad_k": int((elpd.pareto_k.values > 0.7).sum())},
+        "accuracy_in_sample": est.score(table),
+    }
+    report.update(divergences(est.idata_))
+    report["seconds"] = time.perf_counter() - start
+    return report, est

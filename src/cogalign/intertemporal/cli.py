@@ -65,44 +65,21 @@ def fit_intertemporal(model: str, dataset: str, method: str, scale: str, pooled:
                       limit: int | None, data_path: str | None, backend: str, draws: int,
                       tune: int, chains: int, seed: int, progress: bool, as_json: bool) -> None:
     """Fit an intertemporal-choice model; print parameters with 90% intervals and PSIS-LOO."""
-    from cogalign.bayes import loo
-    from cogalign.data.groups import subsample_groups
+    from cogalign.intertemporal.analysis import fit_intertemporal_model
     from cogalign.intertemporal.data import load_intertemporal
-    from cogalign.intertemporal.estimators import IntertemporalChoiceModel
 
-    t0 = time.perf_counter()
     table = load_intertemporal(None if data_path else dataset, data_path)
-    table = subsample_groups(table, limit, "participant_id", seed)
-    est = IntertemporalChoiceModel(model, scale=scale, hierarchical=not pooled,
-                                   backend=backend,
-                                   method=method_setting(method), draws=draws,
-                                   tune=tune,
-                                   chains=chains, seed=seed, progress=progress).fit(table)
-    elpd = loo(est.idata_)
-    payload: dict[str, Any] = {
-        "model": model,
-        "scale": scale if model != "itch" else None,
-        "hierarchical": not pooled,
-        "source": data_path or dataset,
-        "backend": backend,
-        "method": est.method_,
-        "n_obs": est.n_obs_,
-        "n_missing_excluded": est.n_missing_,
-        "n_participants": len(getattr(est, "participants_", [])) or None,
-        "interval": est.interval,
-        "parameters": params_payload(est.summary_),
-        "loo": {"elpd": float(elpd.elpd_loo), "se": float(elpd.se), "p_loo": float(elpd.p_loo),
-                "n_bad_k": int((elpd.pareto_k.values > 0.7).sum())},
-        "accuracy_in_sample": est.score(table),
-    }
-    payload.update(divergences(est.idata_))
-    payload["seconds"] = time.perf_counter() - t0
+    payload, est = fit_intertemporal_model(
+        table, model=model, scale=scale, hierarchical=not pooled, limit=limit, backend=backend,
+        method=method_setting(method), draws=draws, tune=tune, chains=chains, seed=seed,
+        progress=progress)
+    payload["source"] = data_path or dataset
     text = "\n".join([
         f"{model} on {data_path or dataset}: {est.n_obs_} trials ({est.n_missing_} missing "
         f"responses left out), {'pooled' if pooled else 'hierarchical'}, "
         f"{backend}/{est.method_}",
         params_text(est.summary_, est.interval),
-        f"PSIS-LOO elpd = {elpd.elpd_loo:.1f} (se {elpd.se:.1f})",
+        f"PSIS-LOO elpd = {payload['loo']['elpd']:.1f} (se {payload['loo']['se']:.1f})",
     ])
     emit(payload, as_json, text, digits=6)
 

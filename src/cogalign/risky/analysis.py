@@ -19,7 +19,7 @@ from cogalign.data.groups import subsample_groups
 from cogalign.errors import CogalignError
 from cogalign.estimator import Estimator
 
-__all__ = ["compare_choices13k", "fast_mode"]
+__all__ = ["check_folds", "compare_choices13k", "fast_mode", "fit_risky_model"]
 
 THEORY_LABELS = {"ev": "EV", "eu": "EU", "pt": "PT", "cpt": "CPT"}
 
@@ -180,3 +180,121 @@ def compare_choices13k(
     summary.attrs.update(n_rows=len(table), n_excluded_ambiguous=n_excluded,
                          ambiguous=ambiguous, weighting=weighting, choice=choice)
     return summary, preds
+
+
+def check_folds(n_problems: int, folds: int) -> None:
+    """Refuse folds whose training sets would be too small to fit (or folds without a problem).
+
+    Raises
+    ------
+    CogalignError
+        When a training set would hold fewer than
+        :data:`cogalign.risky.estimators.MIN_PROBLEMS` problems.
+    """
+    from cogalign.risky.estimators import MIN_PROBLEMS
+
+    train = n_problems - -(-n_problems // folds)  # the smallest training set
+    if folds > n_problems or train < MIN_PROBLEMS:
+        raise CogalignError(
+            f"{n_problems} problems are too few for {folds}-fold cross-validation: a training "
+            f"set would hold {max(train, 0)} problems and a fit needs at least {MIN_PROBLEMS}; "
+            "use fewer folds or --folds 0")
+
+
+def fit_risky_model(
+    table: pd.DataFrame,
+    *,
+    theory: str = "cpt",
+    weighting: str = "tk",
+    choice: str = "utility",
+    likelihood: str = "binomial",
+    hierarchical: bool = True,
+    ambiguous: str = "exclude",
+    folds: int = 5,
+    limit: int | None = None,
+    seed: int = 0,
+    **settings: Any,
+) -> tuple[dict[str, Any], Any]:
+    """Fit a risky-choice model and score it: what ``cogalign fit risky`` reports.
+
+    On a choice-rate table the model is also cross-validated (``folds`` grouped by problem,
+    fitted by MAP), giving :math:`R^2` and MSE of held-out choice rates, and scored in sample;
+    on a trial table it is scored by in-sample accuracy.
+
+    Parameters
+    ----------
+    table
+        A ``risky-rates`` (choices13k) or ``risky`` trial table.
+    theory, weighting, choice, likelihood, hierarchical, ambiguous
+        Settings of :class:`~cogalign.risky.estimators.RiskyChoiceModel`.
+    folds
+        Cross-validation folds (0: none).
+    limit
+        Use a seeded random subset of this many problems (rates) or participants (trials).
+    seed
+        Seed of the subset, the folds and the fit.
+    **settings
+        Fit settings (:data:`cogalign.bayes.estimator.FIT_SETTINGS`).
+
+    Returns
+    -------
+    report : dict
+        JSON-able: ``model``, ``weighting``, ``choice``, ``kind``, ``backend``, ``method``,
+        ``n_obs``, ``n_excluded``, ``interval``, ``parameters``, ``cv`` (or ``None``),
+        ``r2_in_sample`` or ``accuracy_in_sample``, ``divergences`` (NUTS) and ``seconds``.
+    estimator : RiskyChoiceModel
+        The model fitted on every row.
+    """
+    import time
+
+    from cogalign.bayes.cli_options import divergences, params_payload
+    from cogalign.data.groups import subsample_groups
+    from cogalign.risky.data import table_kind
+    from cogalign.risky.estimators import RiskyChoiceModel
+    from cogalign.risky.gambles import select_ambiguous
+    from cogalign.risky.probes import cross_validate_rates
+
+    start = time.perf_counter()
+    kind = table_kind(table)
+    if limit is not None:
+        group = "problem_id" if kind == "rates" else "participant_id"
+        table = subsample_groups(table, limit, group, seed)
+    if kind == "rates" and folds:
+        check_folds(len(select_ambiguous(table, ambiguous)), folds)
+    est = RiskyChoiceModel(theory, weighting=weighting, choice=choice, likelihood=likelihood,
+                           hierarchical=hierarchical, ambiguous=ambiguous, seed=seed,
+                           **settings).fit(table)
+    report: dict[str, Any] = {
+        "model": theory,
+        "weighting": weighting if theory in ("pt", "cpt") else None,
+        "choice": choice,
+        "kind": kind,
+        "backend": est.backend,
+        "method": est.method_,
+        "n_obs": est.n_obs_,
+        "n_excluded": est.n_excluded_,
+        "interval": est.interval,
+        "parameters": params_payload(est.summary_),
+        "cv": None,
+    }
+    if kind == "rates":
+        modelled = select_ambiguous(table, ambiguous).reset_index(drop=True)
+        report["r2_in_sample"] = est.score(modelled)
+        if folds:
+            cv_est = RiskyChoiceModel(theory, weighting=weighting, choice=choice,
+                                      ambiguous="true", method="map", draws=100, seed=seed,
+                                      fit_kwargs={"log_likelihood": False,
+                                                  "posterior_predictive": False,
+                                                  "check": False})
+            summary, _ = cross_validate_rates(modelled, {theory: cv_est}, n_splits=folds,
+                                              seed=seed, progress=settings.get("progress", False))
+            row = summary.iloc[0]
+            report["cv"] = {"folds": folds, "r2": float(row["r2"]), "mse": float(row["mse"]),
+                            "r2_fold_mean": float(row["r2_fold_mean"]),
+                            "r2_fold_sd": float(row["r2_fold_sd"]),
+                            "grouped_by": "problem_id", "fitted_by": "map"}
+    else:
+        report["accuracy_in_sample"] = est.score(table)
+    report.update(divergences(est.idata_))
+    report["seconds"] = time.perf_counter() - start
+    return report, est

@@ -8,15 +8,12 @@ exit status.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import click
 
 from cogalign.bayes.cli_options import (
-    divergences,
     fit_options,
     method_setting,
-    params_payload,
     params_text,
 )
 from cogalign.cli_common import emit, folds_option, handle_errors, number_text
@@ -28,18 +25,6 @@ _THEORIES = ["ev", "eu", "pt", "cpt"]
 _WEIGHTINGS = ["tk", "prelec", "prelec1", "lio"]
 _OFFLINE_LLMS = ("minilm-l6", "smollm2-135m")
 
-
-
-def _check_folds(n_problems: int, folds: int) -> None:
-    """Refuse folds whose training sets would be too small to fit (or folds without a problem)."""
-    from cogalign.risky.estimators import MIN_PROBLEMS
-
-    train = n_problems - -(-n_problems // folds)  # the smallest training set
-    if folds > n_problems or train < MIN_PROBLEMS:
-        raise CogalignError(
-            f"{n_problems} problems are too few for {folds}-fold cross-validation: a training "
-            f"set would hold {max(train, 0)} problems and a fit needs at least {MIN_PROBLEMS}; "
-            "use fewer folds or --folds 0")
 
 
 @click.command("risky")
@@ -71,66 +56,28 @@ def fit_risky(theory: str, dataset: str, method: str, weighting: str, choice: st
               data_path: str | None, backend: str, draws: int, tune: int, chains: int,
               seed: int, progress: bool, as_json: bool) -> None:
     """Fit a risky-choice model; print parameters with 90% intervals and cross-validated R2."""
-    from cogalign.data.groups import subsample_groups
-    from cogalign.risky.data import load_risky, table_kind
-    from cogalign.risky.estimators import RiskyChoiceModel
-    from cogalign.risky.gambles import select_ambiguous
-    from cogalign.risky.probes import cross_validate_rates
+    from cogalign.risky.analysis import fit_risky_model
+    from cogalign.risky.data import load_risky
 
     t0 = time.perf_counter()
     table = load_risky(None if data_path else dataset, data_path)
-    kind = table_kind(table)
-    if limit is not None:
-        group = "problem_id" if kind == "rates" else "participant_id"
-        table = subsample_groups(table, limit, group, seed)
-    if kind == "rates" and folds:
-        _check_folds(len(select_ambiguous(table, ambiguous)), folds)
-    est = RiskyChoiceModel(theory, weighting=weighting, choice=choice, likelihood=likelihood,
-                           hierarchical=not pooled, ambiguous=ambiguous, backend=backend,
-                           method=method_setting(method), draws=draws,
-                           tune=tune, chains=chains, seed=seed, progress=progress)
-    est.fit(table)
-    payload: dict[str, Any] = {
-        "model": theory,
-        "weighting": weighting if theory in ("pt", "cpt") else None,
-        "choice": choice,
-        "source": data_path or dataset,
-        "kind": kind,
-        "backend": backend,
-        "method": est.method_,
-        "n_obs": est.n_obs_,
-        "n_excluded": est.n_excluded_,
-        "interval": est.interval,
-        "parameters": params_payload(est.summary_),
-    }
-    lines = [f"{theory.upper()} on {data_path or dataset}: {est.n_obs_} {kind} rows "
+    payload, est = fit_risky_model(
+        table, theory=theory, weighting=weighting, choice=choice, likelihood=likelihood,
+        hierarchical=not pooled, ambiguous=ambiguous, folds=folds, limit=limit, backend=backend,
+        method=method_setting(method), draws=draws, tune=tune, chains=chains, seed=seed,
+        progress=progress)
+    payload["source"] = data_path or dataset
+    lines = [f"{theory.upper()} on {data_path or dataset}: {est.n_obs_} {payload['kind']} rows "
              f"({est.n_excluded_} excluded), {backend}/{est.method_}",
              params_text(est.summary_, est.interval)]
-    if kind == "rates":
-        modelled = select_ambiguous(table, ambiguous).reset_index(drop=True)
-        payload["r2_in_sample"] = est.score(modelled)
-        if folds:
-            cv_est = RiskyChoiceModel(theory, weighting=weighting, choice=choice,
-                                      ambiguous="true", method="map", draws=100, seed=seed,
-                                      fit_kwargs={"log_likelihood": False,
-                                                  "posterior_predictive": False,
-                                                  "check": False})
-            summary, _ = cross_validate_rates(modelled, {theory: cv_est}, n_splits=folds,
-                                              seed=seed, progress=progress)
-            row = summary.iloc[0]
-            payload["cv"] = {"folds": folds, "r2": float(row["r2"]), "mse": float(row["mse"]),
-                             "r2_fold_mean": float(row["r2_fold_mean"]),
-                             "r2_fold_sd": float(row["r2_fold_sd"]),
-                             "grouped_by": "problem_id", "fitted_by": "map"}
-            lines.append(f"cross-validated ({folds} folds by problem): R2 = {row['r2']:.4f}, "
-                         f"MSE = {row['mse']:.5f}")
+    if payload["cv"]:
+        lines.append(f"cross-validated ({folds} folds by problem): R2 = {payload['cv']['r2']:.4f}, "
+                     f"MSE = {payload['cv']['mse']:.5f}")
+    if "r2_in_sample" in payload:
         lines.append(f"in-sample R2 = {payload['r2_in_sample']:.4f}")
     else:
-        payload["accuracy_in_sample"] = est.score(table)
-        payload["cv"] = None
         lines.append(f"in-sample accuracy = {payload['accuracy_in_sample']:.4f} (cross-validated "
                      "R2 needs a choice-rate table)")
-    payload.update(divergences(est.idata_))
     payload["seconds"] = time.perf_counter() - t0
     emit(payload, as_json, "\n".join(lines), digits=6)
 
@@ -165,7 +112,7 @@ def compare_risky(dataset: str, data_path: str | None, models: str, weighting: s
                   ambiguous: str, folds: int, limit: int | None, seed: int, progress: bool,
                   as_json: bool) -> None:
     """Cross-validated table of choice-rate predictions: theories, baselines, LLM probes."""
-    from cogalign.risky.analysis import compare_choices13k
+    from cogalign.risky.analysis import check_folds, compare_choices13k
     from cogalign.risky.data import load_risky, table_kind
 
     t0 = time.perf_counter()
@@ -179,7 +126,7 @@ def compare_risky(dataset: str, data_path: str | None, models: str, weighting: s
     from cogalign.risky.gambles import select_ambiguous
 
     n_problems = len(select_ambiguous(table, ambiguous))
-    _check_folds(n_problems if limit is None else min(limit, n_problems), folds)
+    check_folds(n_problems if limit is None else min(limit, n_problems), folds)
     llm_models = () if no_llm else (llms or _OFFLINE_LLMS)
     summary, _ = compare_choices13k(
         table, theories=theories, weighting=weighting, ambiguous=ambiguous, n_splits=folds,
