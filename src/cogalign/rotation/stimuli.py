@@ -11,16 +11,20 @@ disparity between the two views is exactly ``angle``, whatever the seed.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from cogalign.errors import CogalignError
-from cogalign.rotation.objects import CubeObject, rotation_matrix
+from cogalign.rotation.objects import CubeObject, generate_objects, rotation_matrix
 from cogalign.rotation.render import render
 
-__all__ = ["AXES", "pair_image", "pair_poses", "save_pair"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["AXES", "pair_image", "pair_poses", "render_stimulus_set", "save_pair"]
 
 #: Rotation axes a trial may use (viewer's frame: x right, y up, z toward the viewer).
 AXES = ("x", "y", "z")
@@ -131,3 +135,65 @@ def save_pair(
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(pair_image(obj, angle, axis, mirrored, seed, **kwargs)).save(path, format="PNG")
     return path
+
+
+def render_stimulus_set(
+    out_dir: str | os.PathLike[str],
+    *,
+    n_objects: int = 4,
+    n_cubes: int = 10,
+    n_arms: int = 4,
+    angles: Sequence[float] = (0.0, 50.0, 100.0, 150.0),
+    axis: str = "y",
+    size: int = 256,
+    projection: str = "orthographic",
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Generate objects and write every same/mirror pair of them to PNG files.
+
+    Writes ``objects.txt`` (the objects, :mod:`cogalign.rotation.objectfile` format), one PNG
+    per object x angle x pair type, and ``stimuli.csv`` (the manifest below).
+
+    Parameters
+    ----------
+    out_dir
+        Folder (created when missing).
+    n_objects, n_cubes, n_arms
+        Objects to generate (distinct, chiral; see
+        :func:`cogalign.rotation.objects.generate_objects`).
+    angles, axis
+        Angular disparities (degrees) and rotation axis.
+    size, projection
+        Pixels per view and projection.
+    seed
+        Seed of the objects and of every pair's start pose.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The manifest: ``stimulus_id``, ``object_id``, ``code`` (arm code), ``angle``,
+        ``axis``, ``pair_type``, ``seed``, ``file``.
+    """
+    import pandas as pd
+
+    from cogalign.rotation.objectfile import write_objects
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    objects = generate_objects(n_objects, n_cubes, n_arms, seed=seed)
+    write_objects(objects, out / "objects.txt")
+    rows = []
+    for k, obj in enumerate(objects):
+        for angle in angles:
+            for mirrored in (False, True):
+                pair = "mirror" if mirrored else "same"
+                stimulus = f"{obj.name}_{axis}{float(angle):g}_{pair}"
+                pose_seed = int(seed) * 1_000_003 + k
+                save_pair(out / f"{stimulus}.png", obj, float(angle), axis, mirrored, pose_seed,
+                          size=size, projection=projection)
+                rows.append({"stimulus_id": stimulus, "object_id": obj.name, "code": obj.code,
+                             "angle": float(angle), "axis": axis, "pair_type": pair,
+                             "seed": pose_seed, "file": f"{stimulus}.png"})
+    manifest = pd.DataFrame(rows)
+    manifest.to_csv(out / "stimuli.csv", index=False)
+    return manifest
