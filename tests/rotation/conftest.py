@@ -14,7 +14,7 @@ import pytest
 def small_study():
     from cogalign.rotation import simulate_rotation
 
-    return simulate_rotation(8, n_repeats=4, seed=3)
+    return simulate_rotation(8, n_repeats=3, seed=3)
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +22,7 @@ def linear_fit(small_study):
     pytest.importorskip("numpyro")
     from cogalign.rotation import RotationModel
 
-    return RotationModel("linear", draws=150, tune=150, chains=1, seed=0).fit(small_study)
+    return RotationModel("linear", draws=120, tune=120, chains=1, seed=0).fit(small_study)
 
 
 @pytest.fixture(scope="session")

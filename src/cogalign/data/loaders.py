@@ -378,7 +378,8 @@ def load_hamrick_griffiths_2014(files: Files) -> pd.DataFrame:
         if people.empty:
             raise CogalignError(f"{path}: no rows with model == 'exp' (the human data)")
         frames[what] = people.set_index(["modtheta", "flipped"])[["lower", "median", "upper"]]
-    merged = frames["time"].join(frames["accuracy"], lsuffix="_rt", rsuffix="_acc", how="inner")
+    merged = frames["time"].merge(frames["accuracy"], left_index=True, right_index=True,
+                                  suffixes=("_rt", "_acc"), how="inner")
     merged = merged.reset_index().sort_values(["flipped", "modtheta"], ascending=[False, True])
     table = pd.DataFrame(
         {
