@@ -175,9 +175,12 @@ def compare_accuracy(
     people = people[conditions]
     rng = np.random.default_rng(seed)
     values = people.to_numpy(dtype=float)
-    boots = np.stack([np.nanmean(values[rng.integers(0, len(values), len(values))], axis=0)
-                      for _ in range(n_boot)]) if n_boot else np.full((1, len(conditions)), np.nan)
-    lo, hi = np.nanquantile(boots, [(1 - mass) / 2, 1 - (1 - mass) / 2], axis=0)
+    if n_boot:
+        boots = np.stack([np.nanmean(values[rng.integers(0, len(values), len(values))], axis=0)
+                          for _ in range(n_boot)])
+        lo, hi = np.nanquantile(boots, [(1 - mass) / 2, 1 - (1 - mass) / 2], axis=0)
+    else:
+        lo = hi = np.full(len(conditions), np.nan)
     mean = np.nanmean(values, axis=0)
     rows = []
     for j, (angle, pair) in enumerate(conditions):
