@@ -4,9 +4,11 @@ Both draw the same Shepard-Metzler objects (10 cubes, 4 arms) in the same random
 orthographic, shaded faces with edge lines, at 64 and 128 pixels. The reference is the
 straightforward way with matplotlib: one ``Poly3DCollection`` of six faces per cube on a 3-D
 axes (orthographic projection), the canvas drawn with the Agg backend and read back as an
-array, one image at a time. Printed: images per second of each in one process, the ratio,
-and cogalign's images per second with the batch split over ``--workers`` processes (every
-process single-threaded: OMP/MKL/BLAS threads 1; torch is not used).
+array, one image at a time. Printed: images per second of each in one process - per second of
+the process's CPU time (what the code costs, whatever else runs on the machine) and per second
+of wall-clock time - their ratio, and cogalign's wall-clock images per second with the batch
+split over ``--workers`` processes (every process single-threaded: OMP/MKL/BLAS threads 1;
+torch is not used).
 
     python benchmarks/rotation.py            # 2,048 images per size, 2 workers
     python benchmarks/rotation.py --quick    # small, for a smoke run
@@ -26,7 +28,7 @@ import numpy as np  # noqa: E402
 
 def _batch(n: int, seed: int):
     from cogalign.rotation.objects import generate_objects, rotation_matrix
-    from cogalign.rotation.render import DEFAULT_POSE
+    from cogalign.rotation.renderer import DEFAULT_POSE
 
     rng = np.random.default_rng(seed)
     objects = generate_objects(32, seed=seed)
@@ -37,25 +39,28 @@ def _batch(n: int, seed: int):
 
 
 def _ours(args):
-    from cogalign.rotation.render import render
+    from cogalign.rotation.renderer import render
 
     objects, poses, size = args
     return render(objects, poses, size=size)
 
 
-def ours_rate(objects, poses, size: int, workers: int, repeats: int = 3) -> float:
-    """Images per second of :func:`cogalign.rotation.render.render` (best of ``repeats``)."""
+def ours_rate(objects, poses, size: int, workers: int, repeats: int = 3) -> tuple[float, float]:
+    """Images per second of :func:`cogalign.rotation.renderer.render` (best of ``repeats``):
+    ``(per CPU second, per wall second)`` in one process, or ``(nan, per wall second)``
+    over ``workers`` processes."""
     from concurrent.futures import ProcessPoolExecutor
 
     n = len(objects)
     if workers <= 1:
         _ours((objects[:8], poses[:8], size))
-        best = np.inf
+        cpu = wall = np.inf
         for _ in range(repeats):
-            start = time.perf_counter()
+            c0, w0 = time.process_time(), time.perf_counter()
             _ours((objects, poses, size))
-            best = min(best, time.perf_counter() - start)
-        return n / best
+            cpu = min(cpu, time.process_time() - c0)
+            wall = min(wall, time.perf_counter() - w0)
+        return n / cpu, n / wall
     cut = np.array_split(np.arange(n), workers * 4)
     jobs = [([objects[i] for i in c], poses[c], size) for c in cut]
     with ProcessPoolExecutor(workers) as pool:
@@ -65,11 +70,12 @@ def ours_rate(objects, poses, size: int, workers: int, repeats: int = 3) -> floa
             start = time.perf_counter()
             list(pool.map(_ours, jobs))
             best = min(best, time.perf_counter() - start)
-    return n / best
+    return float("nan"), n / best
 
 
-def matplotlib_rate(objects, poses, size: int, seconds: float) -> float:
-    """Images per second of the per-cube matplotlib reference (time-boxed)."""
+def matplotlib_rate(objects, poses, size: int, seconds: float) -> tuple[float, float]:
+    """Images per second of the per-cube matplotlib reference (time-boxed):
+    ``(per CPU second, per wall second)``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -81,7 +87,7 @@ def matplotlib_rate(objects, poses, size: int, seconds: float) -> float:
     faces = [[0, 1, 2, 3], [4, 5, 6, 7], [0, 1, 5, 4], [2, 3, 7, 6], [1, 2, 6, 5], [0, 3, 7, 4]]
     fig = plt.figure(figsize=(1, 1), dpi=size)
     ax = fig.add_axes((0, 0, 1, 1), projection="3d", proj_type="ortho")
-    done, start = 0, time.perf_counter()
+    done, start, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds and done < len(objects):
         obj, pose = objects[done], poses[done]
         ax.cla()
@@ -98,9 +104,9 @@ def matplotlib_rate(objects, poses, size: int, seconds: float) -> float:
         fig.canvas.draw()
         np.asarray(fig.canvas.buffer_rgba())
         done += 1
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     plt.close(fig)
-    return done / elapsed
+    return done / cpu, done / elapsed
 
 
 def main() -> None:
@@ -117,13 +123,16 @@ def main() -> None:
     print(f"{args.n_images} images per size; threads per process: "
           f"OMP {os.environ['OMP_NUM_THREADS']}, MKL {os.environ['MKL_NUM_THREADS']}, "
           f"BLAS {os.environ['OPENBLAS_NUM_THREADS']}; torch not used; {os.cpu_count()} CPUs")
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
     for size in (64, 128):
-        one = ours_rate(objects, poses, size, workers=1)
-        many = ours_rate(objects, poses, size, workers=args.workers) if args.workers > 1 else one
-        ref = matplotlib_rate(objects, poses, size, args.reference_seconds)
-        print(f"{size:>4} px: cogalign {one:8.0f} images/s (1 process), {many:8.0f} images/s "
-              f"({args.workers} processes); matplotlib per cube {ref:6.1f} images/s; "
-              f"ratio (1 process each) {one / ref:6.0f}x")
+        cpu, wall = ours_rate(objects, poses, size, workers=1)
+        many = ours_rate(objects, poses, size, workers=args.workers)[1] if args.workers > 1 else wall
+        ref_cpu, ref_wall = matplotlib_rate(objects, poses, size, args.reference_seconds)
+        print(f"{size:>4} px, 1 process: cogalign {cpu:7.0f} images per CPU s ({wall:7.0f} per "
+              f"wall s); matplotlib per cube {ref_cpu:5.1f} per CPU s ({ref_wall:5.1f} per wall s); "
+              f"ratio {cpu / ref_cpu:4.0f}x (CPU), {wall / ref_wall:4.0f}x (wall)")
+        print(f"{size:>4} px, {args.workers} processes: cogalign {many:7.0f} images per wall s")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

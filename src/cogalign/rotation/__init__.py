@@ -6,7 +6,7 @@ Modules
     Shepard-Metzler cube chains: seeded generator, validity (no overlap, unbroken chain,
     chirality, distinct shapes), mirror images, rotations, world-frame and object-centred
     arm codes. :mod:`~cogalign.rotation.objectfile` reads and writes them as text.
-:mod:`~cogalign.rotation.render`
+:mod:`~cogalign.rotation.renderer`
     An offline NumPy renderer: batches of objects in any poses to ``(N, H, W)`` or
     ``(N, H, W, 3)`` arrays. :mod:`~cogalign.rotation.stimuli` draws a trial's two views
     side by side to a PNG file.
@@ -42,7 +42,7 @@ _EXPORTS = {
     "generate_objects": "objects", "rotation_matrix": "objects", "view_code": "objects",
     "ObjectFileError": "objectfile", "read_objects": "objectfile", "write_objects": "objectfile",
     "parse_objects": "objectfile", "format_objects": "objectfile",
-    "DEFAULT_POSE": "render", "render": "render", "render_one": "render",
+    "DEFAULT_POSE": "renderer", "render": "renderer", "render_one": "renderer",
     "pair_image": "stimuli", "pair_poses": "stimuli", "save_pair": "stimuli",
     "DATASETS": "data", "model_data": "data", "read_rotation": "data",
     "MODELS": "models", "rt_model": "models", "accuracy_model": "models",

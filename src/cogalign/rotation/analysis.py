@@ -349,7 +349,7 @@ def demo_section(echo: Callable[[str], Any] | None = None, *, fast: bool | None 
 
 def _renderer_speed(say: Callable[[str], Any]) -> dict[str, Any]:
     from cogalign.rotation.objects import generate_objects, rotation_matrix
-    from cogalign.rotation.render import DEFAULT_POSE, render
+    from cogalign.rotation.renderer import DEFAULT_POSE, render
 
     rng = np.random.default_rng(0)
     objects = generate_objects(16, seed=0)

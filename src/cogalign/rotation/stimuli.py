@@ -19,7 +19,7 @@ import numpy as np
 
 from cogalign.errors import CogalignError
 from cogalign.rotation.objects import CubeObject, generate_objects, rotation_matrix
-from cogalign.rotation.render import render
+from cogalign.rotation.renderer import render
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -91,7 +91,7 @@ def pair_image(
     gap
         Pixels of background between the views (default ``size // 8``).
     **render_kwargs
-        Passed to :func:`cogalign.rotation.render.render` (e.g. ``projection``,
+        Passed to :func:`cogalign.rotation.renderer.render` (e.g. ``projection``,
         ``face_colors``, ``antialias``).
 
     Returns

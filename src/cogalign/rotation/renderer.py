@@ -43,7 +43,7 @@ FACE_DIRECTIONS: np.ndarray = np.array(
 
 _DEFAULT_COLOR = np.array([0.80, 0.82, 0.86])
 _FACE_CACHE: dict[bytes, tuple[np.ndarray, ...]] = {}
-_MAX_CANDIDATES = 1_500_000
+_MAX_CANDIDATES = 400_000  # pixel candidates per chunk: small chunks stay in cache
 
 
 def _faces(obj: CubeObject) -> tuple[np.ndarray, ...]:
@@ -213,8 +213,8 @@ def render(
     n = len(objs)
     pose = _as_poses(poses, n)
     mode, table = _colour_table(color, face_colors, objs)
-    bg = np.broadcast_to(np.asarray(background, dtype=float), (3,)).copy()
-    ec = np.broadcast_to(np.asarray(edge_color, dtype=float), (3,)).copy()
+    bg = np.clip(np.broadcast_to(np.asarray(background, dtype=float), (3,)), 0.0, 1.0)
+    ec = np.clip(np.broadcast_to(np.asarray(edge_color, dtype=float), (3,)), 0.0, 1.0)
     lvec = np.asarray(light, dtype=float)
     lvec = lvec / np.linalg.norm(lvec)
     res = int(size) * int(antialias)
@@ -226,20 +226,21 @@ def render(
     if not rgb:  # luminance is linear, so it can be taken of the palette before averaging
         lum = np.array([0.299, 0.587, 0.114])
         table, bg, ec = table @ lum[:, None], bg[None] @ lum, ec[None] @ lum
-    out = np.empty((n, res, res, channels), dtype=np.float32)
+    chunks = []
     start = 0
     while start < n:
         stop = _chunk_end(objs, start, res)
-        out[start:stop] = _render_chunk(objs[start:stop], pose[start:stop], bg, **opts,
-                                        mode=mode, table=table, ec=ec)
+        chunks.append(_render_chunk(objs[start:stop], pose[start:stop], bg, **opts,
+                                    mode=mode, table=table, ec=ec))
         start = stop
+    out = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
     if antialias > 1:
         out = out.reshape(n, size, antialias, size, antialias, channels).mean(axis=(2, 4))
     if not rgb:
         out = out[..., 0]
-    if dtype == np.uint8:
-        return np.round(np.clip(out, 0.0, 1.0) * 255.0).astype(np.uint8)
-    return np.clip(out, 0.0, 1.0).astype(dtype, copy=False)
+    if dtype == np.uint8:  # values lie in [0, 1]: the palette is clipped
+        return np.round(out * 255.0).astype(np.uint8)
+    return np.ascontiguousarray(out, dtype=dtype)
 
 
 def render_one(obj: CubeObject, pose: np.ndarray | None = None, **kwargs: Any) -> np.ndarray:
@@ -320,6 +321,7 @@ def _render_chunk(objs, pose, bg, *, res, perspective, mode, table, edges, edge_
         palette[:n_faces] = table[cube_of] * shade[:, None]
     else:
         palette[:n_faces] = table[0][None, :] * shade[:, None]
+    np.clip(palette, 0.0, 1.0, out=palette)
     # rows whose pixel centres (y = half - 0.5 - row) fall inside each face's screen extent
     r0 = np.clip(np.ceil(half - 0.5 - sy.max(axis=1)), 0, res).astype(np.int64)
     r1 = np.clip(np.floor(half - 0.5 - sy.min(axis=1)), -1, res - 1).astype(np.int64)
@@ -361,14 +363,15 @@ def _render_chunk(objs, pose, bg, *, res, perspective, mode, table, edges, edge_
     zbuf = np.full(n * res * res, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(zbuf, pixel, key)
     win = np.flatnonzero(zbuf[pixel] == key)
-    pixel, face = pixel[win], pf[span[win]]
+    sp = span[win]
+    pixel, face = pixel[win], pf[sp]
     if not (edges and edge_width > 0):
         ids[pixel] = face
         return palette[ids].reshape(n, res, res, -1)
-    x = (pixel % res) + (0.5 - half)
-    y = (half - 0.5) - (pixel // res) % res
     if perspective:
         # hit - centre = t * (x / f, y / f, -1) + (cam - centre), with t = 1 / q
+        x = (pixel % res) + (0.5 - half)
+        y = (half - 0.5) - (pixel // res) % res
         t = 1.0 / q[win]
         rel = to_cam[keep]
         uvw = []
@@ -380,15 +383,19 @@ def _render_chunk(objs, pose, bg, *, res, perspective, mode, table, edges, edge_
         u, v = uvw
         px_per_unit = focal[face] / t
     else:
-        # on the face's plane, (u, v) is affine in screen position
+        # on the face's plane, (u, v) is affine in screen position: per span, its value at
+        # the span's first pixel and its step along the row
+        st = step[win]
+        x0 = c0 + 0.5 - half
         uvw = []
         for axis in (e1, e2):
             k1 = (axis[:, 0] - axis[:, 2] * normals[:, 0] / normals[:, 2]) / scale
             k2 = (axis[:, 1] - axis[:, 2] * normals[:, 1] / normals[:, 2]) / scale
             k0 = -(k1 * scale * centres[:, 0] + k2 * scale * centres[:, 1])
-            uvw.append(np.abs(k1[face] * x + k2[face] * y + k0[face]))
+            start = k1[pf] * x0 + k2[pf] * yc + k0[pf]
+            uvw.append(np.abs(start[sp] + st * k1[pf][sp]))
         u, v = uvw
-        px_per_unit = scale[face]
+        px_per_unit = scale[pf][sp]
     border = 0.5 - np.maximum(u, v)  # object units to the face's border
     ids[pixel] = np.where(border * px_per_unit < 0.5 * edge_width, background + 1, face)
     return palette[ids].reshape(n, res, res, -1)

@@ -9,7 +9,7 @@ import pytest
 
 from cogalign.errors import CogalignError
 from cogalign.rotation.objects import CubeObject, generate_objects, rotation_matrix
-from cogalign.rotation.render import DEFAULT_POSE, render, render_one
+from cogalign.rotation.renderer import DEFAULT_POSE, render, render_one
 from cogalign.rotation.stimuli import pair_image, pair_poses, render_stimulus_set, save_pair
 
 REFERENCE = Path(__file__).parent / "data" / "render_reference_64.png"
