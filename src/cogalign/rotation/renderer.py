@@ -43,7 +43,7 @@ FACE_DIRECTIONS: np.ndarray = np.array(
 
 _DEFAULT_COLOR = np.array([0.80, 0.82, 0.86])
 _FACE_CACHE: dict[bytes, tuple[np.ndarray, ...]] = {}
-_MAX_CANDIDATES = 400_000  # pixel candidates per chunk: small chunks stay in cache
+_MAX_CANDIDATES = 250_000  # pixel candidates per chunk: small chunks stay in cache
 
 
 def _faces(obj: CubeObject) -> tuple[np.ndarray, ...]:
@@ -310,7 +310,6 @@ def _render_chunk(objs, pose, bg, *, res, perspective, mode, table, edges, edge_
         qy = -normals[:, 1] / (normals[:, 2] * scale)
         q0 = centres[:, 2] + (normals[:, 0] * centres[:, 0] + normals[:, 1] * centres[:, 1]) / normals[:, 2]
     background = n_faces  # palette index of the background, n_faces + 1 of the edges
-    ids = np.full(n * res * res, background, dtype=np.int32)
     palette = np.empty((n_faces + 2, len(bg)), dtype=np.float32)
     palette[background] = bg
     palette[background + 1] = ec
@@ -328,7 +327,7 @@ def _render_chunk(objs, pose, bg, *, res, perspective, mode, table, edges, edge_
     h = np.maximum(r1 - r0 + 1, 0)
     n_rows = int(h.sum())
     if n_rows == 0:
-        return palette[ids].reshape(n, res, res, -1)
+        return np.broadcast_to(palette[background], (n, res, res, len(bg))).copy()
     pf = np.repeat(np.arange(n_faces), h)  # (face, row) spans
     row = np.repeat(r0, h) + (np.arange(n_rows) - np.repeat(np.cumsum(h) - h, h))
     yc = half - 0.5 - row
@@ -349,53 +348,61 @@ def _render_chunk(objs, pose, bg, *, res, perspective, mode, table, edges, edge_
     w = np.where(ok, np.maximum(c1 - c0 + 1, 0), 0)
     total = int(w.sum())
     if total == 0:
-        return palette[ids].reshape(n, res, res, -1)
+        return np.broadcast_to(palette[background], (n, res, res, len(bg))).copy()
     # closeness at each span's first pixel, and its step per pixel along the row
     q_start = q0[pf] + qx[pf] * (c0 + 0.5 - half) + qy[pf] * yc
     step = np.arange(total) - np.repeat(np.cumsum(w) - w, w)
     q = np.repeat(q_start, w) + step * np.repeat(qx[pf], w)
     pixel = np.repeat((img_of[pf] * res + row) * res + c0, w) + step
-    span = np.repeat(np.arange(n_rows), w)
-    # z-buffer: the nearest (largest q) wins; ties go to the lower face index
-    lo, hi = q.min(), q.max()
-    level = ((hi - q) * (float(2**38) / max(hi - lo, 1e-12))).astype(np.int64)
-    key = (level << 22) | pf[span]
-    zbuf = np.full(n * res * res, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(zbuf, pixel, key)
-    win = np.flatnonzero(zbuf[pixel] == key)
-    sp = span[win]
-    pixel, face = pixel[win], pf[sp]
-    if not (edges and edge_width > 0):
-        ids[pixel] = face
-        return palette[ids].reshape(n, res, res, -1)
-    if perspective:
-        # hit - centre = t * (x / f, y / f, -1) + (cam - centre), with t = 1 / q
-        x = (pixel % res) + (0.5 - half)
-        y = (half - 0.5) - (pixel // res) % res
-        t = 1.0 / q[win]
-        rel = to_cam[keep]
-        uvw = []
-        for axis in (e1, e2):
-            k1 = axis[:, 0] / focal
-            k2 = axis[:, 1] / focal
-            k0 = np.einsum("fi,fi->f", rel, axis)
-            uvw.append(np.abs(t * (k1[face] * x + k2[face] * y - axis[face, 2]) + k0[face]))
-        u, v = uvw
-        px_per_unit = focal[face] / t
-    else:
-        # on the face's plane, (u, v) is affine in screen position: per span, its value at
-        # the span's first pixel and its step along the row
-        st = step[win]
+    ident = np.repeat(pf, w)  # palette index of each candidate: its face ...
+    span_edges = edges and edge_width > 0 and not perspective
+    if span_edges:
+        # ... or the edge colour. On a face, (u, v) is affine in screen position, so along a
+        # span the pixels farther than the edge width from the border form one interval of
+        # steps, [inner_lo, inner_hi]; the others are edge pixels.
+        limit = 0.5 - 0.5 * edge_width / scale[pf]
         x0 = c0 + 0.5 - half
-        uvw = []
+        inner_lo = np.zeros(n_rows)
+        inner_hi = w - 1.0
         for axis in (e1, e2):
             k1 = (axis[:, 0] - axis[:, 2] * normals[:, 0] / normals[:, 2]) / scale
             k2 = (axis[:, 1] - axis[:, 2] * normals[:, 1] / normals[:, 2]) / scale
             k0 = -(k1 * scale * centres[:, 0] + k2 * scale * centres[:, 1])
-            start = k1[pf] * x0 + k2[pf] * yc + k0[pf]
-            uvw.append(np.abs(start[sp] + st * k1[pf][sp]))
-        u, v = uvw
-        px_per_unit = scale[pf][sp]
-    border = 0.5 - np.maximum(u, v)  # object units to the face's border
-    ids[pixel] = np.where(border * px_per_unit < 0.5 * edge_width, background + 1, face)
+            start, slope = k1[pf] * x0 + k2[pf] * yc + k0[pf], k1[pf]
+            flat = np.abs(slope) < 1e-12
+            safe = np.where(flat, 1.0, slope)
+            a, b = (-limit - start) / safe, (limit - start) / safe
+            lo_k = np.where(flat, np.where(np.abs(start) <= limit, -np.inf, np.inf), np.minimum(a, b))
+            hi_k = np.where(flat, np.where(np.abs(start) <= limit, np.inf, -np.inf), np.maximum(a, b))
+            inner_lo = np.maximum(inner_lo, lo_k)
+            inner_hi = np.minimum(inner_hi, hi_k)
+        on_edge = (step < np.repeat(inner_lo, w)) | (step > np.repeat(inner_hi, w))
+        ident = np.where(on_edge, n_faces + 1, ident)
+    # z-buffer: the nearest (largest q) wins; ties go to the lower palette index. The key
+    # packs the depth rank above the palette index, so the buffer ends up holding both.
+    lo, hi = q.min(), q.max()
+    level = ((hi - q) * (float(2**38) / max(hi - lo, 1e-12))).astype(np.int64)
+    key = (level << 22) | ident
+    # an empty pixel holds a key deeper than any face's, whose index is the background's
+    zbuf = np.full(n * res * res, ((2**38 + 1) << 22) | background, dtype=np.int64)
+    np.minimum.at(zbuf, pixel, key)
+    if span_edges or not (edges and edge_width > 0):
+        np.bitwise_and(zbuf, 2**22 - 1, out=zbuf)
+        return palette[zbuf].reshape(n, res, res, -1)
+    # perspective edges: (u, v) of each winning pixel from its ray's hit on the face
+    win = np.flatnonzero(zbuf[pixel] == key)
+    pixel, face = pixel[win], ident[win]
+    ids = np.full(n * res * res, background, dtype=np.int64)
+    x = (pixel % res) + (0.5 - half)
+    y = (half - 0.5) - (pixel // res) % res
+    t = 1.0 / q[win]  # hit - centre = t * (x / f, y / f, -1) + (cam - centre)
+    rel = to_cam[keep]
+    uvw = []
+    for axis in (e1, e2):
+        k1 = axis[:, 0] / focal
+        k2 = axis[:, 1] / focal
+        k0 = np.einsum("fi,fi->f", rel, axis)
+        uvw.append(np.abs(t * (k1[face] * x + k2[face] * y - axis[face, 2]) + k0[face]))
+    border = 0.5 - np.maximum(*uvw)  # object units to the face's border
+    ids[pixel] = np.where(border * focal[face] / t < 0.5 * edge_width, background + 1, face)
     return palette[ids].reshape(n, res, res, -1)
