@@ -114,8 +114,9 @@ def plot_person_slopes(fit: Any, table: pd.DataFrame | None = None, *, ax: Any =
     """Each person's rotation slope (ms/deg, same pairs) with its posterior interval.
 
     People are sorted by their posterior mean; with ``table`` each person's least-squares
-    slope over their correct trials is drawn as a cross (the hierarchical estimates are pulled
-    toward the population, the least-squares ones are not).
+    slope over their correct same-pair trials is drawn as a cross (the hierarchical estimates
+    are pulled toward the population, the least-squares ones are not; the model's slope is
+    that of the median RT, the least-squares one that of the mean).
     """
     from cogalign.rotation.classical import person_slopes
 
@@ -126,9 +127,10 @@ def plot_person_slopes(fit: Any, table: pd.DataFrame | None = None, *, ax: Any =
                                              post["slope_upper"] - post["slope_mean"]],
                 fmt="o", markersize=3, color="tab:blue", capsize=0, label="hierarchical (posterior)")
     if table is not None:
-        ols = person_slopes(table).reindex(post.index)
+        same = table.loc[table["pair_type"] == "same"]
+        ols = person_slopes(same).reindex(post.index)
         ax.plot(ols["slope_ms_per_deg"], y, "x", color="tab:red", markersize=4,
-                label="least squares")
+                label="least squares (same pairs)")
     pop = fit.slope_["same"]
     ax.axvline(pop["mean"], color="k", linewidth=1, linestyle="--", label="population")
     ax.set_yticks(y)
