@@ -167,11 +167,9 @@ class RotationModel(Estimator):
                                hierarchical=self.hierarchical, participants=participants,
                                exclude=self.exclude,
                                rt_max=getattr(self, "rt_max_", None))
+        data["mirror_effects"] = self.mirror_effects
         if self.model != "accuracy":
-            data["mirror_effects"] = self.mirror_effects
             data["contaminant"] = self.contaminant
-        else:
-            data["mirror_effects"] = self.mirror_effects
         if self.priors:
             data["priors"] = {k: dict(v) for k, v in self.priors.items()}
         return data, ids
