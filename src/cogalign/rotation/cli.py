@@ -182,6 +182,7 @@ def compare_rotation(models: str, dataset: str, data_path: str | None, limit: in
     payload = {"dataset": data_path or dataset, "ranking": rows,
                "slope_ms_per_deg": {k: r.get("slope_ms_per_deg") for k, r in reports.items()},
                "speed_deg_per_s": {k: r.get("speed_deg_per_s") for k, r in reports.items()},
+               "parameters": {k: r["parameters"] for k, r in reports.items()},
                "diagnostics": {k: {d: r.get(d) for d in ("divergences", "max_rhat", "min_ess_bulk")}
                                for k, r in reports.items()}}
     text = [f"PSIS-LOO on {payload['dataset']} (best first)",
