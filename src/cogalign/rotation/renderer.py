@@ -1,17 +1,22 @@
 """An offline, deterministic renderer of cube objects: NumPy only, no display, no OpenGL.
 
 :func:`render` draws a batch of objects, each in its own pose, into an array of images:
-``(N, H, W)`` grey or ``(N, H, W, 3)`` colour, float in [0, 1] or uint8. It is a ray-cast
-z-buffer over the *exposed* faces of the cubes (faces shared by two cubes are never drawn):
+``(N, H, W)`` grey or ``(N, H, W, 3)`` colour, float in [0, 1] or uint8. It is a scanline
+z-buffer over the *exposed* faces of the cubes (faces shared by two cubes are never drawn),
+vectorised over every face of every image of the batch at once:
 
 1. each exposed face is turned into the camera frame by the pose and culled when it faces
-   away from the camera;
-2. the pixels of its screen bounding box are listed (for the whole batch at once), the ray
-   through each pixel centre is intersected with the face's plane, and the hit's face
-   coordinates :math:`(u, v) \\in [-\\tfrac12, \\tfrac12]^2` decide whether the pixel lies on
-   the face and how far it is from the face's border (the edge lines);
-3. per pixel the nearest hit wins (a z-buffer resolved by one sort), and is shaded by
-   Lambert's law, :math:`I = k_a + k_d \\max(0, n \\cdot l)`, times the face's colour.
+   away from the camera; its projected outline is a convex quadrilateral;
+2. for every pixel row the outline crosses, the span of pixel centres inside it is found
+   from the outline's edges, so exactly the face's pixels are listed;
+3. along a span the face's closeness to the camera is affine in the pixel position (its
+   depth for orthographic projection, the inverse depth for perspective), and so are its
+   face coordinates :math:`(u, v)` (orthographic): the pixels within ``edge_width`` of the
+   face's border are an interval of the span, and take the edge colour;
+4. per pixel the nearest face wins: one ``minimum`` scatter over keys that pack the depth
+   rank above the palette index, so the z-buffer ends up holding the pixel's colour index;
+5. faces are shaded by Lambert's law, :math:`I = k_a + k_d \max(0, n \cdot l)`, times their
+   colour, once per face, in a palette that the index buffer looks up.
 
 Camera frame: x to the right, y up, z toward the viewer; the camera looks along -z.
 Orthographic projection shows the object's bounding sphere (radius :attr:`CubeObject.radius`)
