@@ -162,11 +162,9 @@ class RotationModel(Estimator):
         return rt_params(shape, family, mirror_effects=self.mirror_effects,
                          contaminant=self.contaminant, priors=self.priors)
 
-    def _data(self, table: pd.DataFrame, participants: list[str] | None = None) -> tuple[dict, list[str]]:
+    def _data(self, table: pd.DataFrame) -> tuple[dict, list[str]]:
         data, ids = model_data(table, self.model, family=self.family,
-                               hierarchical=self.hierarchical, participants=participants,
-                               exclude=self.exclude,
-                               rt_max=getattr(self, "rt_max_", None))
+                               hierarchical=self.hierarchical, exclude=self.exclude)
         data["mirror_effects"] = self.mirror_effects
         if self.model != "accuracy":
             data["contaminant"] = self.contaminant

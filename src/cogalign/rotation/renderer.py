@@ -15,7 +15,7 @@ vectorised over every face of every image of the batch at once:
    face's border are an interval of the span, and take the edge colour;
 4. per pixel the nearest face wins: one ``minimum`` scatter over keys that pack the depth
    rank above the palette index, so the z-buffer ends up holding the pixel's colour index;
-5. faces are shaded by Lambert's law, :math:`I = k_a + k_d \max(0, n \cdot l)`, times their
+5. faces are shaded by Lambert's law, :math:`I = k_a + k_d \\max(0, n \\cdot l)`, times their
    colour, once per face, in a palette that the index buffer looks up.
 
 Camera frame: x to the right, y up, z toward the viewer; the camera looks along -z.
