@@ -57,6 +57,7 @@ BUILTIN: tuple[str, ...] = (
     "cogalign.risky.paradigm",
     "cogalign.intertemporal.paradigm",
     "cogalign.moralgraph.paradigm",
+    "cogalign.rotation.paradigm",
 )
 
 #: Entry-point group through which installed distributions add paradigms.

@@ -9,6 +9,7 @@ from cogalign.errors import CogalignError
 NAMES = [
     "things-triplets-test", "things-concepts", "choices13k", "ericson2015", "rsa92",
     "simlex999", "wordsim353", "analogies-google", "moralgraph-mge-prolific", "moralgraph-mge-all",
+    "rotation-ganis-kievit-2015", "rotation-jost-jansen-2020", "rotation-hamrick-griffiths-2014",
 ]
 
 pytestmark = pytest.mark.realdata

@@ -18,7 +18,8 @@ def test_notebook_runs(path, load_dataset, monkeypatch):
     needs = {"triplets": ["things-triplets-test", "things-concepts"],
              "risky": ["choices13k", "ericson2015"],
              "similarity": ["simlex999", "rsa92"],
-             "moralgraph": ["moralgraph-mge-prolific", "moralgraph-mge-all"]}.get(path.stem, [])
+             "moralgraph": ["moralgraph-mge-prolific", "moralgraph-mge-all"],
+             "rotation": ["rotation-ganis-kievit-2015"]}.get(path.stem, [])
     for name in needs:
         load_dataset(name)  # skips with a reason when the data is absent
     monkeypatch.setenv("COGALIGN_FAST", "1")

@@ -15,12 +15,21 @@ import scipy.io
 
 from cogalign.data.containers import MoralGraph, RDMStack
 from cogalign.data.schema import Column, Problem, ProblemLog, Schema, ValidationError, validate
-from cogalign.data.schemas import INTERTEMPORAL, RISKY_RATES, TRIPLETS
+from cogalign.data.schemas import (
+    INTERTEMPORAL,
+    RISKY_RATES,
+    ROTATION,
+    ROTATION_MEANS,
+    TRIPLETS,
+)
 from cogalign.data.userfiles import read_table_with_lines
 from cogalign.errors import CogalignError
 
 __all__ = [
     "ERICSON_CHOICES",
+    "load_ganis_kievit_2015",
+    "load_hamrick_griffiths_2014",
+    "load_jost_jansen_2020",
     "load_analogies",
     "load_choices13k",
     "load_ericson2015",
@@ -318,3 +327,121 @@ def load_moralgraph_prolific(files: Files) -> MoralGraph:
 def load_moralgraph_all(files: Files) -> MoralGraph:
     """Moral graph of all participants: 60 values, 69 edges."""
     return load_moral_graph(files["moralgraph/moral-graph-all-participants.json"])
+
+
+def _coded(raw: pd.DataFrame, column: str, codes: dict, path: Path) -> pd.Series:
+    """Map a column's codes to values, refusing unknown codes with their file row and line."""
+    values = raw[column]
+    known = values.isin(list(codes))
+    if not known.all():
+        bad = np.flatnonzero(~known.to_numpy())
+        raise ValidationError([
+            Problem(str(path), int(i) + 1, column,
+                    f"{values.iloc[i]!r} is not one of {sorted(map(str, codes))}", int(i) + 2)
+            for i in bad[:50]
+        ])
+    return values.map(codes)
+
+
+def load_ganis_kievit_2015(files: Files) -> pd.DataFrame:
+    """Ganis & Kievit (2015) mental rotation: 54 people, same/different cube figures.
+
+    ``Matching`` 1/0 becomes ``pair_type`` same/mirror, ``Response`` b/n becomes ``response``
+    same/mirror, ``Time`` (ms) becomes ``rt`` (s); rotations are about the vertical axis
+    (``axis = "y"``); ``trial`` is ``Trial - 1``. ``age`` and ``sex`` are kept; the
+    teaching columns ``NewColumn`` and ``TimeSecs`` are dropped.
+    """
+    path = files["rotation/ganis_kievit_2015.csv"]
+    raw = pd.read_csv(path)
+    table = pd.DataFrame(
+        {
+            "participant_id": raw["Subject"].astype(str),
+            "trial": raw["Trial"] - 1,
+            "task": "same-mirror",
+            "angle": raw["Angle"],
+            "axis": "y",
+            "pair_type": _coded(raw, "Matching", {1: "same", 0: "mirror"}, path),
+            "response": _coded(raw, "Response", {"b": "same", "n": "mirror"}, path),
+            "correct": raw["Correct"],
+            "rt": raw["Time"] / 1000.0,
+            "age": raw["Age"],
+            "sex": raw["Sex"],
+        }
+    )
+    return validate(table, ROTATION, source=str(path), csv_lines=True)
+
+
+def load_jost_jansen_2020(files: Files) -> pd.DataFrame:
+    """Jost & Jansen (2020) mental rotation: 41 people, two-choice mirror discrimination.
+
+    Each trial shows a rotated target and two bases, the object and its mirror image; the
+    participant picks the base the target matches. Coded relative to the left base:
+    ``pair_type`` is "same" when the target has the left base's orientation (then the left
+    base is correct), ``response`` is "same" when the left base was chosen, so ``correct`` is
+    ``type == "hit"``. ``angle`` is the folded disparity ``deg`` (0-180; the unfolded one is
+    ``original_angle``), ``axis`` the rotation axis (y: vertical, z: picture plane),
+    ``object_id`` the model (m1-m16), ``stimulus_id`` the model and orientation,
+    ``rt`` = ``reactionTime`` / 1000, ``trial`` = ``number - 1``. ``outlier`` is the
+    authors' own RT-outlier flag.
+    """
+    path = files["rotation/jost_jansen_2020.csv"]
+    raw = pd.read_csv(path, sep=";")
+    correct = _coded(raw, "type", {"hit": True, "incorrect": False}, path)
+    correct_side = _coded(raw, "correctSide", {"Left": "left", "Right": "right"}, path)
+    chose_left = (correct_side == "left") == correct
+    table = pd.DataFrame(
+        {
+            "participant_id": raw["ID"].astype(str),
+            "trial": raw["number"] - 1,
+            "task": "two-choice",
+            "object_id": raw["modelNumber"].astype(str),
+            "stimulus_id": raw["model"].astype(str),
+            "angle": raw["deg"],
+            "axis": raw["axis"].astype(str).str.lower(),
+            "pair_type": np.where(raw["orientation"] == raw["orientationLeftBase"], "same", "mirror"),
+            "response": np.where(chose_left, "same", "mirror"),
+            "correct": correct,
+            "rt": raw["reactionTime"] / 1000.0,
+            "outlier": raw["outlier"].astype(bool),
+            "original_angle": raw["originalDegrees"],
+            "gender": raw["Gender"],
+            "mr_experience": raw["MRexperience"],
+        }
+    )
+    return validate(table, ROTATION, source=str(path), csv_lines=True)
+
+
+def load_hamrick_griffiths_2014(files: Files) -> pd.DataFrame:
+    """Hamrick & Griffiths (2014) people's RT and accuracy by angle (2-D polygons, N = 200).
+
+    The rows with ``model == "exp"`` of the time and accuracy files: angle 0-180 in 20-degree
+    steps, same/flipped (``pair_type`` same/mirror), the published central value and interval
+    of RT (ms, here seconds) and accuracy (percent, here a share). Rotations are in the
+    picture plane (``axis = "z"``).
+    """
+    frames = {}
+    for what in ("time", "accuracy"):
+        path = files[f"rotation/hamrick_griffiths_2014_theta_{what}.csv"]
+        raw = pd.read_csv(path, index_col=0)
+        people = raw.loc[raw["model"] == "exp"]
+        if people.empty:
+            raise CogalignError(f"{path}: no rows with model == 'exp' (the human data)")
+        frames[what] = people.set_index(["modtheta", "flipped"])[["lower", "median", "upper"]]
+    merged = frames["time"].merge(frames["accuracy"], left_index=True, right_index=True,
+                                  suffixes=("_rt", "_acc"), how="inner")
+    merged = merged.reset_index().sort_values(["flipped", "modtheta"], ascending=[False, True])
+    table = pd.DataFrame(
+        {
+            "angle": merged["modtheta"].to_numpy(dtype=float),
+            "axis": "z",
+            "pair_type": merged["flipped"].map({"same": "same", "flipped": "mirror"}).to_numpy(),
+            "rt": merged["median_rt"].to_numpy() / 1000.0,
+            "rt_lower": merged["lower_rt"].to_numpy() / 1000.0,
+            "rt_upper": merged["upper_rt"].to_numpy() / 1000.0,
+            "accuracy": merged["median_acc"].to_numpy() / 100.0,
+            "accuracy_lower": merged["lower_acc"].to_numpy() / 100.0,
+            "accuracy_upper": merged["upper_acc"].to_numpy() / 100.0,
+        }
+    )
+    source = str(files["rotation/hamrick_griffiths_2014_theta_time.csv"])
+    return validate(table, ROTATION_MEANS, source=source)

@@ -341,3 +341,59 @@ register(Dataset(
     "60 values, 69 edges",
     loaders.load_moralgraph_all,
 ))
+
+_MR = "https://raw.githubusercontent.com/LeonardoJost/MRExperiment/acba41caf5c25abd4dc7d027a4358fa89fdd8a4e/datasetJostJansen2020/tables"
+_HAMRICK = "https://raw.githubusercontent.com/jhamrick/optimal-mental-rotation/b56044e46604b1e0ce9b87753ecc32632a65338f/results/D"
+
+register(Dataset(
+    "rotation-ganis-kievit-2015",
+    "Mental rotation, trial level: 54 people, same/different 3-D cube figures at 0-150 degrees",
+    "rotation",
+    (
+        _f("rotation/ganis_kievit_2015.csv",
+           "https://raw.githubusercontent.com/llorban/rworkshop/2d4b345c85cd909ae2c9ab81857897ec54d7d4b2/day2/MentalRotation.csv",
+           "3a5eb0fb10d21c6cc454cf77d290e10bcf08902af0ca88bb71ff77605d61ed1d"),
+    ),
+    "Ganis, G. & Kievit, R. (2015). A new set of three-dimensional shapes for investigating "
+    "mental rotation processes: validation data and stimulus set. Journal of Open Psychology "
+    "Data 3(1):e3. doi:10.5334/jopd.ai. Data: figshare doi:10.6084/m9.figshare.1045385.",
+    "Data freely available, article CC BY 4.0; cite the paper. Not redistributed by cogalign.",
+    "5,071 trials",
+    loaders.load_ganis_kievit_2015,
+))
+
+register(Dataset(
+    "rotation-jost-jansen-2020",
+    "Mental rotation, trial level: 41 people, two-choice mirror discrimination, 16 cube figures",
+    "rotation",
+    (
+        _f("rotation/jost_jansen_2020.csv", f"{_MR}/dataset.csv",
+           "e5bf1a6bad564be1b93bb13dacdfd71e4dda8672cf2c15efa98c91627491d946"),
+    ),
+    "Jost, L. & Jansen, P. (2020). A novel approach to analyzing all trials in chronometric "
+    "mental rotation and description of a flexible extended library of stimuli. Spatial "
+    "Cognition & Computation 20(3):234-256. doi:10.1080/13875868.2020.1754833.",
+    "GPL-3.0 (the source repository): downloaded from the source on request, never "
+    "redistributed by cogalign.",
+    "17,900 trials",
+    loaders.load_jost_jansen_2020,
+))
+
+register(Dataset(
+    "rotation-hamrick-griffiths-2014",
+    "Mental rotation, aggregated: RT and accuracy by angle (0-180 degrees), 200 people, 2-D polygons",
+    "rotation",
+    (
+        _f("rotation/hamrick_griffiths_2014_theta_time.csv", f"{_HAMRICK}/theta_time.csv",
+           "0d674552b49aee8206f4d5cfb0d2a7fd442df14eaed2bcf72f7380482ef3afdd"),
+        _f("rotation/hamrick_griffiths_2014_theta_accuracy.csv", f"{_HAMRICK}/theta_accuracy.csv",
+           "95154a6fde975e4137560c88504a48552ff3e0c73c4503df31f4dfc52acd0f5c"),
+    ),
+    "Hamrick, J. B. & Griffiths, T. L. (2014). What to simulate? Inferring the right direction "
+    "for mental rotation. Proceedings of the 36th Annual Meeting of the Cognitive Science "
+    "Society.",
+    "Data package licence ODC-BY (the source repository); cite the paper. Not redistributed "
+    "by cogalign.",
+    "20 conditions",
+    loaders.load_hamrick_griffiths_2014,
+))

@@ -125,17 +125,62 @@ PAIRWISE = Schema(
     description="Pairwise similarity rating: two items shown, similarity rated on a scale.",
 )
 
+def _rotation_consistent(df: pd.DataFrame) -> Iterator[tuple[int, str, str]]:
+    if "rt" in df.columns:
+        rt = df["rt"].to_numpy(dtype=float, na_value=np.nan)
+        for i in np.flatnonzero(np.isinf(rt)):
+            yield i, "rt", f"rt {rt[i]} is not a finite number of seconds"
+    if "correct" not in df.columns:
+        return
+    response = df["response"].astype(object).to_numpy()
+    pair = df["pair_type"].astype(object).to_numpy()
+    correct = df["correct"].astype(object).to_numpy()
+    for i, (r, p, c) in enumerate(zip(response, pair, correct, strict=True)):
+        if pd.isna(r) or pd.isna(c):
+            if pd.isna(r) and not pd.isna(c) and bool(c):
+                yield i, "correct", "a trial without a response cannot be correct"
+            continue
+        if bool(c) != (r == p):
+            yield i, "correct", (f"correct={bool(c)} but the response {r!r} "
+                                 f"{'matches' if r == p else 'does not match'} the {p!r} pair")
+
+
 ROTATION = Schema(
     "rotation",
     (
         PARTICIPANT, SESSION, TRIAL,
-        Column("object_id", "str", required=False, description="Identifier of the 3-D object"),
+        Column("task", "str", required=False, allowed=("same-mirror", "two-choice"),
+               description="'same-mirror': is the second view the same object or its mirror "
+               "image; 'two-choice': which of two mirror-image bases the rotated target "
+               "matches, coded relative to the left base (same = left)"),
+        Column("object_id", "str", required=False, nullable=True, description="Identifier of the 3-D object"),
+        Column("stimulus_id", "str", required=False, nullable=True, description="Identifier of the stimulus image or pair shown"),
         Column("angle", "float", minimum=0.0, maximum=360.0, unit="deg", description="Angular disparity between the two views"),
+        Column("axis", "str", allowed=("x", "y", "z"), description="Rotation axis in the viewer's frame: x horizontal, y vertical (in depth), z line of sight (picture plane)"),
         Column("pair_type", "str", allowed=("same", "mirror"), description="Whether the second view is the same object or its mirror image"),
         Column("response", "str", nullable=True, allowed=("same", "mirror"), description="Participant's judgment; missing on time-outs"),
-        Column("rt", "float", nullable=True, minimum=0.0, unit="s", description="Response time in seconds"),
+        Column("correct", "bool", required=False, nullable=True, description="Whether the response matched the pair type; missing without a response"),
+        RT,
     ),
+    checks=(_rotation_consistent,),
     description="Mental rotation: same-or-mirror judgment of two views of an object.",
+)
+
+ROTATION_MEANS = Schema(
+    "rotation-means",
+    (
+        Column("angle", "float", minimum=0.0, maximum=360.0, unit="deg", description="Angular disparity between the two views"),
+        Column("axis", "str", allowed=("x", "y", "z"), description="Rotation axis in the viewer's frame"),
+        Column("pair_type", "str", allowed=("same", "mirror"), description="Same object or mirror image"),
+        Column("rt", "float", minimum=0.0, unit="s", description="Central response time of the condition"),
+        Column("rt_lower", "float", required=False, minimum=0.0, unit="s", description="Lower end of the published interval of rt"),
+        Column("rt_upper", "float", required=False, minimum=0.0, unit="s", description="Upper end of the published interval of rt"),
+        Column("accuracy", "float", minimum=0.0, maximum=1.0, description="Share of correct responses"),
+        Column("accuracy_lower", "float", required=False, minimum=0.0, maximum=1.0, description="Lower end of the published interval of accuracy"),
+        Column("accuracy_upper", "float", required=False, minimum=0.0, maximum=1.0, description="Upper end of the published interval of accuracy"),
+    ),
+    key=("angle", "axis", "pair_type"),
+    description="Mental rotation, aggregated: response time and accuracy per angle and pair type.",
 )
 
 RISKY = Schema(
@@ -217,7 +262,7 @@ MORAL_VOTES = Schema(
 #: Every paradigm's schema by name (the names accepted by ``cogalign validate --paradigm``).
 SCHEMAS: dict[str, Schema] = {
     s.name: s
-    for s in (TRIPLETS, PAIRWISE, ROTATION, RISKY, RISKY_RATES, INTERTEMPORAL, BELIEFS, MORAL_VOTES)
+    for s in (TRIPLETS, PAIRWISE, ROTATION, ROTATION_MEANS, RISKY, RISKY_RATES, INTERTEMPORAL, BELIEFS, MORAL_VOTES)
 }
 
 
