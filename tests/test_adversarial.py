@@ -104,6 +104,7 @@ ALL_LATER = CHOICES + "".join(f"p1,{i},5,0,{10 + i},2,1\n" for i in range(12))
 ONE_PERSON = CHOICES + "".join(f"p1,{i},5,0,{10 + i},2,{i % 2}\n" for i in range(12))
 STATEMENTS = "statement\nTea is nice.\nSnow is cold.\n"
 STUDY = str(shipped_studies()["triplets"].definition)
+ROTATION_HEADER = "participant_id,trial,angle,axis,pair_type,response,correct,rt\n"
 README_STUDY = "similarity"  # a shipped study, by name
 
 #: The fake chat server the chat cases talk to (started by :func:`chat_server`).
@@ -303,6 +304,16 @@ CASES: list[Case] = [
     Case("fit-triplets-dims-zero", ("fit", "triplets", "--dims", "0"), ("--dims",), exit=2),
     Case("fit-triplets-header-only", ("fit", "triplets", "--data", "{tmp}/t.csv"),
          ("header but no data rows",), {"t.csv": TRIPLETS}),
+    Case("fit-rotation-bad-angle", ("fit", "rotation", "--data", "{tmp}/rot.csv"),
+         ("column 'angle'",), {"rot.csv": ROTATION_HEADER + "p1,1,500,y,same,same,1,0.8\n"}),
+    Case("compare-rotation-one-model", ("compare", "rotation", "--models", "linear"),
+         ("at least two",)),
+    Case("align-rotation-bad-trials", ("align", "rotation", "--model", "smollm2-135m",
+                                       "--trials-per-condition", "0"), ("--trials-per-condition",),
+         exit=2),
+    Case("rotation-render-no-out", ("rotation", "render", "--seed", "1"), ("--out",), exit=2),
+    Case("rotation-anova-missing-file", ("rotation", "anova", "--data", "{tmp}/none.csv"),
+         ("none.csv",)),
     Case("fit-risky-one-problem", ("fit", "risky", "--data", "{tmp}/r.csv"),
          ("too few for 5-fold cross-validation",), {"r.csv": ONE_RATE}),
     Case("fit-risky-one-problem-no-cv", ("fit", "risky", "--data", "{tmp}/r.csv", "--folds", "0"),

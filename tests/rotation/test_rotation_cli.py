@@ -67,6 +67,6 @@ def test_bad_trial_file_gives_file_row_and_column(tmp_path):
                     "p1,0,0,y,same,same,1.0\np1,1,500,y,same,same,1.0\n")
     result = CliRunner().invoke(fit_rotation_command, ["--data", str(path), "--pooled"])
     assert result.exit_code != 0
-    assert f"invalid data: {path}, row 2 (line 3), column 'angle'" in result.output
+    assert f"{path}, row 2 (line 3), column 'angle'" in result.output
     missing = CliRunner().invoke(anova_command, ["--data", str(tmp_path / "none.csv")])
     assert missing.exit_code != 0 and "no such file" in missing.output

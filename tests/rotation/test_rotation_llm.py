@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cogalign.errors import CogalignError
-from cogalign.rotation.llm import TASK_FILE, compare_accuracy, judge_rotation, rotation_trials
+from cogalign.rotation.llm import TASK, compare_accuracy, judge_rotation, rotation_trials
 from cogalign.rotation.objects import CubeObject, cubes_from_code
 
 
@@ -55,7 +55,7 @@ def test_the_task_file_and_judge_wiring(monkeypatch):
     import cogalign.llm
     from cogalign.llm.tasks import load_task
 
-    task = load_task(TASK_FILE)
+    task = load_task(TASK)
     assert task.kind == "choice" and task.alternative_names() == ["same", "mirror"]
     prompt, answers = task.render({"item1": "F2 U3", "item2": "R2 U3"}, (1, 0))
     assert "First object: F2 U3" in prompt and "Second object: R2 U3" in prompt
@@ -73,7 +73,7 @@ def test_the_task_file_and_judge_wiring(monkeypatch):
 
     monkeypatch.setattr(cogalign.llm, "judge", fake_judge)
     out = judge_rotation(trials, "some-model")
-    assert seen == {"task": str(TASK_FILE), "model": "some-model", "permutations": "all"}
+    assert seen == {"task": TASK, "model": "some-model", "permutations": "all"}
     assert out["pair_type"].tolist() == ["same", "same", "mirror", "mirror"]
     assert out["correct"].tolist() == [True, True, False, True]
     np.testing.assert_allclose(out["p_correct"], [0.8, 0.7, 0.4, 0.9])

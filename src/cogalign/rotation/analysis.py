@@ -29,6 +29,7 @@ from cogalign.rotation.estimators import RotationModel
 __all__ = [
     "GANIS_KIEVIT_PUBLISHED",
     "RT_MODELS",
+    "check_model_names",
     "classical_report",
     "compare_rotation_models",
     "demo_section",
@@ -157,6 +158,25 @@ def fit_rotation(
     return report, est
 
 
+def check_model_names(models: Sequence[str]) -> None:
+    """Refuse a model list :func:`compare_rotation_models` cannot rank.
+
+    Raises
+    ------
+    CogalignError
+        For fewer than two models, a repeated one, or an unknown name.
+    """
+    from cogalign.rotation.models import MODELS
+
+    if len(models) < 2 or len(set(models)) < len(models):
+        raise CogalignError(f"compare needs at least two different models, got {list(models)}")
+    bad = [m for m in models
+           if m.removesuffix("-wald") not in MODELS or m.removesuffix("-wald") == "accuracy"]
+    if bad:
+        raise CogalignError(f"unknown response-time model(s) {bad}; choose from linear, "
+                            "concave, two-stage, joint (append -wald for a shifted Wald)")
+
+
 def compare_rotation_models(
     table: pd.DataFrame,
     models: Sequence[str] = RT_MODELS,
@@ -189,8 +209,7 @@ def compare_rotation_models(
     """
     from cogalign.bayes import compare
 
-    if len(models) < 2:
-        raise CogalignError("compare needs at least two models")
+    check_model_names(models)
     fits: dict[str, RotationModel] = {}
     for name in models:
         wald = name.endswith("-wald")

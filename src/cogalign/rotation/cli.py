@@ -117,10 +117,11 @@ def compare_rotation(models: str, dataset: str, data_path: str | None, limit: in
                      backend: str, draws: int, tune: int, chains: int, seed: int,
                      progress: bool, as_json: bool) -> None:
     """Rank mental-rotation RT models by PSIS-LOO (same correct trials for all)."""
-    from cogalign.rotation.analysis import compare_rotation_models, fit_report
+    from cogalign.rotation.analysis import check_model_names, compare_rotation_models, fit_report
 
-    table = _table(dataset, data_path, limit, seed)
     names = [m.strip() for m in models.split(",") if m.strip()]
+    check_model_names(names)  # before any data is read
+    table = _table(dataset, data_path, limit, seed)
     ranking, fits = compare_rotation_models(
         table, names, family=family, hierarchical=not pooled,
         exclude="outlier" if exclude_outliers else None,
@@ -147,7 +148,7 @@ def compare_rotation(models: str, dataset: str, data_path: str | None, limit: in
 @click.option("--model", "llm_model", default="smollm2-135m", show_default=True,
               help="Offline causal language model preset or path.")
 @_with(_data_options)
-@click.option("--trials-per-condition", type=int, default=8, show_default=True,
+@click.option("--trials-per-condition", type=click.IntRange(min=1), default=8, show_default=True,
               help="Language-model trials per angle and pair type.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")

@@ -21,7 +21,6 @@ group as well as one more person's would?).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,11 +35,12 @@ from cogalign.rotation.objects import (
     view_code,
 )
 
-__all__ = ["TASK_FILE", "align_with_people", "compare_accuracy", "judge_rotation",
+__all__ = ["TASK", "align_with_people", "compare_accuracy", "judge_rotation",
            "rotation_trials"]
 
-#: The prompt template of the same/mirror task (a :mod:`cogalign.llm.tasks` TOML file).
-TASK_FILE = Path(__file__).with_name("prompts") / "same_mirror.toml"
+#: The prompt template of the same/mirror task, by its name in the template registry of
+#: :mod:`cogalign.llm.tasks` (the file is ``rotation/prompts/same_mirror.toml``).
+TASK = "same-mirror"
 
 
 def rotation_trials(
@@ -112,7 +112,7 @@ def judge_rotation(
     """
     from cogalign.llm import judge
 
-    out = judge(trials, str(TASK_FILE), model=model, permutations=permutations,
+    out = judge(trials, TASK, model=model, permutations=permutations,
                 progress=progress, **judge_kwargs)
     out["correct"] = out["choice"] == out["pair_type"]
     out["p_correct"] = np.where(out["pair_type"] == "same", out["p_same"], out["p_mirror"])
