@@ -241,6 +241,7 @@ def _register_core_commands() -> None:
     from cogalign.llm.cli import cache_group, embed_command, judge_command
     from cogalign.serve.cli import export_jspsych_command, serve_group
     from cogalign.studies.cli import study_group
+    from cogalign.sweep.cli import sweep_command
 
     main.add_command(embed_command, "embed")
     main.add_command(judge_command, "judge")
@@ -248,6 +249,7 @@ def _register_core_commands() -> None:
     study_group.add_command(export_jspsych_command, "export-jspsych")
     main.add_command(study_group, "study")
     main.add_command(serve_group, "serve")
+    main.add_command(sweep_command, "sweep")
 
 
 _register_core_commands()
