@@ -29,6 +29,7 @@ from .cca import cca, pwcca, svcca
 from .ceilings import (
     NoiseCeiling,
     SplitHalf,
+    pairs_noise_ceiling,
     pool_rdms,
     rdm_noise_ceiling,
     spearman_brown,
@@ -36,7 +37,7 @@ from .ceilings import (
 )
 from .cka import cka, cka_from_kernels, linear_cka, median_bandwidth, rbf_cka
 from .compare import METHODS, rank_rows, rsa, rsa_paired
-from .individual import IndividualAlignment, individual_alignment
+from .individual import IndividualAlignment, individual_alignment, individual_alignment_pairs
 from .inference import (
     BootstrapResult,
     GroupComparison,
@@ -108,6 +109,7 @@ __all__ = [
     "fit_temperature",
     "from_rsatoolbox",
     "individual_alignment",
+    "individual_alignment_pairs",
     "linear_cka",
     "mantel_test",
     "median_bandwidth",
@@ -115,6 +117,7 @@ __all__ = [
     "paired_bootstrap",
     "partial_whitening",
     "percentile_interval",
+    "pairs_noise_ceiling",
     "pool_rdms",
     "predict_odd_one_out",
     "procrustes_distance",
