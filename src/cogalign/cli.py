@@ -239,6 +239,7 @@ def paradigms_command(as_json: bool) -> None:
 def _register_core_commands() -> None:
     """Add the core commands that live next to the code they drive."""
     from cogalign.llm.cli import cache_group, embed_command, judge_command
+    from cogalign.report.cli import leaderboard_command, report_command
     from cogalign.serve.cli import export_jspsych_command, serve_group
     from cogalign.studies.cli import study_group
     from cogalign.sweep.cli import sweep_command
@@ -250,6 +251,8 @@ def _register_core_commands() -> None:
     main.add_command(study_group, "study")
     main.add_command(serve_group, "serve")
     main.add_command(sweep_command, "sweep")
+    main.add_command(leaderboard_command, "leaderboard")
+    main.add_command(report_command, "report")
 
 
 _register_core_commands()

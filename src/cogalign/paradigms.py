@@ -78,9 +78,11 @@ paradigm. The function returns **tidy metric rows**, one number each, as plain d
     ``True`` on the paradigm's headline measure (higher is better), which the leaderboard
     ranks on; one primary metric name per paradigm and dataset.
 
-Rows may carry more keys (``n``, ``relative_depth``, ``method``, ``ceiling_upper``,
-``temperature``, ``dataset``); :func:`align_row` builds a row, :func:`check_align_rows` checks
-a function's rows against the contract.
+Rows may carry more keys: ``dataset`` (the dataset measured, its default spelled out),
+``sources`` (other registry datasets the measure drew on, comma-separated, cited in the
+report), ``n`` (units), ``relative_depth``, ``method``, ``ceiling_upper``, ``temperature``.
+:func:`align_row` builds a row, :func:`check_align_rows` checks a function's rows against the
+contract.
 
 >>> from cogalign.paradigms import get_paradigm
 >>> get_paradigm("triplets").schema_name

@@ -448,7 +448,8 @@ def sweep_alignment(
         for rec in result.to_dict(orient="records"):
             common = {"layer": rec["layer"], "template": written, "split": split,
                       "relative_depth": rec["relative_depth"], "n": int(rec["n_trials"]),
-                      "n_triplets": n_triplets, "method": method, "dataset": name}
+                      "n_triplets": n_triplets, "method": method, "dataset": name,
+                      "sources": "things-concepts"}
             rows.append(align_row("accuracy", rec["accuracy"], ci=(rec["ci_low"], rec["ci_high"]),
                                   ceiling=rec["noise_ceiling"], primary=True, **common))
             rows.append(align_row("mean_log_likelihood", rec["mean_log_likelihood"], **common))
