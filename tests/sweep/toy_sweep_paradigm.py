@@ -2,12 +2,14 @@
 
 Its "model" is a seeded random score per layer, so a sweep over it costs nothing and gives the
 same numbers in every process. Options make cells fail (``fail_on``: a template that raises),
-take time (``sleep``) and leave a trace of every call (``calls``: a file that gets one line
-per call), for the tests of failures, resume and progress.
+kill their worker (``exit_on``: a template that ends the process), take time (``sleep``) and
+leave a trace of every call (``calls``: a file that gets one line per call), for the tests of
+failures, resume and progress.
 """
 
 from __future__ import annotations
 
+import os
 import time
 import zlib
 from pathlib import Path
@@ -28,15 +30,18 @@ CEILING = 0.8
 
 def align(model: str, *, dataset: str | None = None, layer: str | int | None = None,
           template: str | None = None, seed: int = 0, limit: int | None = None,
-          progress: bool = False, fail_on: str | None = None, sleep: float = 0.0,
-          calls: str | None = None) -> list[dict]:
-    """Seeded scores per layer; the template ``fail_on`` raises a CogalignError."""
+          progress: bool = False, fail_on: str | None = None, exit_on: str | None = None,
+          sleep: float = 0.0, calls: str | None = None) -> list[dict]:
+    """Seeded scores per layer; the template ``fail_on`` raises a CogalignError, the template
+    ``exit_on`` ends the process."""
     template = template or "plain"
     if calls:
         with Path(calls).open("a") as fh:
             fh.write(f"{model} {layer} {template} {seed}\n")
     if sleep:
         time.sleep(sleep)
+    if template == exit_on:
+        os._exit(3)
     if template == fail_on:
         raise CogalignError(f"template {template!r} is broken")
     rows = []

@@ -7,8 +7,9 @@ results folder.
 
 * :class:`LocalBackend` - a pool of ``workers`` processes (started with ``spawn``, each one
   thread for NumPy and torch unless the environment says otherwise); ``workers=0`` runs the
-  cells in this process, one after another. A worker that dies (killed, out of memory) fails
-  the cells it was running, and a fresh pool takes the rest.
+  cells in this process, one after another. When a worker dies (killed, out of memory), a
+  fresh pool takes over; the cells that were running are run once more, and a cell running
+  during two deaths fails with ``WorkerDied``.
 * :class:`RayBackend` - Ray Core tasks, one per cell, each requesting the cell's CPUs, GPUs
   and memory (:class:`cogalign.sweep.spec.Resources`). ``address=None`` starts a local Ray
   instance; ``"auto"`` or ``"ray://host:10001"`` joins a running cluster. The variables the
@@ -74,36 +75,55 @@ class LocalBackend:
         import multiprocessing
 
         pending = list(payloads)
+        strikes: dict[str, int] = {}
         context = multiprocessing.get_context("spawn")
         while pending:
             pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
             running: dict[Future, Payload] = {}
+            broken = False
             try:
-                while pending or running:
-                    while pending and len(running) < self.workers:
-                        payload = pending.pop(0)
-                        running[pool.submit(run_cell, payload)] = payload
+                while (pending or running) and not broken:
+                    try:
+                        while pending and len(running) < self.workers:
+                            running[pool.submit(run_cell, pending[0])] = pending[0]
+                            pending.pop(0)
+                    except BrokenProcessPool:
+                        broken = True
+                        break
                     finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                    broken = False
                     for future in finished:
-                        payload = running.pop(future)
                         try:
                             record = future.result()
                         except BrokenProcessPool:
                             broken = True
-                            record = _died(payload, "WorkerDied: the worker process died while "
-                                                    "this cell ran (killed, or out of memory)")
+                            continue
                         except Exception as exc:  # e.g. a payload that cannot be pickled
-                            record = _died(payload, f"{type(exc).__name__}: {exc}")
-                        on_record(payload, record)
-                    if broken:
-                        for payload in running.values():
-                            on_record(payload, _died(payload, "WorkerDied: the worker pool "
-                                                              "broke while this cell ran"))
-                        running.clear()
-                        break
+                            record = _died(running[future], f"{type(exc).__name__}: {exc}")
+                        on_record(running.pop(future), record)
+                if broken:
+                    self._after_break(running, pending, strikes, on_record)
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
+
+    @staticmethod
+    def _after_break(running: dict[Future, Payload], pending: list[Payload],
+                     strikes: dict[str, int], on_record: OnRecord) -> None:
+        """A worker died: keep the results that came in, and run the other cells of that
+        moment again in a fresh pool; a cell running during two deaths is the one that dies
+        (killed, or out of memory) and fails."""
+        for future, payload in running.items():
+            if future.done() and not future.cancelled() and future.exception() is None:
+                on_record(payload, future.result())
+                continue
+            cell_id = payload["cell"]["cell_id"]
+            strikes[cell_id] = strikes.get(cell_id, 0) + 1
+            if strikes[cell_id] >= 2:
+                on_record(payload, _died(payload, "WorkerDied: the worker process died while "
+                                                  "this cell ran, twice (killed, or out of "
+                                                  "memory)"))
+            else:
+                pending.insert(0, payload)
+        running.clear()
 
 
 class RayBackend:
