@@ -206,8 +206,9 @@ def leaderboard(results: pd.DataFrame) -> Leaderboard:
                 "heldout_layer", "heldout_template"):
         if key not in tasks.columns:
             tasks[key] = np.nan
-    has_ceiling = tasks.groupby("task")["heldout_normalised"].transform(
-        lambda s: bool(np.isfinite(s.to_numpy(dtype=float)).any()))
+    finite = np.isfinite(tasks["heldout_normalised"].to_numpy(dtype=float)) | \
+        np.isfinite(tasks["best_normalised"].to_numpy(dtype=float))
+    has_ceiling = pd.Series(finite, index=tasks.index).groupby(tasks["task"]).transform("any")
     tasks["normalised"] = has_ceiling.astype(bool)
     heldout = np.where(tasks["normalised"], tasks["heldout_normalised"], tasks["heldout"])
     best = np.where(tasks["normalised"], tasks["best_normalised"], tasks["best"])
