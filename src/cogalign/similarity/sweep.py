@@ -299,7 +299,7 @@ def sweep_alignment(
         for j, label in enumerate(labels):
             common = {"layer": label, "template": used, "split": split,
                       "relative_depth": depth[j], "n": len(idx), "method": method,
-                      "dataset": name, **extra}
+                      "dataset": name, "temperature": None, **extra}
             m = means.iloc[j]
             rows.append(align_row("spearman", m["spearman"], ci=(m["ci_low"], m["ci_high"]),
                                   primary=ratings is None, **common))
@@ -314,7 +314,7 @@ def sweep_alignment(
         for j, rec in enumerate(turing.to_dict(orient="records")):
             common = {"layer": labels[j], "template": used, "split": "all",
                       "relative_depth": depth[j], "n": len(pairs), "method": method,
-                      "dataset": name, "human_min": rec["human_min"],
+                      "dataset": name, "temperature": None, "human_min": rec["human_min"],
                       "human_max": rec["human_max"], **extra}
             rows.append(align_row("percentile", rec["percentile"],
                                   ci=(rec["percentile_low"], rec["percentile_high"]), **common))

@@ -46,7 +46,7 @@ def sweep_command(spec_path: Path, out_dir: Path, backend: str, workers: int | N
         rows = [{**c.to_dict(), "finished": c.cell_id in done} for c in expand_cells(spec)]
         emit({"name": spec.name, "cells": rows, "skipped_paradigms": dict(spec.skipped)},
              as_json, lambda: text_table(
-                 [{**r, "layer": r["layer"] if r["layer"] is not None else ""} for r in rows],
+                 [{k: "" if v is None else v for k, v in r.items()} for r in rows],
                  ["cell_id", "paradigm", "model", "dataset", "layer", "template",
                   "temperature", "seed", "finished"]))
         return
