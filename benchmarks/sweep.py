@@ -93,17 +93,20 @@ def bench_backends(tmp: Path, n_cells: int = 48) -> list[dict]:
 
     register_paradigm(Paradigm(name="noop", title="does nothing", schema="triplets",
                                align=noop_align))
-    spec = parse_spec({"sweep": {"models": [f"m{i}" for i in range(n_cells // 4)],
-                                 "seeds": [0, 1, 2, 3]}, "paradigm": [{"name": "noop"}]})
+    spec = parse_spec({"sweep": {"models": ["m"], "seeds": list(range(n_cells))},
+                       "paradigm": [{"name": "noop"}]})
     out = []
     for label, kwargs in (("in this process", {"workers": 0}),
                           ("local pool, 2 workers", {"workers": 2}),
                           ("ray, local, 2 CPUs", {"backend": "ray", "num_cpus": 2})):
         first: list[float] = []
+
+        def note(line: str, first: list[float] = first) -> None:
+            if line.startswith("[1/"):
+                first.append(time.perf_counter())
+
         t0 = time.perf_counter()
-        run_sweep(spec, tmp / label.replace(" ", "_").replace(",", ""),
-                  echo=lambda line, first=first: first.append(time.perf_counter())
-                  if line.startswith("[1/") else None, **kwargs)
+        run_sweep(spec, tmp / label.replace(" ", "_").replace(",", ""), echo=note, **kwargs)
         total = time.perf_counter() - t0
         startup = first[0] - t0 if first else float("nan")
         per_cell = (total - startup) / (n_cells - 1)

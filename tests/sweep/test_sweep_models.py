@@ -18,18 +18,18 @@ layers = ["0,-1"]
 
 [[paradigm]]
 name = "triplets"
-limit = 8
+limit = 5
 options = { n_boot = 50 }
 
 [[paradigm]]
 name = "similarity"
 datasets = ["wordsim353-raters-set1"]
-limit = 20
+limit = 12
 options = { n_boot = 50 }
 
 [[paradigm]]
 name = "risky"
-limit = 16
+limit = 8
 options = { n_boot = 50, n_splits = 3 }
 """
 
@@ -57,3 +57,21 @@ def test_two_models_on_three_paradigms(write_sweep, tmp_path, load_dataset):
     assert sorted(board.table["model"]) == ["minilm-l6", "smollm2-135m"]
     assert np.isfinite(board.table["mean_normalised"]).all()
     assert (board.tasks["selected_on"] == "train").all()
+
+
+def test_workers_share_the_language_model_cache(write_sweep, tmp_path, load_dataset,
+                                                monkeypatch):
+    load_dataset("simlex999")
+    # two cells that need the same embeddings, run at the same time by two workers
+    block = "[[paradigm]]\nname = 'similarity'\nlimit = 12\nlayers = ['last']\n"
+    spec = write_sweep("[sweep]\nmodels = ['minilm-l6']\n" + block + "options = { n_boot = 20 }\n"
+                       + block + "options = { n_boot = 30 }\n")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("COGALIGN_CACHE", str(cache))
+    summary = run_sweep(spec, tmp_path / "out", workers=2)
+    assert summary["failed"] == [] and summary["ok"] == 2
+    entries = list((cache / "llm" / "embed").iterdir())
+    assert len(entries) == 1 and not entries[0].name.startswith(".")  # one whole entry
+    rows = load_results(tmp_path / "out")
+    spearman = rows[rows["primary"] & (rows["split"] == "all")]["value"]
+    assert spearman.nunique() == 1  # both cells read the same embeddings

@@ -85,7 +85,7 @@ def test_a_killed_sweep_resumes_without_redoing_finished_cells(toy, write_sweep,
     spec = write_sweep(toy_sweep(f', calls = "{calls}", sleep = 0.2'))
     out = tmp_path / "out"
     command = [PYTHON, "-m", "cogalign.cli", "sweep", str(spec), "--out", str(out),
-               "--workers", "1", "--no-progress"]
+               "--workers", "0", "--no-progress"]
     proc = subprocess.Popen(command, env=cli_env(), start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

@@ -134,9 +134,10 @@ def _task_section(task: str, rows: pd.DataFrame, tasks: pd.DataFrame) -> str:
     primary = rows[rows["primary"].astype(bool)]
     layers = pd.to_numeric(primary["layer"], errors="coerce")
     if layers.nunique() >= 2:
+        band = ", with the noise ceiling" if primary["ceiling"].notna().any() else ""
         parts.append(_figure(lambda ax: plot_layer_curves(primary, ax=ax, title=task),
                              (7.0, 3.8), f"{task}: {metric} by depth in the model (all units, "
-                                         "95% interval), with the noise ceiling"))
+                                         f"95% interval){band}"))
     parts.append(_figure(lambda ax: plot_task_scores(tasks, ax=ax, title=task),
                          (7.0, 0.9 + 0.5 * len(tasks)),
                          f"{task}: held-out and best {metric} per model"))
