@@ -225,8 +225,8 @@ def paradigms_command(as_json: bool) -> None:
         offers = [slot for slot in SLOTS if slot in p.commands]
         if p.estimators and "fit" not in offers:
             offers.append("fit")
-        offers += [name for name, part in (("study", p.study_design), ("demo", p.demo))
-                   if part is not None]
+        offers += [name for name, part in (("study", p.study_design), ("demo", p.demo),
+                                           ("sweep", p.align)) if part is not None]
         offers += sorted(_top_level(p))
         rows.append({"name": p.name, "title": p.title, "schema": p.schema_name,
                      "datasets": list(p.datasets), "models": sorted(p.estimators),
