@@ -230,7 +230,8 @@ def paradigms_command(as_json: bool) -> None:
         if p.estimators and "fit" not in offers:
             offers.append("fit")
         offers += [name for name, part in (("study", p.study_design), ("online", p.online_flow),
-                                           ("demo", p.demo)) if part is not None]
+                                           ("demo", p.demo), ("sweep", p.align))
+                   if part is not None]
         offers += sorted(_top_level(p))
         rows.append({"name": p.name, "title": p.title, "schema": p.schema_name,
                      "datasets": list(p.datasets), "models": sorted(p.estimators),
@@ -243,8 +244,10 @@ def paradigms_command(as_json: bool) -> None:
 def _register_core_commands() -> None:
     """Add the core commands that live next to the code they drive."""
     from cogalign.llm.cli import cache_group, embed_command, judge_command
+    from cogalign.report.cli import leaderboard_command, report_command
     from cogalign.serve.cli import export_jspsych_command, serve_group
     from cogalign.studies.cli import study_group
+    from cogalign.sweep.cli import sweep_command
 
     main.add_command(embed_command, "embed")
     main.add_command(judge_command, "judge")
@@ -252,6 +255,9 @@ def _register_core_commands() -> None:
     study_group.add_command(export_jspsych_command, "export-jspsych")
     main.add_command(study_group, "study")
     main.add_command(serve_group, "serve")
+    main.add_command(sweep_command, "sweep")
+    main.add_command(leaderboard_command, "leaderboard")
+    main.add_command(report_command, "report")
 
 
 _register_core_commands()

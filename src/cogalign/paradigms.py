@@ -18,6 +18,72 @@ Paradigms are found, in this order, in
 Heavy parts are named as ``"module:attribute"`` strings and imported on first use
 (:func:`resolve`), so listing the paradigms imports no model code.
 
+The align contract
+------------------
+A paradigm's :attr:`Paradigm.align` names the one function that measures a language model
+against people on that paradigm; the sweep runner (:mod:`cogalign.sweep`) calls nothing else::
+
+    align(model: str, *, dataset: str | None = None, layer: str | int | None = None,
+          template: str | None = None, temperature: float | None = None, seed: int = 0,
+          limit: int | None = None, progress: bool = False, **options) -> list[dict]
+
+``model``
+    A :mod:`cogalign.llm` model: preset, Hugging Face id or local path.
+``dataset``
+    A registry name the function supports (``None``: the paradigm's default dataset).
+``layer``
+    A layer spec of :mod:`cogalign.llm.layers` (``"all"``, ``"last"``, ``3``, ``"0:6"``);
+    ``None``: the paradigm's default. Rows are per layer actually measured.
+``template``
+    How the items are put to the model (an item template, a prompt template, a format);
+    what it means is the paradigm's and its docstring says so. ``None``: the default.
+``temperature``
+    Sampling temperature of synthetic participants; ``None``: no sampling.
+``seed``
+    Seed of every random step: bootstrap intervals, the train/test split, sampling.
+``limit``
+    Use a seeded subset of this many units (triplets, pairs, problems) for quick runs;
+    ``None``: all of them.
+``progress``
+    Show progress bars.
+``**options``
+    The paradigm's own settings (``method="prompt"``, ``n_boot=200``) as keyword
+    parameters, documented by the function; the sweep runner checks a sweep file's options
+    against the signature before anything runs.
+
+A paradigm with no use for ``layer``, ``template`` or ``temperature`` leaves that parameter
+out of its signature, and the sweep runner refuses a sweep file that sets it for the
+paradigm. The function returns **tidy metric rows**, one number each, as plain dicts of
+``str``, ``int``, ``float``, ``bool`` or ``None`` (:data:`ALIGN_KEYS` are required):
+
+``metric``
+    Name of the measure (``"accuracy"``, ``"spearman"``, ``"r2"``, ``"percentile"``).
+``value``, ``ci_low``, ``ci_high``
+    The estimate and its interval (NaN when there is none).
+``ceiling``
+    The noise ceiling in the same units (what a perfect model of the people would reach,
+    given how noisy they are), NaN where none is known. The leaderboard divides by it.
+``layer``
+    The layer measured (an int), or a label (``"prompt"``), or ``None``.
+``template``
+    The template actually used (the default spelled out), or ``None``.
+``split``
+    ``"all"`` (every unit), or ``"train"`` / ``"test"``: the same measure on a seeded half
+    split of the units (:func:`cogalign.crossval.holdout_split`), identical for every model,
+    layer, template and temperature of a dataset, seed and limit. The leaderboard chooses
+    layer and template on ``"train"`` and reports ``"test"``, so it is not tuned on the data
+    it reports. The primary metric comes in the three splits (or in ``"all"`` alone, from a
+    function that cannot split its units; the leaderboard then has no held-out score).
+``primary``
+    ``True`` on the paradigm's headline measure (higher is better), which the leaderboard
+    ranks on; one primary metric name per paradigm and dataset.
+
+Rows may carry more keys: ``dataset`` (the dataset measured, its default spelled out),
+``sources`` (other registry datasets the measure drew on, comma-separated, cited in the
+report), ``n`` (units), ``relative_depth``, ``method``, ``ceiling_upper``, ``temperature``.
+:func:`align_row` builds a row, :func:`check_align_rows` checks a function's rows against the
+contract.
+
 >>> from cogalign.paradigms import get_paradigm
 >>> get_paradigm("triplets").schema_name
 'triplets'
@@ -36,12 +102,16 @@ from typing import Any
 from cogalign.errors import CogalignError
 
 __all__ = [
+    "ALIGN_KEYS",
+    "ALIGN_SPLITS",
     "BUILTIN",
     "ENTRY_POINT_GROUP",
     "ENV_VARIABLE",
     "Paradigm",
     "ParadigmError",
+    "align_row",
     "all_paradigms",
+    "check_align_rows",
     "factory",
     "get_paradigm",
     "register_paradigm",
@@ -68,6 +138,13 @@ ENV_VARIABLE = "COGALIGN_PARADIGMS"
 
 #: A value or a ``"module:attribute"`` string naming it (imported on first use).
 Ref = Any
+
+#: Keys every row returned by a paradigm's ``align`` function must have.
+ALIGN_KEYS: tuple[str, ...] = ("metric", "value", "ci_low", "ci_high", "ceiling", "layer",
+                               "template", "split", "primary")
+
+#: The values of a row's ``split``.
+ALIGN_SPLITS: tuple[str, ...] = ("all", "train", "test")
 
 
 class ParadigmError(CogalignError):
@@ -165,8 +242,11 @@ class Paradigm:
     demo
         Function ``(echo) -> dict``: the paradigm's section of ``cogalign demo``.
     align
-        Function measuring a language model against people on this paradigm (the entry the
-        sweep runner and ``cogalign align NAME`` call).
+        Function measuring a language model against people on this paradigm, the entry the
+        sweep runner calls: ``align(model, *, dataset=None, layer=None, template=None,
+        temperature=None, seed=0, limit=None, progress=False, **options) -> list[dict]``,
+        returning tidy metric rows (see "The align contract" in :mod:`cogalign.paradigms`
+        and :func:`check_align_rows`).
     reader
         Function ``(path) -> trial table`` for users' files, if not the schema's generic reader.
     package
@@ -350,3 +430,102 @@ def with_part(attribute: str) -> Iterator[Paradigm]:
 def _closest(name: str | None, known: Mapping[str, Any] | list[str]) -> str:
     close = difflib.get_close_matches(str(name), list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _number(value: Any) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def align_row(metric: str, value: Any, *, ci: tuple[Any, Any] = (None, None),
+              ceiling: Any = None, layer: Any = None, template: str | None = None,
+              split: str = "all", primary: bool = False, **extra: Any) -> dict[str, Any]:
+    """One metric row of the align contract, with numbers as plain floats (NaN for none).
+
+    Parameters
+    ----------
+    metric, value
+        The measure's name and estimate.
+    ci
+        ``(low, high)`` interval (``None`` for none).
+    ceiling
+        Noise ceiling in the same units (``None`` for none).
+    layer, template, split, primary
+        As in the contract (module docstring).
+    **extra
+        More keys (``n``, ``relative_depth``...); NumPy scalars become plain numbers.
+
+    Returns
+    -------
+    dict
+    """
+    row = {"metric": metric, "value": _number(value), "ci_low": _number(ci[0]),
+           "ci_high": _number(ci[1]), "ceiling": _number(ceiling),
+           "layer": int(layer) if isinstance(layer, int) or hasattr(layer, "dtype") else layer,
+           "template": template, "split": split, "primary": bool(primary)}
+    for key, item in extra.items():
+        row[key] = item.item() if hasattr(item, "item") else item
+    return row
+
+
+def _plain(value: Any) -> bool:
+    return value is None or isinstance(value, bool | int | float | str)
+
+
+def check_align_rows(rows: Any, *, where: str = "align") -> list[dict[str, Any]]:
+    """Check rows returned by a paradigm's ``align`` function against the contract.
+
+    Parameters
+    ----------
+    rows
+        What the function returned.
+    where
+        Who returned them, for the messages (e.g. ``"triplets align"``).
+
+    Returns
+    -------
+    list of dict
+        The rows, unchanged.
+
+    Raises
+    ------
+    ParadigmError
+        Naming the row and key: not a list of dicts, a missing key, a value that is not a
+        plain ``str`` / ``int`` / ``float`` / ``bool`` / ``None``, a ``split`` outside
+        :data:`ALIGN_SPLITS`, a ``value`` that is not a number, no primary row, two primary
+        metric names, or a primary metric not in the splits ``all``, ``train`` and ``test``
+        (or ``all`` alone).
+    """
+    if not isinstance(rows, list) or not rows:
+        raise ParadigmError(f"{where}: must return a non-empty list of dicts, got "
+                            f"{type(rows).__name__}")
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise ParadigmError(f"{where}: row {i} is a {type(row).__name__}, not a dict")
+        missing = [k for k in ALIGN_KEYS if k not in row]
+        if missing:
+            raise ParadigmError(f"{where}: row {i} ({row.get('metric')!r}) lacks {missing}")
+        for key, value in row.items():
+            if not isinstance(key, str) or not _plain(value):
+                raise ParadigmError(f"{where}: row {i} key {key!r} holds a "
+                                    f"{type(value).__name__}; use str, int, float, bool or None")
+        if row["split"] not in ALIGN_SPLITS:
+            raise ParadigmError(f"{where}: row {i} split {row['split']!r} is not one of "
+                                f"{ALIGN_SPLITS}")
+        for key in ("value", "ci_low", "ci_high", "ceiling"):
+            if isinstance(row[key], bool) or not isinstance(row[key], int | float):
+                raise ParadigmError(f"{where}: row {i} {key} must be a number (NaN for none), "
+                                    f"got {row[key]!r}")
+        if not isinstance(row["metric"], str) or not row["metric"]:
+            raise ParadigmError(f"{where}: row {i} metric must be a non-empty string")
+        if not isinstance(row["primary"], bool):
+            raise ParadigmError(f"{where}: row {i} primary must be True or False")
+    primary = {row["metric"] for row in rows if row["primary"]}
+    if len(primary) != 1:
+        raise ParadigmError(f"{where}: exactly one metric must be primary, got "
+                            f"{sorted(primary) or 'none'}")
+    have = {row["split"] for row in rows if row["primary"]}
+    if have not in ({"all"}, set(ALIGN_SPLITS)):
+        raise ParadigmError(f"{where}: the primary metric {primary.pop()!r} must come in the "
+                            f"splits 'all', 'train' and 'test' (or 'all' alone), got "
+                            f"{sorted(have)}")
+    return rows

@@ -10,6 +10,7 @@ NAMES = [
     "things-triplets-test", "things-concepts", "choices13k", "ericson2015", "rsa92",
     "simlex999", "wordsim353", "analogies-google", "moralgraph-mge-prolific", "moralgraph-mge-all",
     "rotation-ganis-kievit-2015", "rotation-jost-jansen-2020", "rotation-hamrick-griffiths-2014",
+    "wordsim353-raters-set1", "wordsim353-raters-set2", "card660",
 ]
 
 pytestmark = pytest.mark.realdata

@@ -17,6 +17,7 @@ from cogalign.data.containers import MoralGraph, RDMStack
 from cogalign.data.schema import Column, Problem, ProblemLog, Schema, ValidationError, validate
 from cogalign.data.schemas import (
     INTERTEMPORAL,
+    PAIRWISE,
     RISKY_RATES,
     ROTATION,
     ROTATION_MEANS,
@@ -445,3 +446,126 @@ def load_hamrick_griffiths_2014(files: Files) -> pd.DataFrame:
     )
     source = str(files["rotation/hamrick_griffiths_2014_theta_time.csv"])
     return validate(table, ROTATION_MEANS, source=source)
+
+
+# ----------------------------------------------------------------- per-rater word similarity
+
+
+def _rater_columns(n_raters: int, scale_max: float) -> tuple[Column, ...]:
+    return tuple(Column(str(j), "float", minimum=0.0, maximum=scale_max,
+                        description=f"Rating of rater {j}") for j in range(1, n_raters + 1))
+
+
+def _check_means(path: Path, ratings: np.ndarray, published: np.ndarray, column: str,
+                 lines: np.ndarray | None) -> None:
+    """The published mean of every pair must be the mean of its raters (to rounding)."""
+    off = np.flatnonzero(np.abs(ratings.mean(axis=1) - published) > 0.0051)
+    if len(off):
+        log = ProblemLog()
+        for i in off[:20]:
+            line = None if lines is None else int(lines[i])
+            log.add(Problem(str(path), int(i) + 1, column,
+                            f"published mean {published[i]:g} is not the mean of the raters' "
+                            f"ratings ({ratings[i].mean():.3f})", line))
+        log.raise_if_any()
+
+
+def _rater_pairs(word_a: list[str], word_b: list[str], ratings: np.ndarray, prefix: str,
+                 scale: tuple[float, float], source: str) -> pd.DataFrame:
+    """The long similarity table: one row per rater and pair, identical-word pairs dropped.
+
+    ``trial`` is the pair's row in the file (0-based); a pair listed twice is rated twice by
+    each rater (``repeat`` 0 and 1). ``attrs["dropped_pairs"]`` lists the pairs of a word with
+    itself, which the similarity schema does not take (they carry no information).
+    """
+    pairs = pd.DataFrame({"item_a": word_a, "item_b": word_b})
+    same = (pairs["item_a"] == pairs["item_b"]).to_numpy()
+    repeat = pairs.groupby(["item_a", "item_b"]).cumcount().to_numpy()
+    keep = np.flatnonzero(~same)
+    n_raters = ratings.shape[1]
+    table = pd.DataFrame({
+        "participant_id": np.repeat([f"{prefix}{j:02d}" for j in range(1, n_raters + 1)],
+                                    len(keep)),
+        "session": 1,
+        "trial": np.tile(keep, n_raters),
+        "item_a": np.tile(pairs["item_a"].to_numpy()[keep], n_raters),
+        "item_b": np.tile(pairs["item_b"].to_numpy()[keep], n_raters),
+        "rating": ratings[keep].T.ravel(),
+        "scale_min": scale[0],
+        "scale_max": scale[1],
+        "repeat": np.tile(repeat[keep], n_raters),
+        "rt": np.nan,
+    })
+    out = validate(table, PAIRWISE, source=source)
+    out.attrs["dropped_pairs"] = [f"{a} {b}" for a, b in
+                                  pairs.loc[same, ["item_a", "item_b"]].itertuples(index=False)]
+    out.attrs["n_raters"] = n_raters
+    return out
+
+
+def _wordsim_raters(files: Files, name: str, n_raters: int, prefix: str) -> pd.DataFrame:
+    path = files[f"wordsim/wordsim353_raters/{name}"]
+    # as published: CRLF line ends, and a tab at the end of the header and of some rows
+    raw, lines = read_table_with_lines(path, trailing_delimiter="drop")
+    schema = Schema(f"wordsim353-{name}",
+                    (Column("Word 1", "str"), Column("Word 2", "str"),
+                     Column("Human (mean)", "float", minimum=0.0, maximum=10.0),
+                     *_rater_columns(n_raters, 10.0)),
+                    description="WordSim-353 with one column per rater, as published.")
+    if list(raw.columns) != [c.name for c in schema.columns]:
+        raise ValidationError([Problem(str(path), None, None,
+                                       f"expected the columns {[c.name for c in schema.columns]}, "
+                                       f"got {list(raw.columns)}", 1)])
+    wide = validate(raw, schema, source=str(path), lines=lines)
+    ratings = wide[[str(j) for j in range(1, n_raters + 1)]].to_numpy(dtype=np.float64)
+    _check_means(path, ratings, wide["Human (mean)"].to_numpy(dtype=np.float64), "Human (mean)",
+                 lines)
+    return _rater_pairs(wide["Word 1"].tolist(), wide["Word 2"].tolist(), ratings, prefix,
+                        (0.0, 10.0), str(path))
+
+
+def load_wordsim353_raters_set1(files: Files) -> pd.DataFrame:
+    """WordSim-353 set 1: 13 raters x 153 pairs (0-10 relatedness), one row per rating.
+
+    The pair ``tiger tiger`` (a word with itself, rated 10 by all) is dropped; ``money cash``,
+    listed twice, is two trials (``repeat`` 0 and 1). Raters are ``set1-r01``..``set1-r13``.
+    """
+    return _wordsim_raters(files, "set1.tab", 13, "set1-r")
+
+
+def load_wordsim353_raters_set2(files: Files) -> pd.DataFrame:
+    """WordSim-353 set 2: 16 raters x 200 pairs (0-10 relatedness), one row per rating.
+
+    Raters are ``set2-r01``..``set2-r16`` (other people than set 1's; do not pool the sets).
+    """
+    return _wordsim_raters(files, "set2.tab", 16, "set2-r")
+
+
+def load_card660(files: Files) -> pd.DataFrame:
+    """Card-660 rare-word similarity: 8 expert annotators x 660 pairs (0-4), one row per rating.
+
+    ``dataset.tsv`` (``word1, word2, gold``) and ``scores.tsv`` (one column per annotator) are
+    line-aligned and have no header. Multi-word expressions, joined by ``_`` in the files
+    (``Pocket_Monsters``), are written with spaces. Annotators are ``card-a01``..``card-a08``.
+    """
+    data_path, scores_path = files["card660/dataset.tsv"], files["card660/scores.tsv"]
+    pairs, pair_lines = read_table_with_lines(data_path, columns=["word1", "word2", "gold"])
+    pairs = validate(pairs, Schema("card660-dataset", (
+        Column("word1", "str"), Column("word2", "str"),
+        Column("gold", "float", minimum=0.0, maximum=4.0)),
+        description="Card-660 pairs with the gold score, as published."),
+        source=str(data_path), lines=pair_lines)
+    names = [str(j) for j in range(1, 9)]
+    scores, score_lines = read_table_with_lines(scores_path, columns=names)
+    scores = validate(scores, Schema("card660-scores", _rater_columns(8, 4.0),
+                                     description="Card-660 annotator scores, as published."),
+                      source=str(scores_path), lines=score_lines)
+    if len(scores) != len(pairs):
+        raise ValidationError([Problem(str(scores_path), None, None,
+                                       f"{len(scores)} rows, but {data_path.name} has "
+                                       f"{len(pairs)} pairs (the files are line-aligned)", None)])
+    ratings = scores[names].to_numpy(dtype=np.float64)
+    _check_means(data_path, ratings, pairs["gold"].to_numpy(dtype=np.float64), "gold",
+                 pair_lines)
+    words = [pairs[c].str.replace("_", " ", regex=False).tolist() for c in ("word1", "word2")]
+    return _rater_pairs(words[0], words[1], ratings, "card-a", (0.0, 4.0), str(data_path))

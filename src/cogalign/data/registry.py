@@ -397,3 +397,68 @@ register(Dataset(
     "20 conditions",
     loaders.load_hamrick_griffiths_2014,
 ))
+
+_WS353_RATERS = ("https://raw.githubusercontent.com/fanglanting/skip-gram-pytorch/"
+                 "0a16cd6b03f56ebca1854c4b07368ea826625d0f/wordsim353")
+_WS353_INSTRUCTIONS = _f("wordsim/wordsim353_raters/instructions.txt",
+                         f"{_WS353_RATERS}/instructions.txt",
+                         "276722cafef27972548bc068af11a60523ce55c07660b3aee4dbe428755551d9")
+_WS353_CITATION = ("Finkelstein, L., Gabrilovich, E., Matias, Y., Rivlin, E., Solan, Z., Wolfman, "
+                   "G., & Ruppin, E. (2002). Placing search in context: The concept revisited. "
+                   "ACM Transactions on Information Systems 20(1):116-131.")
+_WS353_LICENCE = ("Distributed by the authors (gabrilovich.com/resources/data/wordsim353) for "
+                  "research; cite the paper. Not redistributed by cogalign.")
+
+register(Dataset(
+    "wordsim353-raters-set1",
+    "WordSim-353 set 1 per rater: 13 raters x 153 word pairs, relatedness 0-10",
+    "similarity",
+    (
+        _f("wordsim/wordsim353_raters/set1.tab", f"{_WS353_RATERS}/set1.tab",
+           "e7ecd8858b9d1585faebb55b135ce4f354deb4130e5c519caa5fdaa1ed530067"),
+        _WS353_INSTRUCTIONS,
+    ),
+    _WS353_CITATION,
+    _WS353_LICENCE,
+    "13 raters x 152 pairs (tiger-tiger dropped)",
+    loaders.load_wordsim353_raters_set1,
+))
+
+register(Dataset(
+    "wordsim353-raters-set2",
+    "WordSim-353 set 2 per rater: 16 raters x 200 word pairs, relatedness 0-10",
+    "similarity",
+    (
+        _f("wordsim/wordsim353_raters/set2.tab", f"{_WS353_RATERS}/set2.tab",
+           "e2656288a78dc0a4b29ab850630ff415d2dc63208e2d55986c08bdcd3246fb44"),
+        _WS353_INSTRUCTIONS,
+    ),
+    _WS353_CITATION,
+    _WS353_LICENCE,
+    "16 raters x 200 pairs",
+    loaders.load_wordsim353_raters_set2,
+))
+
+_CARD660 = ("https://raw.githubusercontent.com/ziyi-yang/KG2Vec/"
+            "7ec9cf5bdf4694543caf48fa747b98450bc7ef6c/test_data/card-660")
+
+register(Dataset(
+    "card660",
+    "Card-660 rare-word similarity per annotator: 8 experts x 660 word pairs, similarity 0-4",
+    "similarity",
+    (
+        _f("card660/dataset.tsv", f"{_CARD660}/dataset.tsv",
+           "4a3cf91de9a0b4baed3b49f14ff03a9d357af87aaac84c0e60cc5e192487b7d9"),
+        _f("card660/scores.tsv", f"{_CARD660}/scores.tsv",
+           "0cef4d9c10bb38ed181dd3deb3484c538a31c7b8380c219a9687331ff07ff8a8"),
+        _f("card660/similarity_scale.txt", f"{_CARD660}/similarity_scale.txt",
+           "77bee0ed529c17d1a46421d7a6f58c96e453a4133558d9a5186b653f8487469c"),
+    ),
+    "Pilehvar, M. T., Kartsaklis, D., Prokhorov, V., & Collier, N. (2018). Card-660: Cambridge "
+    "Rare Word Dataset - a reliable benchmark for infrequent word representation models. "
+    "EMNLP 2018, 1391-1401.",
+    "Published by the authors (pilehvar.github.io/card-660) for research; cite the paper. "
+    "Not redistributed by cogalign.",
+    "8 annotators x 660 pairs",
+    loaders.load_card660,
+))

@@ -78,13 +78,14 @@ def _read_text(path: Path) -> str:
 
 
 def read_table_file(
-    path: str | Path, *, delimiter: str | None = None, allow_empty: bool = False
+    path: str | Path, *, delimiter: str | None = None, allow_empty: bool = False,
+    trailing_delimiter: str = "refuse", columns: list[str] | None = None,
 ) -> pd.DataFrame:
     """Read a user's table: CSV, TSV, a JSON list of row objects, or JSON lines.
 
     Parameters
     ----------
-    path, delimiter, allow_empty
+    path, delimiter, allow_empty, trailing_delimiter, columns
         As in :func:`read_table_with_lines`.
 
     Returns
@@ -97,11 +98,13 @@ def read_table_file(
     ValidationError
         As :func:`read_table_with_lines`.
     """
-    return read_table_with_lines(path, delimiter=delimiter, allow_empty=allow_empty)[0]
+    return read_table_with_lines(path, delimiter=delimiter, allow_empty=allow_empty,
+                                 trailing_delimiter=trailing_delimiter, columns=columns)[0]
 
 
 def read_table_with_lines(
-    path: str | Path, *, delimiter: str | None = None, allow_empty: bool = False
+    path: str | Path, *, delimiter: str | None = None, allow_empty: bool = False,
+    trailing_delimiter: str = "refuse", columns: list[str] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray | None]:
     """Read a user's table and the line of the file each row starts on.
 
@@ -116,6 +119,15 @@ def read_table_with_lines(
     allow_empty
         Accept a file with a header but no rows (returning an empty table); by default such a
         file is refused as empty.
+    trailing_delimiter
+        Delimited text: ``"refuse"`` (the default) treats a delimiter at the end of a line as
+        one more, empty cell, so such a row is refused as having too many cells;
+        ``"drop"`` removes one delimiter at the very end of each line before reading, for
+        files whose writer ended (some) lines with one (a published dataset, read as it
+        was published).
+    columns
+        Delimited text without a header line: the column names (every line is a row, and
+        lines are numbered from 1).
 
     Returns
     -------
@@ -137,10 +149,15 @@ def read_table_with_lines(
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if trailing_delimiter not in ("refuse", "drop"):
+        raise ValueError(f"trailing_delimiter must be 'refuse' or 'drop', got "
+                         f"{trailing_delimiter!r}")
     if suffix in _JSON_SUFFIXES and delimiter is None:
         table, lines = _read_json_rows(path, lines=suffix != ".json")
     else:
-        table, lines = _read_delimited(path, delimiter or DELIMITERS.get(suffix, ","))
+        table, lines = _read_delimited(path, delimiter or DELIMITERS.get(suffix, ","),
+                                       drop_trailing=trailing_delimiter == "drop",
+                                       columns=columns)
     if len(table) == 0 and not allow_empty:
         what = "a header but no data rows" if len(table.columns) else "no rows"
         raise _fail(path, f"the file is empty: it has {what}")
@@ -148,11 +165,14 @@ def read_table_with_lines(
     return table, lines
 
 
-def _read_delimited(path: Path, sep: str) -> tuple[pd.DataFrame, np.ndarray]:
+def _read_delimited(path: Path, sep: str, *, drop_trailing: bool = False,
+                    columns: list[str] | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     text = _read_text(path)
     if not text.strip():
         raise _fail(path, "the file is empty")
-    header, starts, ragged, end, ends = _scan(path, text, sep)
+    if drop_trailing:
+        text = re.sub(re.escape(sep) + r"(?=\r\n|\n|\r|\Z)", "", text)
+    header, starts, ragged, end, ends = _scan(path, text, sep, columns)
     torn = not text.endswith(("\n", "\r"))
     log = ProblemLog()
     for k, (row, line, cells) in enumerate(ragged):
@@ -160,7 +180,8 @@ def _read_delimited(path: Path, sep: str) -> tuple[pd.DataFrame, np.ndarray]:
         log.add(Problem(str(path), row, None,
                         _ragged_text(cells, len(header), sep, last and torn), line))
     log.raise_if_any()
-    return _frame(path, text, sep, header, len(starts), ends), np.asarray(starts, dtype=np.int64)
+    table = _frame(path, text, sep, header, len(starts), ends, named=columns is None)
+    return table, np.asarray(starts, dtype=np.int64)
 
 
 def _records(path: Path, text: str, sep: str):
@@ -176,13 +197,15 @@ def _records(path: Path, text: str, sep: str):
         raise _fail(path, _csv_error_text(exc), line=end + 1) from None
 
 
-def _scan(path: Path, text: str, sep: str):
+def _scan(path: Path, text: str, sep: str, columns: list[str] | None = None):
     """Check the header and find ragged rows.
 
     Keeps where each row starts, and the first and last rows (to check the fast parse
-    against).
+    against). ``columns``: the names of a file without a header line.
     """
-    header: list[str] | None = None
+    header: list[str] | None = None if columns is None else list(columns)
+    if header is not None:
+        check_columns_unique(header, str(path))
     starts: list[int] = []
     ragged: list[tuple[int, int, int]] = []  # (row, line, cells)
     ends: list[list[str]] = []
@@ -202,18 +225,22 @@ def _scan(path: Path, text: str, sep: str):
 
 
 def _frame(path: Path, text: str, sep: str, header: list[str], n_rows: int,
-           ends: list[list[str]]) -> pd.DataFrame:
-    """The table of text cells: by pandas' C parser, checked against the scan, else by ours."""
+           ends: list[list[str]], *, named: bool = True) -> pd.DataFrame:
+    """The table of text cells: by pandas' C parser, checked against the scan, else by ours.
+
+    ``named=False``: the file has no header line (``header`` holds the given names).
+    """
     if n_rows:
         try:
             table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, na_filter=False,
-                                engine="c")
+                                engine="c", header=0 if named else None,
+                                names=None if named else header)
         except (ValueError, pd.errors.ParserError):
             table = None
         if (table is not None and list(table.columns) == header and len(table) == n_rows
                 and [table.iloc[0].tolist(), table.iloc[-1].tolist()] == ends):
             return table
-    rows = [cells for _, _, cells in _records(path, text, sep)][1:]
+    rows = [cells for _, _, cells in _records(path, text, sep)][1 if named else 0:]
     return pd.DataFrame(rows, columns=header, dtype=str)
 
 

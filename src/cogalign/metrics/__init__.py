@@ -28,6 +28,7 @@ from cogalign.metrics.cca import cca, pwcca, svcca
 from cogalign.metrics.ceilings import (
     NoiseCeiling,
     SplitHalf,
+    pairs_noise_ceiling,
     pool_rdms,
     rdm_noise_ceiling,
     spearman_brown,
@@ -35,7 +36,11 @@ from cogalign.metrics.ceilings import (
 )
 from cogalign.metrics.cka import cka, cka_from_kernels, linear_cka, median_bandwidth, rbf_cka
 from cogalign.metrics.compare import METHODS, rank_rows, rsa, rsa_paired
-from cogalign.metrics.individual import IndividualAlignment, individual_alignment
+from cogalign.metrics.individual import (
+    IndividualAlignment,
+    individual_alignment,
+    individual_alignment_pairs,
+)
 from cogalign.metrics.inference import (
     BootstrapResult,
     GroupComparison,
@@ -107,6 +112,7 @@ __all__ = [
     "fit_temperature",
     "from_rsatoolbox",
     "individual_alignment",
+    "individual_alignment_pairs",
     "linear_cka",
     "mantel_test",
     "median_bandwidth",
@@ -114,6 +120,7 @@ __all__ = [
     "paired_bootstrap",
     "partial_whitening",
     "percentile_interval",
+    "pairs_noise_ceiling",
     "pool_rdms",
     "predict_odd_one_out",
     "procrustes_distance",

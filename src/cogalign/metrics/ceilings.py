@@ -45,6 +45,7 @@ from cogalign.metrics.compare import canonical_method, compare_vectors
 __all__ = [
     "NoiseCeiling",
     "SplitHalf",
+    "pairs_noise_ceiling",
     "pool_rdms",
     "rdm_noise_ceiling",
     "spearman_brown",
@@ -150,6 +151,41 @@ def rdm_noise_ceiling(rdms: Any, method: str = "spearman") -> NoiseCeiling:
             _compare_masked(_nanmean_rows(np.delete(z, i, axis=0)), v[i], method, n)
             for i in range(m)
         ])
+    return NoiseCeiling(float(np.mean(lower)), float(np.mean(upper)), lower, upper, method)
+
+
+def pairs_noise_ceiling(values: Any, method: str = "spearman") -> NoiseCeiling:
+    """Noise ceiling of participants' ratings of a list of pairs (word pairs, not RDMs).
+
+    The bounds of :func:`rdm_noise_ceiling` for values that have no item structure: each
+    participant against the mean of the others (lower) and of everyone (upper), after the
+    comparator's per-participant normalisation. Pairs someone did not rate (NaN) are dropped.
+
+    Parameters
+    ----------
+    values : array_like, shape (m, n_pairs)
+        One row of ratings per participant, ``m >= 2``.
+    method : str
+        ``"spearman"`` or ``"pearson"``.
+
+    Returns
+    -------
+    NoiseCeiling
+    """
+    method = canonical_method(method)
+    if method not in ("spearman", "pearson"):
+        raise RDMInputError(f"pair ratings are compared with spearman or pearson, not {method!r}")
+    v = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    v = v[:, ~np.isnan(v).any(axis=0)]
+    m, n = v.shape
+    if m < 2 or n < 3:
+        raise RDMInputError("a noise ceiling needs at least 2 participants and 3 pairs rated "
+                            "by all")
+    z = _normalise_rows(v, method)
+    loo = (z.sum(axis=0)[None, :] - z) / (m - 1)
+    pooled = np.broadcast_to(z.mean(axis=0), v.shape).copy()
+    upper = compare_vectors(pooled, v, method, n, paired=True)
+    lower = compare_vectors(loo, v, method, n, paired=True)
     return NoiseCeiling(float(np.mean(lower)), float(np.mean(upper)), lower, upper, method)
 
 

@@ -46,7 +46,8 @@ from cogalign.metrics.ceilings import _normalise_rows
 from cogalign.metrics.compare import canonical_method, compare_vectors, rank_rows
 from cogalign.metrics.inference import percentile_interval
 
-__all__ = ["IndividualAlignment", "individual_alignment"]
+__all__ = ["PAIR_METHODS", "IndividualAlignment", "individual_alignment",
+           "individual_alignment_pairs"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -222,6 +223,101 @@ def individual_alignment(
         human_scores=human, human_pairwise=pairwise, candidate_scores=cand,
         candidate_each=each, percentile=pct, percentile_ci=pct_ci, inside_range=inside,
         p_below=p_below, p_above=p_above,
+        names=None if names is None else tuple(str(s) for s in names),
+        boot_percentiles=boots, method=method,
+    )
+
+
+#: Comparators that work on values of any set of pairs (no item structure needed).
+PAIR_METHODS = ("spearman", "pearson")
+
+
+def _pair_values(x: Any, name: str) -> NDArray:
+    v = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    if v.ndim != 2:
+        raise RDMInputError(f"{name} must be (n_people, n_pairs) or (n_pairs,), got {v.shape}")
+    return v
+
+
+def individual_alignment_pairs(
+    participant_values: Any,
+    candidate_values: Any,
+    method: str = "spearman",
+    *,
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int | np.random.Generator | None = None,
+    names: list[str] | tuple[str, ...] | None = None,
+) -> IndividualAlignment:
+    """Turing RSA on ratings of a list of pairs (word pairs), not on full RDMs.
+
+    Each participant's vector of pair ratings is compared with the mean of the others
+    (ranked first for Spearman), and each candidate with the same leave-one-out means, as in
+    :func:`individual_alignment`; the interval resamples **pairs** (the pairs of a word-pair
+    dataset share no item structure). Both sides must run the same way: all similarities, or
+    all dissimilarities.
+
+    Parameters
+    ----------
+    participant_values : array_like, shape (m, n_pairs)
+        One row of ratings per participant, ``m >= 3``; NaN for a pair not rated (such a
+        pair is dropped from every comparison).
+    candidate_values : array_like, shape (k, n_pairs) or (n_pairs,)
+        The candidates' values of the same pairs (a model's similarities, a synthetic
+        individual's ratings).
+    method : str
+        ``"spearman"`` or ``"pearson"`` (:data:`PAIR_METHODS`).
+    n_boot, ci, seed
+        Bootstrap over pairs of the percentile interval (0 skips it).
+    names : sequence of str, optional
+        Candidate names.
+
+    Returns
+    -------
+    IndividualAlignment
+        As :func:`individual_alignment`.
+    """
+    method = canonical_method(method)
+    if method not in PAIR_METHODS:
+        raise RDMInputError(f"pair ratings are compared with {' or '.join(PAIR_METHODS)}, "
+                            f"not {method!r}")
+    data = _pair_values(participant_values, "participant_values")
+    cands = _pair_values(candidate_values, "candidate_values")
+    if data.shape[1] != cands.shape[1]:
+        raise RDMInputError(f"participants rated {data.shape[1]} pairs, candidates have "
+                            f"{cands.shape[1]}")
+    m, k = data.shape[0], cands.shape[0]
+    if m < 3:
+        raise RDMInputError("individual-level alignment needs at least 3 participants")
+    if names is not None and len(names) != k:
+        raise RDMInputError(f"{len(names)} names for {k} candidates")
+    ok = ~(np.isnan(data).any(axis=0) | np.isnan(cands).any(axis=0))
+    data, cands = data[:, ok], cands[:, ok]
+    n = data.shape[1]
+    if n < 3:
+        raise RDMInputError("fewer than 3 pairs have values from everyone")
+    human, cand_loo = _scores(data, cands, method, n, None)
+    cand = cand_loo.mean(axis=1)
+    each = compare_vectors(cands, data, method, n)
+    pairwise = compare_vectors(data, data, method, n)
+    pct = _percentile(human, cand)
+    rng = as_rng(seed)
+    boots = np.full((n_boot, k), np.nan)
+    for b in range(n_boot):
+        idx = rng.integers(0, n, n)
+        h_b, c_b = _scores(data[:, idx], cands[:, idx], method, n, None)
+        boots[b] = _percentile(h_b, c_b.mean(axis=1))
+    if n_boot > 0:
+        lo_ci, hi_ci = percentile_interval(boots, ci)
+        pct_ci = np.stack([lo_ci, hi_ci], axis=1)
+    else:
+        pct_ci = np.full((k, 2), np.nan)
+    return IndividualAlignment(
+        human_scores=human, human_pairwise=pairwise, candidate_scores=cand,
+        candidate_each=each, percentile=pct, percentile_ci=pct_ci,
+        inside_range=(cand >= human.min()) & (cand <= human.max()),
+        p_below=(1 + (human[None, :] <= cand[:, None]).sum(axis=1)) / (m + 1),
+        p_above=(1 + (human[None, :] >= cand[:, None]).sum(axis=1)) / (m + 1),
         names=None if names is None else tuple(str(s) for s in names),
         boot_percentiles=boots, method=method,
     )

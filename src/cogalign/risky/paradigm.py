@@ -24,5 +24,5 @@ PARADIGM = Paradigm(
         "fit": "cogalign.risky.cli:fit_risky",
         "compare": "cogalign.risky.cli:compare_risky",
     },
-    align="cogalign.risky.analysis:compare_choices13k",
+    align="cogalign.risky.alignment:sweep_alignment",
 )

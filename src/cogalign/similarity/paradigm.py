@@ -11,7 +11,8 @@ PARADIGM = Paradigm(
     package="cogalign.similarity",
     title="Pairwise similarity ratings and Turing RSA (word pairs, RDMs, individual raters)",
     schema="similarity",
-    datasets=("rsa92", "simlex999", "wordsim353"),
+    datasets=("rsa92", "simlex999", "wordsim353", "wordsim353-raters-set1",
+              "wordsim353-raters-set2", "card660"),
     simulator="cogalign.similarity.simulate:RaterPopulation",
     study_design="cogalign.similarity.study:SimilarityDesign",
     commands={
@@ -19,5 +20,5 @@ PARADIGM = Paradigm(
         "turing-rsa": "cogalign.similarity.cli:turing_rsa",
     },
     demo="cogalign.similarity.demo:demo_section",
-    align="cogalign.similarity.group:align_ratings",
+    align="cogalign.similarity.sweep:sweep_alignment",
 )

@@ -1,7 +1,9 @@
-"""Prompt sweeps: how template and temperature move a language model towards or away from people.
+"""Sweeps: how template and temperature move a language model towards or away from people.
 
 :func:`prompt_sweep` scores every template's expected ratings once and samples synthetic
-individuals at every temperature, in one tidy table.
+individuals at every temperature, in one tidy table; :func:`sweep_alignment` is the
+paradigm's align entry (the contract of :mod:`cogalign.paradigms`) that ``cogalign sweep``
+calls, one model, dataset, layer spec, template and temperature at a time.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from cogalign.similarity.group import _as_rdms
 from cogalign.similarity.individual import _off_diagonal, population_spread, turing_rsa
 from cogalign.similarity.wordpairs import _row_pearson, spearman
 
-__all__ = ["prompt_sweep"]
+__all__ = ["DEFAULT_DATASET", "prompt_sweep", "sweep_alignment"]
 
 
 def _rating_matrix(table: pd.DataFrame, n_pairs: int) -> NDArray:
@@ -151,3 +153,219 @@ def prompt_sweep(
                "individual_spearman_sd", "synthetic_agreement", "human_agreement",
                "share_inside_human_range", "valid_mass", "n_pairs", "n_participants"]
     return pd.DataFrame(rows)[columns]
+
+
+#: The word-pair dataset a sweep uses when it names none.
+DEFAULT_DATASET = "simlex999"
+
+
+def _human_pairs(dataset: str, progress: bool) -> tuple[pd.DataFrame, NDArray | None]:
+    """The word pairs and the raters x pairs matrix of a dataset.
+
+    ``(pairs with word_a, word_b, similarity, scale_max)``, and the matrix (``None`` for a
+    dataset of mean ratings).
+    """
+    from cogalign.data import load
+    from cogalign.similarity.raters import RATER_DATASETS, rater_matrix
+    from cogalign.similarity.wordpairs import WORD_PAIR_DATASETS
+
+    if dataset in WORD_PAIR_DATASETS:
+        pairs = load(dataset, download=True, progress=progress)
+        return pairs.assign(scale_max=10.0), None
+    if dataset in RATER_DATASETS:
+        table = load(dataset, download=True, progress=progress)
+        pairs, ratings, _ = rater_matrix(table)
+        pairs = pd.DataFrame({"word_a": pairs["item_a"], "word_b": pairs["item_b"],
+                              "similarity": np.nanmean(ratings, axis=0),
+                              "scale_max": float(table["scale_max"].iloc[0])})
+        return pairs, ratings
+    raise CogalignError(f"the similarity sweep measures word-pair datasets "
+                        f"({', '.join(WORD_PAIR_DATASETS + RATER_DATASETS)}), not {dataset!r}")
+
+
+def _model_columns(a: list[str], b: list[str], model: str, method: str, layer: Any,
+                   template: str | None, scale_max: float, orders: str, progress: bool
+                   ) -> tuple[NDArray, list[Any], list[float], str, dict[str, Any]]:
+    """The model's similarity of every pair, one column per layer or prompt.
+
+    Returns the similarities (layer, or the prompt's expected rating), the column labels,
+    their depths, the template used and extra row keys.
+    """
+    from cogalign.similarity.llm import _pair_cosines, prompt_ratings, task_for_scale
+
+    if method == "embedding":
+        sim, layer_ids, depth = _pair_cosines(a, b, model, "all" if layer is None else layer,
+                                              None, template, progress)
+        return sim, list(layer_ids), list(depth), template or "{item}", {}
+    rated = prompt_ratings(a, b, model=model, orders=orders, progress=progress,
+                           template=template or task_for_scale((0.0, scale_max)))
+    extra = {"valid_mass": float(np.nanmean(rated["valid_mass"]))}
+    return (rated["expected"].to_numpy(dtype=np.float64)[:, None], ["prompt"], [float("nan")],
+            rated.attrs["template"], extra)
+
+
+def sweep_alignment(
+    model: str,
+    *,
+    dataset: str | None = None,
+    layer: str | int | None = None,
+    template: str | None = None,
+    temperature: float | None = None,
+    seed: int = 0,
+    limit: int | None = None,
+    progress: bool = False,
+    method: str = "embedding",
+    n_synthetic: int = 10,
+    orders: str = "both",
+    n_boot: int = 1000,
+) -> list[dict[str, Any]]:
+    """The similarity paradigm's align entry: a model's word-pair similarities against people.
+
+    Follows the align contract of :mod:`cogalign.paradigms`; the units are word pairs, split
+    in half with ``seed`` for held-out selection.
+
+    * Datasets of mean ratings (``simlex999``, ``wordsim353``): the primary metric is
+      ``spearman`` with the mean ratings (no noise ceiling is known).
+    * Per-rater datasets (``wordsim353-raters-set1``, ``wordsim353-raters-set2``,
+      ``card660``): the primary metric is ``rsa``, the mean Spearman correlation with the
+      individual raters, whose ceiling is the lower noise ceiling (``ceiling_upper`` the
+      upper); also ``spearman`` with the mean, and individual-level Turing RSA on all pairs:
+      ``percentile`` among the raters (with its interval) and ``inside_human_range``.
+    * With ``temperature`` (prompt method): ``n_synthetic`` synthetic individuals sampled
+      from the model's answer distribution at that temperature
+      (:func:`cogalign.similarity.llm.synthetic_participants`): ``synthetic_spearman``
+      (their mean rating vs the human mean), ``synthetic_agreement`` (how much they agree
+      with each other) next to ``human_agreement``, and on per-rater data
+      ``synthetic_share_inside`` (the share inside the human range) and
+      ``synthetic_percentile`` (their median percentile).
+
+    Parameters
+    ----------
+    model
+        Model preset, Hugging Face id or local path (a causal model for ``method="prompt"``).
+    dataset
+        A word-pair dataset (default ``simlex999``).
+    layer
+        Embedding method: a layer spec (default ``"all"``).
+    template
+        Embedding method: the text around each word (``"The word {item}"``; default the bare
+        word). Prompt method: the prompt template (default the built-in task on the
+        dataset's scale; see :func:`cogalign.similarity.llm.list_templates`).
+    temperature
+        Prompt method: sample synthetic individuals at this temperature.
+    seed, limit, progress
+        As in the contract (``limit``: number of word pairs).
+    method
+        ``"embedding"`` (cosine similarity of hidden states per layer) or ``"prompt"``
+        (expected rating; layer ``"prompt"``).
+    n_synthetic, orders, n_boot
+        Synthetic individuals per cell, item orders asked (``"both"``/``"one"``), bootstrap
+        samples.
+
+    Returns
+    -------
+    list of dict
+        Metric rows (see above) with ``relative_depth``, ``n`` (pairs), ``method``,
+        ``dataset``.
+    """
+    from cogalign.crossval import holdout_split
+    from cogalign.paradigms import align_row
+    from cogalign.similarity.raters import rater_agreement, word_pair_turing
+    from cogalign.similarity.wordpairs import word_pair_alignment
+
+    if method not in ("embedding", "prompt"):
+        raise CogalignError(f"method must be 'embedding' or 'prompt', got {method!r}")
+    if temperature is not None and method != "prompt":
+        raise CogalignError("a temperature samples synthetic individuals from prompted ratings: "
+                            "use method = 'prompt'")
+    name = dataset or DEFAULT_DATASET
+    pairs, ratings = _human_pairs(name, progress)
+    if limit is not None and limit < len(pairs):
+        keep = np.sort(np.random.default_rng(seed).choice(len(pairs), size=limit, replace=False))
+        pairs = pairs.iloc[keep].reset_index(drop=True)
+        ratings = None if ratings is None else ratings[:, keep]
+    a, b = pairs["word_a"].astype(str).tolist(), pairs["word_b"].astype(str).tolist()
+    human = pairs["similarity"].to_numpy(dtype=np.float64)
+    values, labels, depth, used, extra = _model_columns(
+        a, b, model, method, layer, template, float(pairs["scale_max"].iloc[0]), orders,
+        progress)
+    train, test = holdout_split(pairs, 0.5, seed=seed)
+    splits = {"all": np.arange(len(pairs)), "train": train, "test": test}
+    rows: list[dict[str, Any]] = []
+    for split, idx in splits.items():
+        means = word_pair_alignment(human[idx], values[idx], layers=labels, relative_depth=depth,
+                                    n_boot=n_boot, seed=seed)
+        agree = None if ratings is None else rater_agreement(ratings[:, idx], values[idx],
+                                                             n_boot=n_boot, seed=seed)
+        ceiling = None
+        if ratings is not None:
+            from cogalign.metrics import pairs_noise_ceiling
+
+            ceiling = pairs_noise_ceiling(ratings[:, idx])
+        for j, label in enumerate(labels):
+            common = {"layer": label, "template": used, "split": split,
+                      "relative_depth": depth[j], "n": len(idx), "method": method,
+                      "dataset": name, "temperature": None, **extra}
+            m = means.iloc[j]
+            rows.append(align_row("spearman", m["spearman"], ci=(m["ci_low"], m["ci_high"]),
+                                  primary=ratings is None, **common))
+            if agree is not None and ceiling is not None:
+                g = agree.iloc[j]
+                rows.append(align_row("rsa", g["rsa"], ci=(g["ci_low"], g["ci_high"]),
+                                      ceiling=ceiling.lower, primary=True,
+                                      ceiling_upper=ceiling.upper, **common))
+    if ratings is not None:
+        turing = word_pair_turing(ratings, values.T, names=[str(x) for x in labels],
+                                  n_boot=n_boot, seed=seed)
+        for j, rec in enumerate(turing.to_dict(orient="records")):
+            common = {"layer": labels[j], "template": used, "split": "all",
+                      "relative_depth": depth[j], "n": len(pairs), "method": method,
+                      "dataset": name, "temperature": None, "human_min": rec["human_min"],
+                      "human_max": rec["human_max"], **extra}
+            rows.append(align_row("percentile", rec["percentile"],
+                                  ci=(rec["percentile_low"], rec["percentile_high"]), **common))
+            rows.append(align_row("inside_human_range", float(rec["inside_human_range"]),
+                                  **common))
+    if temperature is not None:
+        rows += _synthetic_rows(a, b, human, ratings, model=model, template=used,
+                                temperature=temperature, n_synthetic=n_synthetic,
+                                orders=orders, seed=seed, n_boot=n_boot, progress=progress,
+                                common={"layer": "synthetic", "template": used, "split": "all",
+                                        "n": len(pairs), "method": method, "dataset": name,
+                                        "temperature": float(temperature)})
+    return rows
+
+
+def _synthetic_rows(a: list[str], b: list[str], human: NDArray, ratings: NDArray | None, *,
+                    model: str, template: str, temperature: float, n_synthetic: int,
+                    orders: str, seed: int, n_boot: int, progress: bool,
+                    common: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows about synthetic individuals sampled at one temperature (all pairs)."""
+    from cogalign.metrics import rank_rows
+    from cogalign.paradigms import align_row
+    from cogalign.similarity.llm import synthetic_participants
+    from cogalign.similarity.raters import word_pair_turing
+
+    if n_synthetic < 2:
+        raise CogalignError("n_synthetic must be at least 2 (their spread is measured)")
+    synth = synthetic_participants(a, b, model=model, template=template,
+                                   n_participants=n_synthetic, temperature=temperature,
+                                   orders=orders, seed=seed, progress=progress)
+    matrix = _rating_matrix(synth, len(a))
+    rows = [align_row("synthetic_spearman", spearman(human, np.nanmean(matrix, axis=0)),
+                      **common)]
+    ok = np.isfinite(matrix).all(axis=0)
+    ranks = rank_rows(matrix[:, ok])
+    rows.append(align_row("synthetic_agreement",
+                          np.nanmean(_off_diagonal(_row_pearson(ranks[:, None], ranks[None]))),
+                          **common))
+    if ratings is not None:
+        human_ranks = rank_rows(ratings)
+        rows.append(align_row("human_agreement", np.nanmean(_off_diagonal(
+            _row_pearson(human_ranks[:, None], human_ranks[None]))), **common))
+        turing = word_pair_turing(ratings[:, ok], matrix[:, ok], n_boot=0, seed=seed)
+        rows.append(align_row("synthetic_share_inside",
+                              float(turing["inside_human_range"].mean()), **common))
+        rows.append(align_row("synthetic_percentile", float(turing["percentile"].median()),
+                              **common))
+    return rows

@@ -17,8 +17,9 @@ from numpy.typing import NDArray
 
 from cogalign.errors import CogalignError
 
-__all__ = ["TEMPLATE_FIELDS", "align_model", "ceiling_value", "concept_features",
-           "concept_texts", "embed_concepts", "prompt_alignment", "triplet_alignment"]
+__all__ = ["DEFAULT_DATASET", "TEMPLATE_FIELDS", "align_model", "ceiling_value",
+           "concept_features", "concept_texts", "embed_concepts", "prompt_alignment",
+           "sweep_alignment", "triplet_alignment"]
 
 #: Placeholders a template may use besides ``{item}`` (the item's word): columns of
 #: ``things-concepts``.
@@ -380,3 +381,109 @@ def concept_features(
     """
     x, _ = embed_concepts(table, concepts, model=model, progress=progress)
     return x[:, _select_layers([layer], x.shape[1])[0], :]
+
+
+#: The triplet dataset a sweep uses when it names none.
+DEFAULT_DATASET = "things-triplets-test"
+
+
+def _limit_triplets(table: pd.DataFrame, limit: int | None, seed: int) -> pd.DataFrame:
+    """All repeats of ``limit`` randomly chosen distinct triplets (all when None)."""
+    from cogalign.triplets.arrays import triplet_groups
+
+    if limit is None:
+        return table
+    groups = triplet_groups(table)
+    unique = np.unique(groups)
+    if limit >= len(unique):
+        return table
+    keep = np.random.default_rng(seed).choice(unique, size=limit, replace=False)
+    return table.loc[np.isin(groups, keep)].reset_index(drop=True)
+
+
+def sweep_alignment(
+    model: str,
+    *,
+    dataset: str | None = None,
+    layer: str | int | None = None,
+    template: str | None = None,
+    seed: int = 0,
+    limit: int | None = None,
+    progress: bool = False,
+    method: str = "embedding",
+    context: str | None = "auto",
+    similarity: str = "cosine",
+    n_boot: int = 1000,
+) -> list[dict[str, Any]]:
+    """The triplet paradigm's align entry: odd-one-out accuracy against people, with the ceiling.
+
+    Follows the align contract of :mod:`cogalign.paradigms`. Accuracy is measured on all
+    triplets and on a seeded half split by triplet (repeats of a triplet stay together;
+    :func:`cogalign.triplets.arrays.split_by_triplet`), each with its own noise ceiling (the
+    modal agreement of the same triplets).
+
+    Parameters
+    ----------
+    model
+        Model preset, Hugging Face id or local path.
+    dataset
+        A triplet dataset (default ``things-triplets-test``); items are THINGS concepts.
+    layer
+        Embedding method: a layer spec (default ``"all"``).
+    template
+        How each concept is written (:func:`concept_texts`, default ``"{item}"``).
+    seed
+        Seed of the bootstrap, the half split and the subset.
+    limit
+        Use this many distinct triplets (all their repeats), chosen with ``seed``.
+    progress
+        Progress bars.
+    method
+        ``"embedding"`` (hidden states per layer, :func:`embed_concepts`) or ``"prompt"``
+        (a causal model's forced choice, :func:`prompt_alignment`; layer ``"prompt"``).
+    context, similarity, n_boot
+        As in :func:`align_model`.
+
+    Returns
+    -------
+    list of dict
+        Per layer and split: ``accuracy`` (primary; ceiling = modal agreement) and
+        ``mean_log_likelihood`` of the human choices; with ``relative_depth``, ``n`` (trials),
+        ``n_triplets``, ``method``, ``dataset``.
+    """
+    from cogalign.data import load
+    from cogalign.paradigms import align_row
+    from cogalign.triplets.arrays import split_by_triplet, triplet_groups
+
+    if method not in ("embedding", "prompt"):
+        raise CogalignError(f"method must be 'embedding' or 'prompt', got {method!r}")
+    name = dataset or DEFAULT_DATASET
+    table = _limit_triplets(load(name, download=True, progress=progress), limit, seed)
+    concepts = load("things-concepts", download=True, progress=progress)
+    train, test = split_by_triplet(table, 0.5, seed=seed)
+    parts = {"all": table, "train": table.iloc[train].reset_index(drop=True),
+             "test": table.iloc[test].reset_index(drop=True)}
+    written = template or "{item}"
+    rows: list[dict[str, Any]] = []
+    for split, part in parts.items():
+        if method == "embedding":
+            if split == "all":
+                x, layer_ids = embed_concepts(table, concepts, model=model, template=template,
+                                              context=context, progress=progress)
+                keep = _select_layers(layer, x.shape[1])
+            result = triplet_alignment(x[:, keep, :], part, layers=[layer_ids[k] for k in keep],
+                                       similarity=similarity, n_boot=n_boot, seed=seed)
+            result["relative_depth"] = [k / max(1, x.shape[1] - 1) for k in keep]
+        else:
+            result, _ = prompt_alignment(part, concepts, model=model, template=template,
+                                         n_boot=n_boot, seed=seed, progress=progress)
+        n_triplets = len(np.unique(triplet_groups(part)))
+        for rec in result.to_dict(orient="records"):
+            common = {"layer": rec["layer"], "template": written, "split": split,
+                      "relative_depth": rec["relative_depth"], "n": int(rec["n_trials"]),
+                      "n_triplets": n_triplets, "method": method, "dataset": name,
+                      "sources": "things-concepts"}
+            rows.append(align_row("accuracy", rec["accuracy"], ci=(rec["ci_low"], rec["ci_high"]),
+                                  ceiling=rec["noise_ceiling"], primary=True, **common))
+            rows.append(align_row("mean_log_likelihood", rec["mean_log_likelihood"], **common))
+    return rows

@@ -26,5 +26,5 @@ PARADIGM = Paradigm(
         "align": "cogalign.triplets.cli:align_triplets",
     },
     demo="cogalign.triplets.demo:demo_section",
-    align="cogalign.triplets.alignment:triplet_alignment",
+    align="cogalign.triplets.alignment:sweep_alignment",
 )
