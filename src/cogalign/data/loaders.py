@@ -272,3 +272,21 @@ def load_moralgraph_prolific(files: Files) -> MoralGraph:
 def load_moralgraph_all(files: Files) -> MoralGraph:
     """Moral graph of all participants: 60 values, 69 edges."""
     return load_moral_graph(files["moralgraph/moral-graph-all-participants.json"])
+
+
+def load_ddo_big_issues(files: Files) -> pd.DataFrame:
+    """debate.org big-issue stances (Lee et al. 2024): 272,923 stances of 13,524 people.
+
+    The original pickle is read by :func:`cogalign.beliefs.data.load_ddo_big_issues` with an
+    unpickler that allows no globals.
+    """
+    from cogalign.beliefs.data import load_ddo_big_issues as load
+
+    return load(files)
+
+
+def load_ddo_issue_party(files: Files) -> pd.DataFrame:
+    """Per big issue, the share of Republicans and of Democrats who are Pro (Lee et al. 2024)."""
+    from cogalign.beliefs.data import load_ddo_issue_party as load
+
+    return load(files)
