@@ -99,7 +99,9 @@ _UNSAID = frozenset({"", "not saying", "- private -", "n/s", "none", "nan"})
 
 
 def _normalise_stances(values: pd.Series) -> pd.Series:
-    """Pro/Con and +1/-1 (text or numbers) to +1/-1; anything else is left for validation."""
+    """Pro/Con and +1/-1 (text or numbers) to +1/-1; anything else is left as it is."""
+    if values.dtype.kind in "iuf":
+        return values
 
     def one(v: Any) -> Any:
         if isinstance(v, str):
@@ -111,6 +113,21 @@ def _normalise_stances(values: pd.Series) -> pd.Series:
         return v
 
     return values.map(one)
+
+
+def _stance_problems(values: pd.Series, source: str, positions: np.ndarray,
+                     csv_lines: bool) -> list[Problem]:
+    """A problem for every stance that is neither +1/-1 nor missing (missing is reported by
+    validation)."""
+    numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isin(numeric, (1.0, -1.0)) & (values.notna().to_numpy() | ~np.isnan(numeric))
+    if values.dtype.kind not in "iuf":
+        bad |= values.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
+        bad &= ~values.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+    return [Problem(source, int(positions[i]) + 1, "stance",
+                    f"stance {values.iloc[i]!r} is not Pro/Con or +1/-1",
+                    int(positions[i]) + 2 if csv_lines else None)
+            for i in np.flatnonzero(bad)]
 
 
 def stance_table(
@@ -145,13 +162,17 @@ def stance_table(
         Naming the file, row and column of every stance that is not Pro/Con or +1/-1, every
         unknown issue and every repeated (person, issue).
     """
-    frame = table.copy()
+    frame = table.reset_index(drop=True)
+    positions = np.arange(len(frame)) if file_rows is None else np.asarray(file_rows)
     if "stance" in frame.columns:
+        frame = frame.copy()
         frame["stance"] = _normalise_stances(frame["stance"])
+        problems = _stance_problems(frame["stance"], source, positions, csv_lines)
+        if problems:
+            raise ValidationError(problems)
     out = validate(frame, BELIEFS, source=source, csv_lines=csv_lines, file_rows=file_rows)
     if issues is not None:
         known = set(issues)
-        positions = np.arange(len(out)) if file_rows is None else np.asarray(file_rows)
         bad = np.flatnonzero(~out["issue"].isin(known).to_numpy())
         if len(bad):
             raise ValidationError([

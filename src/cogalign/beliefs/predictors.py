@@ -224,7 +224,7 @@ class LogisticCF(StancePredictor):
         Seed of the hiding.
     """
 
-    def __init__(self, C: float = 0.5, hide: float = 0.2, seed: int = 0):
+    def __init__(self, C: float = 0.1, hide: float = 0.2, seed: int = 0):
         self.C = C
         self.hide = hide
         self.seed = seed
@@ -286,7 +286,7 @@ class LowRankCF(StancePredictor):
         Seed of the initialisation.
     """
 
-    def __init__(self, rank: int = 8, l2: float = 0.05, steps: int = 400,
+    def __init__(self, rank: int = 8, l2: float = 5.0, steps: int = 400,
                  learning_rate: float = 0.05, seed: int = 0):
         self.rank = rank
         self.l2 = l2

@@ -67,6 +67,12 @@ def _sooner_before_later(df: pd.DataFrame) -> Iterator[tuple[int, str, str]]:
         yield i, "t2", f"the later delay t2={t2[i]:g} is not after the sooner delay t1={t1[i]:g}"
 
 
+def _stance_is_a_sign(df: pd.DataFrame) -> Iterator[tuple[int, str, str]]:
+    stance = df["stance"].to_numpy(dtype=float, na_value=np.nan)
+    for i in np.flatnonzero(~np.isin(stance, (1.0, -1.0))):
+        yield i, "stance", f"{stance[i]:g} is not +1 (Pro) or -1 (Con)"
+
+
 TRIPLETS = Schema(
     "triplets",
     (
@@ -166,7 +172,7 @@ BELIEFS = Schema(
     (
         PARTICIPANT,
         Column("issue", "str", description="The issue or proposition the stance is on (e.g. 'Death Penalty', or a debate's key)"),
-        Column("stance", "int", allowed=(1, -1), description="+1 for Pro (in favour), -1 for Con (against); files may also write Pro/Con"),
+        Column("stance", "int", description="+1 for Pro (in favour), -1 for Con (against); the readers of cogalign.beliefs also accept Pro/Con"),
         Column("issue_text", "str", required=False, nullable=True, description="Text put into the belief-statement templates (e.g. a debate title); the issue name when absent"),
         Column("political_party", "str", required=False, nullable=True, description="The person's political party, when known"),
         Column("religion", "str", required=False, nullable=True, description="The person's religion, when known"),
@@ -174,6 +180,7 @@ BELIEFS = Schema(
         RT,
     ),
     key=("participant_id", "issue"),
+    checks=(_stance_is_a_sign,),
     description="Stances: one person's Pro (+1) or Con (-1) stance on one issue per row.",
 )
 
