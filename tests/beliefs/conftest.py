@@ -29,4 +29,4 @@ def tuned_space(believers, hash_encoder):
     pytest.importorskip("torch")
     from cogalign.beliefs import BeliefSpace
 
-    return BeliefSpace(hash_encoder, max_epochs=25, patience=4, seed=0).fit(believers)
+    return BeliefSpace(hash_encoder, max_epochs=40, patience=4, seed=0).fit(believers)

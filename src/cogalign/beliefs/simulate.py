@@ -55,6 +55,12 @@ class HashEncoder:
     def __repr__(self) -> str:
         return f"HashEncoder(dim={self.dim}, seed={self.seed})"
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, HashEncoder) and (self.dim, self.seed) == (other.dim, other.seed)
+
+    def __hash__(self) -> int:
+        return hash((HashEncoder, self.dim, self.seed))
+
 
 def simulate_believers(
     n_people: int = 500,

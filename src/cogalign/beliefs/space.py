@@ -213,7 +213,7 @@ class BeliefSpace(Estimator):
         margin: float = 0.5,
         temperature: float = 0.1,
         batch_size: int = 512,
-        learning_rate: float = 1e-3,
+        learning_rate: float = 3e-3,
         weight_decay: float = 1e-3,
         max_epochs: int = 30,
         steps_per_epoch: int | None = None,

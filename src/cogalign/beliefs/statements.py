@@ -33,6 +33,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cogalign.errors import CogalignError
@@ -190,8 +191,8 @@ def _user_statements(statements: pd.DataFrame | Mapping) -> pd.DataFrame:
     if missing:
         raise CogalignError(f"user statements need columns issue, side, text; missing {missing}")
     sides = frame["side"].map(lambda v: _SIDES.get(str(v).strip().lower()))
-    bad = [i for i, s in enumerate(sides) if s is None]
-    if bad:
+    bad = np.flatnonzero(sides.isna().to_numpy())
+    if len(bad):
         raise CogalignError(
             f"user statements, row {bad[0] + 1}: side {frame['side'].iloc[bad[0]]!r} is not Pro/Con or +1/-1"
         )
