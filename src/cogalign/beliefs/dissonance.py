@@ -107,7 +107,7 @@ def dissonance_trend(dissonance: np.ndarray, correct: np.ndarray) -> dict[str, f
 
     x = np.log1p(np.asarray(dissonance, dtype=float))
     y = np.asarray(correct, dtype=float)
-    model = LogisticRegression(penalty=None, max_iter=1000).fit(x[:, None], y)
+    model = LogisticRegression(C=np.inf, max_iter=1000).fit(x[:, None], y)
     design = np.column_stack([np.ones_like(x), x])
     p = model.predict_proba(x[:, None])[:, 1]
     information = design.T @ (design * (p * (1 - p))[:, None])

@@ -237,7 +237,8 @@ class CrossValidation:
 
 
 def _predictors(protocol: str, table: pd.DataFrame, spaces: Mapping[str, BeliefSpace],
-                hide: float, seed: int, methods: Sequence[str] | None) -> dict[str, StancePredictor]:
+                hide: float, seed: int, methods: Sequence[str] | None,
+                settings: Mapping[str, Mapping[str, Any]]) -> dict[str, StancePredictor]:
     has_party = "political_party" in table.columns and table["political_party"].notna().any()
     out: dict[str, StancePredictor] = {"always-pro": AlwaysPro(), "person-majority": PersonMajority()}
     if protocol == "stances":
@@ -255,6 +256,12 @@ def _predictors(protocol: str, table: pd.DataFrame, spaces: Mapping[str, BeliefS
             raise CogalignError(f"unknown or inapplicable methods {unknown} under protocol "
                                 f"{protocol!r}; available: {', '.join(out)}")
         out = {m: out[m] for m in methods}
+    unknown = [m for m in settings if m not in out]
+    if unknown:
+        raise CogalignError(f"settings given for methods {unknown} that are not run; "
+                            f"running: {', '.join(out)}")
+    for method, params in settings.items():
+        out[method].set_params(**params)
     return out
 
 
@@ -269,6 +276,7 @@ def cross_validate_stances(
     base_space: bool = True,
     space_settings: Mapping[str, Any] | None = None,
     methods: Sequence[str] | None = None,
+    predictor_settings: Mapping[str, Mapping[str, Any]] | None = None,
     llm: Any = None,
     llm_people: int = 20,
     seed: int = 0,
@@ -293,6 +301,8 @@ def cross_validate_stances(
         Further :class:`BeliefSpace` settings (``templates``, ``loss``, ``max_epochs``, ...).
     methods
         Restrict to these method names (default: every applicable one).
+    predictor_settings
+        Settings of individual methods, e.g. ``{"cf-low-rank": {"rank": 4}}``.
     llm
         A causal language model (name or :class:`~cogalign.llm.ChatClient`) to prompt, or
         ``None``.
@@ -335,7 +345,8 @@ def cross_validate_stances(
             pick = rng.choice(people, size=min(llm_people, len(people)), replace=False)
             subset = queries["participant_id"].isin(pick).to_numpy()
         fold_rows = []
-        predictors = _predictors(protocol, table, spaces, hide, seed, methods)
+        predictors = _predictors(protocol, table, spaces, hide, seed, methods,
+                                 predictor_settings or {})
         if llm is not None:
             name = llm if isinstance(llm, str) else type(llm).__name__
             predictors[f"prompted {name}"] = PromptedLM(llm, seed=seed, progress=progress)

@@ -136,6 +136,7 @@ def compare_dissonance_models(
     chains: int = 2,
     backend: str = "numpyro",
     seed: int = 0,
+    **fit_kwargs: Any,
 ) -> dict[str, Any]:
     """Fit the dissonance model and the distance-free model; rank them by PSIS-LOO.
 
@@ -149,6 +150,8 @@ def compare_dissonance_models(
         Passed to :func:`cogalign.bayes.fit`.
     seed
         Seed of the subset and the fits.
+    **fit_kwargs
+        Further settings of :func:`cogalign.bayes.fit` (e.g. ``num_steps`` for SVI).
 
     Returns
     -------
@@ -166,7 +169,7 @@ def compare_dissonance_models(
         scale = data.pop("_scale")
         fits[name] = fit(dissonance_choice_model, data, backend=backend, method=method,
                          draws=draws, tune=tune, chains=chains, seed=seed,
-                         dims={"y": ["choice"]})
+                         dims={"y": ["choice"]}, **fit_kwargs)
     table = compare(fits)
     post = fits["dissonance"].posterior
     name = "sensitivity_pop" if "sensitivity_pop" in post else "sensitivity"
