@@ -61,6 +61,7 @@ def fit_beliefs(
     loss: str = "triplet",
     negatives: str = "paper",
     max_epochs: int = 30,
+    predictor_settings: dict[str, dict[str, Any]] | None = None,
     llm: Any = None,
     llm_people: int = 20,
     n_bins: int = 10,
@@ -90,6 +91,8 @@ def fit_beliefs(
         See :func:`cogalign.beliefs.evaluation.stance_folds`.
     templates, statements, loss, negatives, max_epochs
         Belief-space settings (:class:`cogalign.beliefs.BeliefSpace`).
+    predictor_settings
+        Settings of individual methods, e.g. ``{"cf-low-rank": {"rank": 4}}``.
     llm, llm_people
         A causal model to prompt, and the test people per fold it answers for.
     n_bins
@@ -136,7 +139,8 @@ def fit_beliefs(
 
     cv = cross_validate_stances(
         table, protocol=protocol, n_folds=n_folds, hide=hide, model=model, fine_tune=fine_tune,
-        space_settings=space_settings, llm=llm, llm_people=llm_people, seed=seed,
+        space_settings=space_settings, predictor_settings=predictor_settings, llm=llm,
+        llm_people=llm_people, seed=seed,
         progress=progress, on_fold=report)
     result: dict[str, Any] = {
         "data": data,

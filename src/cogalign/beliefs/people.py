@@ -36,7 +36,8 @@ def polarization(vectors: np.ndarray, issues: Sequence[str]) -> pd.DataFrame:
     """
     vectors = np.asarray(vectors, dtype=float)
     pro, con = vectors[:, 0], vectors[:, 1]
-    cosine = np.sum(pro * con, axis=1) / (np.linalg.norm(pro, axis=1) * np.linalg.norm(con, axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cosine = np.sum(pro * con, axis=1) / (np.linalg.norm(pro, axis=1) * np.linalg.norm(con, axis=1))
     return pd.DataFrame({"issue": list(issues), "distance": np.linalg.norm(pro - con, axis=1),
                          "cosine_distance": 1.0 - cosine})
 
