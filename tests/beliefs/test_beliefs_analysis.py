@@ -28,7 +28,9 @@ def test_fit_beliefs_returns_plain_results(tmp_path, hash_encoder):
     assert result["data"]["n_people"] == 160 and result["settings"]["protocol"] == "stances"
     assert set(result["dissonance"]) == {"base", "fine-tuned"}
     assert len(result["dissonance"]["fine-tuned"]["bins"]) == 10
-    assert result["polarization"]["party_gap"]["n"] == 6
+    assert set(result["polarization"]) == {"base", "fine-tuned"}
+    assert result["polarization"]["fine-tuned"]["party_gap"]["n"] == 6
+    assert len(result["polarization"]["base"]["issues"]) == 6
     assert (tmp_path / "space.npz").is_file() and result["saved"].endswith("space.npz")
     assert "stances of 160 people on 6 issues" in said[0]
     text = to_json(result)

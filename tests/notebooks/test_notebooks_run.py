@@ -17,7 +17,8 @@ def test_notebook_runs(path, load_dataset, monkeypatch):
     nbclient = pytest.importorskip("nbclient")
     needs = {"triplets": ["things-triplets-test", "things-concepts"],
              "risky": ["choices13k", "ericson2015"],
-             "similarity": ["simlex999", "rsa92"]}.get(path.stem, [])
+             "similarity": ["simlex999", "rsa92"],
+             "beliefs": ["ddo-big-issues", "ddo-issue-party"]}.get(path.stem, [])
     for name in needs:
         load_dataset(name)  # skips with a reason when the data is absent
     monkeypatch.setenv("COGALIGN_FAST", "1")

@@ -116,7 +116,9 @@ def fit_beliefs(
     dict
         ``data`` (counts), ``settings``, ``methods`` (one record per method: each metric
         with ``_low``/``_high`` interval over folds), ``per_fold``, ``llm_subset``,
-        ``dissonance`` (``bins`` and ``trend`` per space), ``polarization``, ``bayes``,
+        ``dissonance`` (``bins`` and ``trend`` per space), ``polarization`` (per space: each
+        issue's Pro-Con distance, and its correlation with the party gap, also in cosine
+        distance, and with the paper's own distances), ``bayes``,
         ``fine_tuning`` (epochs per fold) and ``seconds``.
     """
     from cogalign.beliefs.dissonance import accuracy_by_dissonance
@@ -174,12 +176,16 @@ def fit_beliefs(
         say("fitting the belief space on every stance (polarisation, saved space)")
         space = BeliefSpace(model, fine_tune=fine_tune, seed=seed, progress=progress,
                             **space_settings).fit(table)
-        polar = polarization(space.vectors_, space.issues_)
-        entry: dict[str, Any] = {"space": "fine-tuned" if fine_tune else "base",
-                                 "issues": _records(polar)}
+        polar = {"base": polarization(space.base_, space.issues_)}
+        if fine_tune:
+            polar["fine-tuned"] = polarization(space.vectors_, space.issues_)
+        entry: dict[str, Any] = {label: {"issues": _records(frame)} for label, frame in polar.items()}
         if party is not None:
-            entry["party_gap"] = polarization_vs_party(polar, party)
-            entry["paper_distance"] = polarization_vs_party(polar, party, "paper_distance")
+            for label, frame in polar.items():
+                cosine = frame.assign(distance=frame["cosine_distance"])
+                entry[label]["party_gap"] = polarization_vs_party(frame, party)
+                entry[label]["party_gap_cosine"] = polarization_vs_party(cosine, party)
+                entry[label]["paper_distance"] = polarization_vs_party(frame, party, "paper_distance")
         result["polarization"] = entry
         if save is not None:
             result["saved"] = str(space.save(save))
@@ -304,7 +310,7 @@ def demo_section(echo: Callable[[str], Any] | None = None, *, n_people: int = 15
     if echo and trend:
         echo(f"  nearer-side accuracy rises with relative dissonance: logistic slope "
              f"{trend['slope']:.2f} (SE {trend['slope_se']:.2f}) over {trend['n']} predictions")
-    polar = result.get("polarization") or {}
+    polar = (result.get("polarization") or {}).get("fine-tuned") or {}
     report["polarization"] = polar.get("party_gap")
     if echo and report["polarization"]:
         echo(f"  Pro-Con distance vs party gap across issues: Pearson r = "

@@ -106,12 +106,12 @@ def _table_text(result: dict[str, Any]) -> str:
         lines.append(f"relative dissonance ({label} space): accuracy {first['accuracy']:.3f} in the "
                      f"lowest bin, {last['accuracy']:.3f} in the highest; logistic slope "
                      f"{trend['slope']:.3f} (SE {trend['slope_se']:.3f})")
-    polar = result.get("polarization") or {}
-    if polar.get("party_gap"):
-        gap = polar["party_gap"]
-        lines.append(f"Pro-Con distance vs party gap: Pearson r = {gap['pearson']:.3f} "
-                     f"(p = {gap['pearson_p']:.3g}), Spearman {gap['spearman']:.3f}, "
-                     f"{gap['n']} issues")
+    for label, polar in (result.get("polarization") or {}).items():
+        gap = polar.get("party_gap")
+        if gap:
+            lines.append(f"Pro-Con distance ({label} space) vs party gap: Pearson r = "
+                         f"{gap['pearson']:.3f} (p = {gap['pearson_p']:.3g}), Spearman "
+                         f"{gap['spearman']:.3f}, {gap['n']} issues")
     if result.get("bayes"):
         best = result["bayes"]["comparison"][0]
         sens = result["bayes"]["sensitivity_per_sd"]
