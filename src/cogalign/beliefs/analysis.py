@@ -60,6 +60,7 @@ def fit_beliefs(
     statements: pd.DataFrame | None = None,
     loss: str = "triplet",
     negatives: str = "paper",
+    head: str = "linear",
     max_epochs: int = 30,
     predictor_settings: dict[str, dict[str, Any]] | None = None,
     llm: Any = None,
@@ -89,7 +90,7 @@ def fit_beliefs(
         Add the fine-tuned belief space to the model's own.
     protocol, n_folds, hide
         See :func:`cogalign.beliefs.evaluation.stance_folds`.
-    templates, statements, loss, negatives, max_epochs
+    templates, statements, loss, negatives, head, max_epochs
         Belief-space settings (:class:`cogalign.beliefs.BeliefSpace`).
     predictor_settings
         Settings of individual methods, e.g. ``{"cf-low-rank": {"rank": 4}}``.
@@ -128,7 +129,7 @@ def fit_beliefs(
     t_start = time.perf_counter()
     table = subsample_people(table, limit_people, seed)
     space_settings = {"templates": tuple(templates), "statements": statements, "loss": loss,
-                      "negatives": negatives, "max_epochs": max_epochs}
+                      "negatives": negatives, "head": head, "max_epochs": max_epochs}
     data = {"n_stances": int(len(table)), "n_people": int(table["participant_id"].nunique()),
             "n_issues": int(table["issue"].nunique()),
             "share_pro": float(np.mean(table["stance"].to_numpy() > 0))}
@@ -149,7 +150,7 @@ def fit_beliefs(
         "settings": {"model": model if isinstance(model, str) else repr(model),
                      "fine_tune": fine_tune, "protocol": protocol, "n_folds": n_folds,
                      "hide": hide, "templates": list(templates), "loss": loss,
-                     "negatives": negatives, "max_epochs": max_epochs,
+                     "negatives": negatives, "head": head, "max_epochs": max_epochs,
                      "llm": llm if llm is None or isinstance(llm, str) else repr(llm),
                      "llm_people": llm_people, "seed": seed, "limit_people": limit_people},
         "methods": _records(cv.summary, "method"),

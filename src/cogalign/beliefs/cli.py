@@ -143,6 +143,8 @@ def _table_text(result: dict[str, Any]) -> str:
               show_default=True, help="Contrastive loss of the fine-tuning.")
 @click.option("--negatives", type=click.Choice(["paper", "opposite"]), default="paper",
               show_default=True, help="How negatives are drawn (see cogalign.beliefs.training).")
+@click.option("--head", type=click.Choice(["linear", "mlp"]), default="linear", show_default=True,
+              help="Head trained on the frozen statement embeddings.")
 @click.option("--epochs", type=int, default=30, show_default=True,
               help="Most fine-tuning epochs (early stopping on held-out people).")
 @click.option("--llm", default=None, help="A causal model to prompt as a believer, e.g. smollm2-135m.")
@@ -165,7 +167,8 @@ def _table_text(result: dict[str, Any]) -> str:
 @_errors
 def fit_beliefs_command(dataset: str, data_path: str | None, model: str, fine_tune: bool,
                         protocol: str, folds: int, hide: float, templates: tuple[str, ...],
-                        statements_path: str | None, loss: str, negatives: str, epochs: int,
+                        statements_path: str | None, loss: str, negatives: str, head: str,
+                        epochs: int,
                         llm: str | None, llm_people: int, bins: int, bayes: bool,
                         bayes_people: int, party_dataset: str, limit: int | None,
                         save: str | None, seed: int, progress: bool, as_json: bool) -> None:
@@ -185,7 +188,7 @@ def fit_beliefs_command(dataset: str, data_path: str | None, model: str, fine_tu
     result = fit_beliefs(table, party=party, model=model, fine_tune=fine_tune, protocol=protocol,
                          n_folds=folds, hide=hide, templates=templates,
                          statements=_statements(statements_path), loss=loss, negatives=negatives,
-                         max_epochs=epochs, llm=llm, llm_people=llm_people, n_bins=bins,
+                         head=head, max_epochs=epochs, llm=llm, llm_people=llm_people, n_bins=bins,
                          bayes=bayes, bayes_people=bayes_people, limit_people=limit, save=save,
                          seed=seed, progress=progress, echo=echo)
     result["source"] = data_path or dataset
