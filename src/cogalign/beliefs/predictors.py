@@ -222,6 +222,11 @@ class LogisticCF(StancePredictor):
         fitting, to match what a test person shows.
     seed
         Seed of the hiding.
+
+    Notes
+    -----
+    ``C = 0.1`` was picked among 0.1, 0.5 and 2 on one fold of a 2,000-person subset of
+    ``ddo-big-issues`` (accuracy 0.785, 0.778, 0.772).
     """
 
     def __init__(self, C: float = 0.1, hide: float = 0.2, seed: int = 0):
@@ -284,6 +289,12 @@ class LowRankCF(StancePredictor):
         Adam step size.
     seed
         Seed of the initialisation.
+
+    Notes
+    -----
+    ``l2 = 5`` and ``rank = 8`` were picked among l2 in {0.05, 1, 5, 20} and rank in {4, 8} on
+    one fold of a 2,000-person subset of ``ddo-big-issues`` (smaller l2 overfits: log loss
+    0.82-1.36).
     """
 
     def __init__(self, rank: int = 8, l2: float = 5.0, steps: int = 400,
