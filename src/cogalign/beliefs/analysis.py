@@ -60,7 +60,7 @@ def fit_beliefs(
     statements: pd.DataFrame | None = None,
     loss: str = "triplet",
     negatives: str = "paper",
-    head: str = "linear",
+    head: str = "mlp",
     max_epochs: int = 30,
     predictor_settings: dict[str, dict[str, Any]] | None = None,
     llm: Any = None,

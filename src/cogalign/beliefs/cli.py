@@ -143,7 +143,7 @@ def _table_text(result: dict[str, Any]) -> str:
               show_default=True, help="Contrastive loss of the fine-tuning.")
 @click.option("--negatives", type=click.Choice(["paper", "opposite"]), default="paper",
               show_default=True, help="How negatives are drawn (see cogalign.beliefs.training).")
-@click.option("--head", type=click.Choice(["linear", "mlp"]), default="linear", show_default=True,
+@click.option("--head", type=click.Choice(["linear", "mlp"]), default="mlp", show_default=True,
               help="Head trained on the frozen statement embeddings.")
 @click.option("--epochs", type=int, default=30, show_default=True,
               help="Most fine-tuning epochs (early stopping on held-out people).")

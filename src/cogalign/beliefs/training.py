@@ -20,13 +20,21 @@ Losses:
     with logits :math:`-\\lVert a - c \\rVert / \\tau`; candidates the person also holds
     (and the positive itself) are masked out.
 
-What is trained is a head on the frozen, cached sentence embeddings: ``"linear"``,
-:math:`h(x) = x + W x` with :math:`W` starting at zero (the fine-tuned space starts as the base
-model's space; weight decay pulls it back there), or ``"mlp"``,
-:math:`h(x) = x + W_2\\,\\mathrm{GELU}(W_1 x)`. The transformer itself stays frozen: the
-statements are embedded once, so an epoch over the 272,923 big-issue stances takes about a
-second on one CPU thread, where fine-tuning the whole model (as the paper did on a GPU) would
-take hours. Early stopping watches the loss on the triplets of held-out people.
+What is trained is a head on the frozen, cached sentence embeddings: ``"mlp"`` (default),
+:math:`h(x) = x + W_2\\,\\mathrm{GELU}(W_1 x + b_1) + b_2` with :math:`W_2, b_2` starting at zero,
+or ``"linear"``, :math:`h(x) = x + W x` with :math:`W` starting at zero. Either way the
+fine-tuned space starts as the base model's space, and AdamW's weight decay (1.0 by default)
+pulls it back there. The transformer itself stays frozen: the statements are embedded once, so
+an epoch over the 272,923 big-issue stances takes a few seconds on one CPU thread, where
+fine-tuning the whole model (as the paper did on a GPU) would take hours. Early stopping
+watches the loss on the triplets of held-out people.
+
+Why these defaults: on 4,000 people of ``ddo-big-issues`` (seed 1), nearer-side accuracy on
+held-out stances (one fold of four) and on held-out issues (two folds of five) was 0.733 and
+0.49 / 0.57 for the linear head with weight decay 0.001 (its statements of unseen issues
+land anywhere), 0.687 and 0.64 / 0.64 with decay 10, 0.756 and 0.70 / 0.64 for the MLP head
+with decay 0.001, and 0.762 and 0.70 / 0.65 for the MLP head with decay 1.0; the model's own
+space gave 0.62 / 0.57 on those held-out issues.
 """
 
 from __future__ import annotations
@@ -187,14 +195,14 @@ def train_head(
     person: np.ndarray,
     belief: np.ndarray,
     *,
-    head: str = "linear",
+    head: str = "mlp",
     loss: str = "triplet",
     negatives: str = "paper",
     margin: float = 0.5,
     temperature: float = 0.1,
     batch_size: int = 512,
     learning_rate: float = 3e-3,
-    weight_decay: float = 1e-3,
+    weight_decay: float = 1.0,
     max_epochs: int = 30,
     steps_per_epoch: int | None = None,
     patience: int = 3,
