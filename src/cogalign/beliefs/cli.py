@@ -91,8 +91,10 @@ def _table_text(result: dict[str, Any]) -> str:
               help="Add the space fine-tuned on co-held beliefs to the model's own.")
 @click.option("--protocol", type=click.Choice(["stances", "issues"]), default="stances",
               show_default=True, help="Held-out stances (folds by person) or held-out issues.")
-@click.option("--folds", type=int, default=5, show_default=True, help="Cross-validation folds.")
-@click.option("--hide", type=float, default=0.2, show_default=True,
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Cross-validation folds (at least 2).")
+@click.option("--hide", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.2,
+              show_default=True,
               help="Held-out stances: share of each test person's stances hidden.")
 @click.option("--template", "templates", multiple=True, default=DEFAULT_TEMPLATES,
               show_default=True, help="Statement template(s) (repeat to average several).")
@@ -104,20 +106,21 @@ def _table_text(result: dict[str, Any]) -> str:
               show_default=True, help="How negatives are drawn (see cogalign.beliefs.training).")
 @click.option("--head", type=click.Choice(["linear", "mlp"]), default="mlp", show_default=True,
               help="Head trained on the frozen statement embeddings.")
-@click.option("--epochs", type=int, default=30, show_default=True,
+@click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True,
               help="Most fine-tuning epochs (early stopping on held-out people).")
 @click.option("--llm", default=None, help="A causal model to prompt as a believer, e.g. smollm2-135m.")
-@click.option("--llm-people", type=int, default=20, show_default=True,
+@click.option("--llm-people", type=click.IntRange(min=1), default=20, show_default=True,
               help="Test people per fold the prompted model answers for.")
-@click.option("--bins", type=int, default=10, show_default=True,
+@click.option("--bins", type=click.IntRange(min=2), default=10, show_default=True,
               help="Bins of relative dissonance.")
 @click.option("--bayes/--no-bayes", default=False, show_default=True,
               help="Fit the Bayesian dissonance model and the distance-free one; compare by LOO.")
-@click.option("--bayes-people", type=int, default=300, show_default=True,
+@click.option("--bayes-people", type=click.IntRange(min=2), default=300, show_default=True,
               help="People in the Bayesian fits.")
 @click.option("--party-dataset", default="ddo-issue-party", show_default=True,
               help="Per-issue party table for polarisation ('none' to skip).")
-@click.option("--limit", type=int, default=None, help="Use a random subset of N people.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Use a random subset of N people.")
 @click.option("--save", type=click.Path(dir_okay=False), default=None,
               help="Write the space fitted on all stances to this .npz file.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
@@ -163,8 +166,9 @@ def fit_beliefs_command(dataset: str, data_path: str | None, model: str, fine_tu
               help="Comma-separated models whose own belief spaces are compared.")
 @click.option("--fitted-model", default="minilm-l6", show_default=True,
               help="Model of the fine-tuned reference space.")
-@click.option("--epochs", type=int, default=30, show_default=True, help="Most fine-tuning epochs.")
-@click.option("--limit", type=int, default=None, help="Use a random subset of N people.")
+@click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True, help="Most fine-tuning epochs.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Use a random subset of N people.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--progress/--no-progress", default=False, help="Show progress bars.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
