@@ -70,7 +70,8 @@ def test_unknown_study_and_health(client):
     assert client.post("/s/nosuch/api/start", json={}).json()["error"] == "no such study"
     health = client.get("/healthz").json()
     assert health["ok"] and health["schema"] == "0002"
-    assert health["studies"] == ["intertemporal", "moralgraph", "risky", "similarity", "triplets"]
+    assert health["studies"] == ["intertemporal", "moralgraph", "risky", "rotation", "similarity",
+                                 "triplets"]
 
 
 def test_session_runs_finishes_and_resumes(make_app, sqlite_url):

@@ -18,6 +18,7 @@ PARADIGM = Paradigm(
                 for m in ("linear", "concave", "two-stage", "accuracy", "joint")},
     default_estimator="linear",
     cv_groups="participant_id",
+    study_design="cogalign.rotation.study:RotationDesign",
     commands={
         "fit": "cogalign.rotation.cli:fit_rotation_command",
         "compare": "cogalign.rotation.cli:compare_rotation",
