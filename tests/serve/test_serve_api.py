@@ -117,7 +117,8 @@ def test_trial_lists_are_the_lab_lists_without_answers(client):
     assert [t["index"] for t in started["trials"]] == [t.index for t in lab]
     for shown, trial in zip(started["trials"], lab, strict=True):
         assert [o["lines"] for o in shown["options"]] == [list(o.lines) for o in trial.options]
-        assert set(shown) == {"index", "practice", "break_text", "prompt", "options"}
+        assert set(shown) == {"index", "practice", "break_text", "prompt", "image", "options"}
+        assert shown["image"] is None
     assert any(t.attention_check for t in lab)
     assert "expected" not in json.dumps(started)
 
