@@ -26,6 +26,6 @@ PARADIGM = Paradigm(
         "group": "cogalign.rotation.cli:rotation_group",
     },
     demo="cogalign.rotation.analysis:demo_section",
-    align="cogalign.rotation.llm:align_with_people",
+    align="cogalign.rotation.llm:sweep_alignment",
     reader="cogalign.rotation.data:read_rotation",
 )
