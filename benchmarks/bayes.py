@@ -85,7 +85,7 @@ def _numpyro(model, data, draws, tune, chains, seed):
     import functools
 
     bound = functools.partial(model, **static)
-    method = "parallel" if jax.local_device_count() >= chains else "sequential"
+    method = "parallel" if _parallel_chains(chains) > 1 else "sequential"
     with jax.enable_x64(True), _compile_seconds() as compiled:
         mcmc = MCMC(NUTS(bound), num_warmup=tune, num_samples=draws, num_chains=chains,
                     chain_method=method, progress_bar=False)
@@ -105,6 +105,16 @@ def _numpyro(model, data, draws, tune, chains, seed):
     return idata, compile_s, sampling_s
 
 
+def _parallel_chains(chains: int) -> int:
+    """Chains run at once: all of them when JAX has a device per chain, else one at a time.
+
+    Both backends run their chains the same way, so neither gets more cores than the other.
+    """
+    import jax
+
+    return chains if jax.local_device_count() >= chains else 1
+
+
 def _pymc(model, data, draws, tune, chains, seed):
     import pymc as pm
 
@@ -117,7 +127,7 @@ def _pymc(model, data, draws, tune, chains, seed):
     compile_s = time.perf_counter() - t0
     with pm_model, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=chains,
+        idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=_parallel_chains(chains),
                           random_seed=seed, progressbar=False, compute_convergence_checks=False)
     sampling_s = float(idata.sample_stats.attrs.get("sampling_time", np.nan))
     return idata, compile_s, sampling_s
@@ -167,7 +177,7 @@ def _cpt_data(n_participants, n_trials, seed):
 
     table = simulate_risky_trials(n_participants, n_trials, "cpt", sd=0.3, seed=seed)
     idx, ids = participant_index(table["participant_id"])
-    return {**problem_arrays(table), "participant": idx, "n_participants": len(ids),
+    return {**problem_arrays(table, same_width=False), "participant": idx, "n_participants": len(ids),
             "y": (table["response"] == "B").to_numpy(dtype=np.int64), "theory": "cpt"}
 
 

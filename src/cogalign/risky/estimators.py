@@ -149,7 +149,7 @@ class RiskyChoiceModel(BayesianEstimator):
             table = table.loc[table["response"].notna()]
         if len(table) == 0:
             raise CogalignError("no rows left to model")
-        return table, problem_arrays(table)
+        return table, problem_arrays(table, same_width=False)
 
     def fit(self, table: pd.DataFrame) -> RiskyChoiceModel:
         """Fit to a ``risky-rates`` (aggregate) or ``risky`` (trial) table; returns ``self``."""

@@ -116,6 +116,18 @@ def risky_params(
     return update_params(out, priors)
 
 
+def _per_trial(params: Mapping[str, Any], index: Any, xp: Any) -> dict[str, Any]:
+    """Each trial's parameters from per-participant ones, by one row gather.
+
+    The parameters are stacked into a ``(n_participants, n_params)`` matrix and its rows
+    indexed once, so the gradient needs one scatter-add instead of one per parameter (in
+    both backends).
+    """
+    names = list(params)
+    rows = xp.stack([params[k] for k in names], axis=-1)[index]
+    return {k: rows[:, i] for i, k in enumerate(names)}
+
+
 # --------------------------------------------------------------------------- NumPyro models
 
 
@@ -195,7 +207,7 @@ def risky_trials_model(
 
     params = sample_numpyro(risky_params(theory, weighting, "binomial", priors), n_participants)
     if n_participants is not None:
-        params = {k: v[participant] for k, v in params.items()}
+        params = _per_trial(params, participant, jnp)
     eta = choice_logits(theory, xa, pa, xb, pb, params, weighting, choice, jnp)
     with numpyro.plate("trial", xa.shape[0]):
         numpyro.sample("y", dist.Bernoulli(logits=eta), obs=y)
