@@ -41,7 +41,8 @@ def _numpyro_nuts(bound, arrays, s) -> tuple[dict, dict]:
     import jax
     from numpyro.infer import MCMC, NUTS
 
-    kernel = NUTS(bound, target_accept_prob=s["target_accept"], max_tree_depth=s["max_tree_depth"])
+    kernel = NUTS(bound, target_accept_prob=s["target_accept"], max_tree_depth=s["max_tree_depth"],
+                  dense_mass=s["dense_mass"])
     mcmc = MCMC(
         kernel, num_warmup=s["tune"], num_samples=s["draws"], num_chains=s["chains"],
         chain_method=s["chain_method"], progress_bar=s["progress"],
