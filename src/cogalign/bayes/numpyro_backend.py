@@ -204,7 +204,7 @@ def _numpyro_svi(bound, arrays, obs_names, s) -> tuple[dict, dict]:
 #: batches of draws (``jax.lax.map`` over vectorised batches), so memory stays bounded however
 #: many draws and rows there are (a CPT fit to all of choices13k with 1,000 draws held several
 #: GB of intermediate arrays when every draw ran at once).
-PREDICTION_BUDGET = 250_000
+PREDICTION_BUDGET = 50_000
 
 
 def add_predictions(model, arrays, static, obs_names, groups, seed, want_ll, want_pp) -> dict:

@@ -210,7 +210,7 @@ class RiskyChoiceModel(BayesianEstimator):
         theta = {k: v for k, v in theta.items() if k != "kappa"}
         n_draws = next(iter(theta.values())).shape[0]
         total = np.zeros(len(table))
-        chunk = max(1, int(2e6 // max(1, arrays["xa"].size)))
+        chunk = max(1, int(2e6 // max(1, arrays["xa"].size + arrays["xb"].size)))
         for start in range(0, n_draws, chunk):
             sl = slice(start, start + chunk)
             th = {k: v[sl] for k, v in theta.items()}
