@@ -113,9 +113,10 @@ class SPoSE(TripletEmbeddingModel):
         l1 = self.l1 / n_items
 
         def batch_loss(batch):
-            nll, surrogate = _training.nll_surrogate(weights, batch)
-            penalty = l1 * weights.sum()
-            return surrogate + penalty, nll + penalty.detach()
+            # the gradient by hand (NLL + L1 penalty), no autograd graph
+            nll, grad = _training.nll_and_gradient(weights, batch)
+            weights.grad = grad.add_(l1)
+            return None, nll + l1 * weights.detach().sum()
 
         def project():
             weights.clamp_(min=0)
