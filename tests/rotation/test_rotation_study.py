@@ -159,6 +159,13 @@ def test_a_simulated_session_validates_and_fits(tmp_path):
     fit = RotationModel("linear", hierarchical=False, method="map", seed=0).fit(main)
     assert 8 < fit.slope_["same"]["mean"] < 25
     assert not study.design.folder.exists()  # a simulated session draws no image
+    result = CliRunner().invoke(cogalign_main, ["fit", "rotation", "--data", str(tmp_path),
+                                                "--pooled", "--method", "map", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)  # the folder, attention checks left out
+    assert report["n_participants"] == 2 and report["n_obs"] == int(main["correct"].sum())
+    assert report["slope_ms_per_deg"]["same"]["mean"] == pytest.approx(
+        fit.slope_["same"]["mean"], rel=0.05)
 
 
 def test_resume_gives_the_rows_of_an_uninterrupted_session(tmp_path):
