@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("numpyro")
 
 from cogalign.bayes import recover, recovery_summary  # noqa: E402
+from cogalign.errors import CogalignError  # noqa: E402
 from cogalign.intertemporal.simulate import DEFAULT_INTERTEMPORAL  # noqa: E402
 from cogalign.risky import (  # noqa: E402
     RiskyChoiceModel,
@@ -73,6 +74,22 @@ def test_pooled_trials_map_recovers():
     assert est.method_ == "map" and est.kind_ == "trials"
     _z_ok(est.summary_, {"alpha": 0.8, "phi": 0.2}, ["alpha", "phi"])
     assert 0.5 < est.score(table) <= 1.0
+
+
+def test_single_precision_gives_the_double_precision_estimates():
+    table = simulate_risky_trials(10, 60, "eu", {"alpha": 0.8, "phi": 0.2}, sd=0.0, seed=5)
+    fits = {p: RiskyChoiceModel("eu", hierarchical=False, draws=200, precision=p,
+                                fit_kwargs={"posterior_predictive": False}).fit(table)
+            for p in ("float64", "float32")}
+    draws = {p: f.idata_.posterior["alpha"].values for p, f in fits.items()}
+    assert draws["float32"].dtype == np.float32 and draws["float64"].dtype == np.float64
+    for name in ("alpha", "phi"):
+        assert fits["float32"].summary_.loc[name, "mean"] == pytest.approx(
+            fits["float64"].summary_.loc[name, "mean"], rel=2e-3)
+    with pytest.raises(CogalignError, match="NumPyro setting"):
+        RiskyChoiceModel("eu", backend="pymc", precision="float32").fit(table)
+    with pytest.raises(CogalignError, match="precision must be"):
+        RiskyChoiceModel("eu", precision="half").fit(table)
 
 
 @pytest.mark.slow

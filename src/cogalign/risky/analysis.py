@@ -240,7 +240,7 @@ def fit_risky_model(
     -------
     report : dict
         JSON-able: ``model``, ``weighting``, ``choice``, ``kind``, ``backend``, ``method``,
-        ``n_obs``, ``n_excluded``, ``interval``, ``parameters``, ``cv`` (or ``None``),
+        ``precision``, ``n_obs``, ``n_excluded``, ``interval``, ``parameters``, ``cv`` (or ``None``),
         ``r2_in_sample`` or ``accuracy_in_sample``, ``divergences`` (NUTS) and ``seconds``.
     estimator : RiskyChoiceModel
         The model fitted on every row.
@@ -271,6 +271,7 @@ def fit_risky_model(
         "kind": kind,
         "backend": est.backend,
         "method": est.method_,
+        "precision": est.precision,
         "n_obs": est.n_obs_,
         "n_excluded": est.n_excluded_,
         "interval": est.interval,
