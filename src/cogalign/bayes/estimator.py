@@ -204,6 +204,10 @@ class BayesianEstimator(Estimator):
                   chains=self.chains, seed=self.seed, progress=self.progress)
         if self.backend == "numpyro":
             kw["x64"] = self.precision == "float64"
+        if self.method_ == "nuts" and not hierarchical:
+            # a pooled model has a few correlated parameters: a dense mass matrix is cheap and
+            # shortens the trajectories (CPT on choices13k: 13.6 leapfrog steps per draw)
+            kw["dense_mass"] = True
         kw.update(self.fit_kwargs or {})
         return kw
 
