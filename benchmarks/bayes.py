@@ -344,8 +344,8 @@ def _full_nuts(table, draws: int, tune: int, chains: int, seed: int) -> dict:
     out["map_seconds"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     est = RiskyChoiceModel("cpt", method="nuts", draws=draws, tune=tune, chains=chains,
-                           seed=seed, precision="float32", fit_kwargs={
-                                                  "posterior_predictive": False})
+                           seed=seed, precision="float32",
+                           fit_kwargs={"posterior_predictive": False})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         est.fit(table)
