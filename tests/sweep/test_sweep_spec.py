@@ -91,3 +91,14 @@ def test_a_file_that_is_not_toml_or_missing(write_sweep, tmp_path):
         load_spec(path)
     with pytest.raises(SweepFileError, match="no such sweep file"):
         load_spec(tmp_path / "absent.toml")
+
+
+def test_the_shipped_offline_sweep_covers_every_paradigm_with_an_align_entry():
+    from pathlib import Path
+
+    from cogalign.paradigms import all_paradigms
+
+    path = Path(__file__).resolve().parents[2] / "sweeps" / "offline.toml"
+    cells = expand_cells(load_spec(path))
+    measured = {name for name, p in all_paradigms().items() if p.align}
+    assert {c.paradigm for c in cells} == measured
