@@ -128,6 +128,7 @@ BUILTIN: tuple[str, ...] = (
     "cogalign.intertemporal.paradigm",
     "cogalign.moralgraph.paradigm",
     "cogalign.rotation.paradigm",
+    "cogalign.beliefs.paradigm",
 )
 
 #: Entry-point group through which installed distributions add paradigms.

@@ -11,6 +11,7 @@ NAMES = [
     "simlex999", "wordsim353", "analogies-google", "moralgraph-mge-prolific", "moralgraph-mge-all",
     "rotation-ganis-kievit-2015", "rotation-jost-jansen-2020", "rotation-hamrick-griffiths-2014",
     "wordsim353-raters-set1", "wordsim353-raters-set2", "card660",
+    "ddo-big-issues", "ddo-issue-party",
 ]
 
 pytestmark = pytest.mark.realdata

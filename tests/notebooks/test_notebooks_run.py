@@ -19,7 +19,8 @@ def test_notebook_runs(path, load_dataset, monkeypatch):
              "risky": ["choices13k", "ericson2015"],
              "similarity": ["simlex999", "rsa92"],
              "moralgraph": ["moralgraph-mge-prolific", "moralgraph-mge-all"],
-             "rotation": ["rotation-ganis-kievit-2015"]}.get(path.stem, [])
+             "rotation": ["rotation-ganis-kievit-2015"],
+             "beliefs": ["ddo-big-issues", "ddo-issue-party"]}.get(path.stem, [])
     for name in needs:
         load_dataset(name)  # skips with a reason when the data is absent
     monkeypatch.setenv("COGALIGN_FAST", "1")

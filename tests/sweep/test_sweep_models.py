@@ -18,7 +18,7 @@ layers = ["0,-1"]
 
 [[paradigm]]
 name = "triplets"
-limit = 5
+limit = 24
 options = { n_boot = 50 }
 
 [[paradigm]]

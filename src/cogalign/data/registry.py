@@ -70,7 +70,8 @@ class Dataset:
     rows
         What the loader returns, in words (e.g. ``"14,568 problems"``).
     loader
-        Function from ``{file path: local path}`` to the loaded object.
+        Function from ``{file path: local path}`` to the loaded object, or its
+        ``"module:function"`` name (imported when the dataset is loaded).
     """
 
     name: str
@@ -80,7 +81,7 @@ class Dataset:
     citation: str
     licence: str
     rows: str
-    loader: Callable[[dict[str, Path]], Any]
+    loader: Callable[[dict[str, Path]], Any] | str
 
     @property
     def source(self) -> str:
@@ -104,7 +105,20 @@ class Dataset:
 
     def load(self, *, download: bool = True, progress: bool = True) -> Any:
         """Locate the files and return the tidy table (or container) the loader builds."""
-        return self.loader(self.paths(download=download, progress=progress))
+        return self.load_function()(self.paths(download=download, progress=progress))
+
+    def load_function(self) -> Callable[[dict[str, Path]], Any]:
+        """The loader; one given as ``"module:function"`` is imported now.
+
+        A paradigm whose files need the paradigm's own reader (a format only it knows) names
+        its function this way, so the data layer never imports a paradigm package.
+        """
+        if not isinstance(self.loader, str):
+            return self.loader
+        import importlib
+
+        module, _, name = self.loader.partition(":")
+        return getattr(importlib.import_module(module), name)
 
 
 REGISTRY: dict[str, Dataset] = {}
@@ -461,4 +475,48 @@ register(Dataset(
     "Not redistributed by cogalign.",
     "8 annotators x 660 pairs",
     loaders.load_card660,
+))
+
+_BELIEF_EMBEDDING = (
+    "https://raw.githubusercontent.com/ByunghweeLee-IU/Belief-Embedding/"
+    "bb658f329d7ccfb364cb28d265ec6c9faa5db3d9/dataset/User_survey"
+)
+_BELIEF_CITATION = (
+    "Lee, B., Aiyappa, R., Ahn, Y.-Y., Kwak, H., & An, J. (2024). Neural embedding of beliefs "
+    "reveals the role of relative dissonance in human decision-making. arXiv:2408.07237; "
+    "Durmus, E., & Cardie, C. (2019). A corpus for modeling user and language effects in "
+    "argumentation on online debating. ACL 2019."
+)
+_BELIEF_LICENCE = (
+    "MIT licence (github.com/ByunghweeLee-IU/Belief-Embedding); debate.org data from Durmus & "
+    "Cardie (2019), research use. Not redistributed by cogalign."
+)
+
+register(Dataset(
+    "ddo-big-issues",
+    "debate.org users' Pro/Con stances on 48 big issues, with party and religion",
+    "beliefs",
+    (
+        _f("beliefs/issue2groups_useridx.p", f"{_BELIEF_EMBEDDING}/issue2groups%28useridx%29.p",
+           "7632322580f918512ad182a193a2f179af7abbed0ea06e71ef9cf8f9ead5d09a"),
+    ),
+    _BELIEF_CITATION,
+    _BELIEF_LICENCE,
+    "272,923 stances of 13,524 people",
+    "cogalign.beliefs.data:load_ddo_big_issues",
+))
+
+register(Dataset(
+    "ddo-issue-party",
+    "Per big issue: share of Republicans and Democrats who are Pro, and the party gap",
+    "beliefs",
+    (
+        _f("beliefs/ddo_issue_party_pro_ratio.csv",
+           f"{_BELIEF_EMBEDDING}/ddo_issue_survey_pro_ratio.csv",
+           "3e73e636347d85801d304fbe1ad428a954cfc4f266e4fa2824a7868d797ffafd"),
+    ),
+    _BELIEF_CITATION,
+    _BELIEF_LICENCE,
+    "48 issues",
+    "cogalign.beliefs.data:load_ddo_issue_party",
 ))

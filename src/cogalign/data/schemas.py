@@ -93,6 +93,12 @@ def _sooner_not_larger(df: pd.DataFrame) -> Iterator[tuple[int, str, str]]:
                         f"x1={x1[i]:g} (x1 and x2 swapped?)")
 
 
+def _stance_is_a_sign(df: pd.DataFrame) -> Iterator[tuple[int, str, str]]:
+    stance = df["stance"].to_numpy(dtype=float, na_value=np.nan)
+    for i in np.flatnonzero(~np.isin(stance, (1.0, -1.0))):
+        yield i, "stance", f"{stance[i]:g} is not +1 (Pro) or -1 (Con)"
+
+
 TRIPLETS = Schema(
     "triplets",
     (
@@ -237,13 +243,17 @@ BELIEFS = Schema(
     "beliefs",
     (
         PARTICIPANT,
-        Column("statement_id", "str", description="Identifier of the belief statement"),
-        Column("statement", "str", required=False, description="Text of the statement"),
-        Column("response", "str", allowed=("agree", "disagree"), description="Stance on the statement"),
+        Column("issue", "str", description="The issue or proposition the stance is on (e.g. 'Death Penalty', or a debate's key)"),
+        Column("stance", "int", description="+1 for Pro (in favour), -1 for Con (against); the readers of cogalign.beliefs also accept Pro/Con"),
+        Column("issue_text", "str", required=False, nullable=True, description="Text put into the belief-statement templates (e.g. a debate title); the issue name when absent"),
+        Column("political_party", "str", required=False, nullable=True, description="The person's political party, when known"),
+        Column("religion", "str", required=False, nullable=True, description="The person's religion, when known"),
+        Column("date", "str", required=False, nullable=True, description="When the stance was taken (ISO date), when known"),
         RT,
     ),
-    key=("participant_id", "statement_id"),
-    description="Belief elicitation: agree or disagree with a statement.",
+    key=("participant_id", "issue"),
+    checks=(_stance_is_a_sign,),
+    description="Stances: one person's Pro (+1) or Con (-1) stance on one issue per row.",
 )
 
 MORAL_VOTES = Schema(

@@ -19,8 +19,9 @@ permutes that order. ``{<field>}`` inserts a field's value as is. Literal braces
 A task may also name ``constants = ["context"]``: placeholders that are the same for every
 trial of a run and are filled once with :meth:`Task.fill` before the task is used.
 
-Besides judgment tasks, the registry holds **text templates** (``kind = "text"``, or a file
-with neither ``kind`` nor ``template``): named texts
+Besides judgment tasks, the registry holds **text templates** (``kind = "text"``, a file
+with neither ``kind`` nor ``template``, or a kind a paradigm defines, such as the belief
+paradigm's ``"statement"`` pairs and ``"phrases"`` lists): named texts
 with placeholders for conversations (e.g. an interviewer's system message and opening), loaded
 with :func:`load_text_template`.
 
@@ -233,15 +234,21 @@ class TextTemplate:
     name
         The template's name.
     texts
-        Text by key (e.g. ``"system"``, ``"opening"``).
+        Text by key (e.g. ``"system"``, ``"opening"``): the file's top-level strings.
     description, source
         What it is, and where it was loaded from.
+    kind
+        ``"text"``, or the kind a paradigm gives its templates (e.g. ``"statement"``).
+    data
+        Everything the file holds (for kinds with tables, e.g. ``[templates]``).
     """
 
     name: str
     texts: dict[str, str] = field(default_factory=dict)
     description: str = ""
     source: str = ""
+    kind: str = "text"
+    data: dict[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> str:
         try:
@@ -351,12 +358,19 @@ def list_tasks() -> list[str]:
     return sorted(t.name for t in map(_load_registered, _registry()) if isinstance(t, Task))
 
 
-def list_templates() -> dict[str, str]:
-    """Every registered template's name and kind (``"choice"``, ``"rating"`` or ``"text"``)."""
+def list_templates(kind: str | None = None) -> dict[str, str]:
+    """Every registered template's name and kind (``"choice"``, ``"rating"``, ``"text"``, ...).
+
+    Parameters
+    ----------
+    kind
+        Only templates of this kind.
+    """
     out = {}
     for key in _registry():
         template = _load_registered(key)
-        out[template.name] = template.kind if isinstance(template, Task) else "text"
+        if kind is None or template.kind == kind:
+            out[template.name] = template.kind
     return dict(sorted(out.items()))
 
 
@@ -426,13 +440,14 @@ def _parse_any(raw: str, key: str, source: str) -> Task | TextTemplate:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"task file {source}: {exc}") from exc
-    if data.get("kind") == "text" or ("kind" not in data and "template" not in data):
+    kind = data.get("kind")
+    if kind not in _KINDS and (kind is not None or "template" not in data):
         texts = {k: v for k, v in data.items()
                  if isinstance(v, str) and k not in ("name", "kind", "description")}
-        if not texts:
+        if not texts and not any(isinstance(v, dict) for v in data.values()):
             raise ValueError(f"text template {source}: no texts")
         return TextTemplate(str(data.get("name", key)), texts,
-                            str(data.get("description", "")), source)
+                            str(data.get("description", "")), source, str(kind or "text"), data)
     return _parse(raw, key, source)
 
 
