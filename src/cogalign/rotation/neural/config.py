@@ -25,7 +25,8 @@ from typing import Any
 
 from cogalign.errors import CogalignError
 
-__all__ = ["ENCODERS", "AGENTS", "VARIANTS", "NetConfig", "Variant", "get_variant", "tiny_config"]
+__all__ = ["AGENTS", "ENCODERS", "VARIANTS", "NetConfig", "Variant", "build_config", "get_variant",
+           "tiny_config"]
 
 #: Encoder kinds: a 3-D feature volume turned by resampling, or a plain CNN code vector
 #: turned by a learned network.
@@ -204,9 +205,13 @@ class NetConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:
-            raise CogalignError(f"unknown NetConfig setting(s): {', '.join(unknown)}")
+            raise CogalignError(f"unknown NetConfig setting(s): {', '.join(unknown)}; known: "
+                                f"{', '.join(sorted(names))}")
         values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-        return cls(**values)
+        try:
+            return cls(**values)
+        except TypeError as exc:
+            raise CogalignError(f"bad NetConfig setting: {exc}") from None
 
     def replace(self, **changes: Any) -> NetConfig:
         """A copy with some settings changed."""
@@ -220,3 +225,39 @@ def tiny_config(**changes: Any) -> NetConfig:
                      batch_size=8, max_step_deg=30.0, max_steps=10, search_budget=8,
                      checkpoint_every=20)
     return base.replace(**changes)
+
+
+def build_config(
+    *,
+    size: int | None = None,
+    perception_steps: int | None = None,
+    agent_steps: int | None = None,
+    variants: list[str] | tuple[str, ...] | None = None,
+    tiny: bool = False,
+    seed: int = 0,
+    settings: dict[str, Any] | None = None,
+) -> NetConfig:
+    """A :class:`NetConfig` from command-line style options (``None``: keep the default).
+
+    Parameters
+    ----------
+    size, perception_steps, agent_steps, variants, seed
+        The settings of the same name.
+    tiny
+        Start from :func:`tiny_config` instead of the defaults.
+    settings
+        Any other settings by name (unknown names are refused).
+
+    Returns
+    -------
+    NetConfig
+    """
+    base = tiny_config() if tiny else NetConfig()
+    values = base.to_dict()
+    values.update(settings or {})
+    for name, value in (("size", size), ("perception_steps", perception_steps),
+                        ("agent_steps", agent_steps), ("variants", variants)):
+        if value is not None:
+            values[name] = list(value) if isinstance(value, tuple | list) else value
+    values["seed"] = seed
+    return NetConfig.from_dict(values)

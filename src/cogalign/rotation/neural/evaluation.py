@@ -7,6 +7,7 @@
   arm;
 * :func:`run_trials` - an agent's decisions on a batch of trials;
 * :func:`agent_by_angle` - accuracy and steps by angle and pair type on trial-layout pairs;
+* :func:`evaluate_network` - all of the above in one summary;
 * :func:`latent_rotation` - images decoded from a latent turned in steps, next to the true
   views (for figures).
 """
@@ -14,6 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,8 +29,8 @@ from cogalign.rotation.neural.training import training_shapes
 from cogalign.rotation.neural.views import PairBatch, sample_pairs, trial_pairs
 from cogalign.rotation.objects import CubeObject, rotation_matrix
 
-__all__ = ["agent_by_angle", "latent_rotation", "novel_view_psnr", "run_trials",
-           "symbolic_accuracy", "trial_objects"]
+__all__ = ["agent_by_angle", "evaluate_network", "latent_rotation", "novel_view_psnr",
+           "run_trials", "symbolic_accuracy", "trial_objects"]
 
 
 def _images(x: np.ndarray, device: torch.device) -> torch.Tensor:
@@ -279,3 +281,47 @@ def latent_rotation(
     decoded = perception.decode(perception.rotate(z, torch.as_tensor(rots, dtype=torch.float32,
                                                                       device=net.device)))
     return decoded[:, 0].cpu().numpy(), truth
+
+
+def evaluate_network(net: RotationNet, *, n: int = 64, seed: int = 0) -> dict[str, Any]:
+    """Every stage of a trained model on held-out shapes, in one summary.
+
+    Parameters
+    ----------
+    net
+        Trained model.
+    n
+        Views per angle (novel views), views (symbolic code) and trials per condition
+        (agents).
+    seed
+        Seed of the views and trials.
+
+    Returns
+    -------
+    dict
+        ``encoders``: per encoder kind the novel-view PSNR by angle (``psnr_by_angle``), its
+        mean over non-zero angles (``psnr_rotated``) next to the input view taken as the
+        prediction (``baseline_psnr_rotated``), and the ``symbolic`` scores of
+        :func:`symbolic_accuracy`; ``variants``: per variant the accuracy and steps by angle
+        and pair type (:func:`agent_by_angle`), overall ``accuracy`` and
+        ``steps_slope_per_100deg`` (slope of mean steps on angle over correct trials).
+    """
+    out: dict[str, Any] = {"encoders": {}, "variants": {}}
+    for kind in net.config.encoders():
+        psnr = novel_view_psnr(net, kind, n_per_angle=n, seed=seed)
+        turned = psnr.loc[psnr["angle"] > 0]
+        out["encoders"][kind] = {
+            "psnr_by_angle": psnr.to_dict(orient="records"),
+            "psnr_rotated": float(turned["psnr"].mean()),
+            "baseline_psnr_rotated": float(turned["baseline_psnr"].mean()),
+            "symbolic": symbolic_accuracy(net, kind, n=n, seed=seed + 1),
+        }
+    for name in net.config.variants:
+        table = agent_by_angle(net, name, n_per_condition=max(2, n // 4), seed=seed + 2)
+        ok = table["steps"].notna()
+        slope = (float(np.polyfit(table.loc[ok, "angle"], table.loc[ok, "steps"], 1)[0] * 100.0)
+                 if table.loc[ok, "angle"].nunique() > 1 else float("nan"))
+        out["variants"][name] = {"by_angle": table.to_dict(orient="records"),
+                                 "accuracy": float(np.average(table["accuracy"], weights=table["n"])),
+                                 "steps_slope_per_100deg": slope}
+    return out

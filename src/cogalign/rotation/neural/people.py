@@ -38,6 +38,7 @@ from cogalign.rotation.neural.views import trial_pairs
 
 __all__ = [
     "compare_with_people",
+    "comparison_rows",
     "condition_keys",
     "fit_step_time",
     "human_means",
@@ -316,3 +317,33 @@ def compare_with_people(
             progress(f"{name}: R2 {sc['r2']['mean']:.3f}, slope {sc['slope_model']['mean']:.2f} ms/deg "
                      f"(people {sc['slope_people']['mean']:.2f}), accuracy {trials['correct'].mean():.3f}")
     return result
+
+
+def comparison_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """One flat row per variant of a :func:`compare_with_people` result (means over splits).
+
+    Returns
+    -------
+    list of dict
+        ``variant``, ``r2``, ``r2_ceiling``, ``slope_model``, ``slope_people`` (ms/deg),
+        ``intercept_model``, ``intercept_people`` (ms), ``same_slope_model``,
+        ``mirror_slope_model``, ``accuracy`` (model, all trials), ``accuracy_rmse`` and
+        ``accuracy_r`` (model vs held-out people by condition), ``time_per_step_s``,
+        ``non_decision_s``, ``steps_slope_per_100deg``, ``mirror_cost_ms_smallest_angle``.
+    """
+    rows = []
+    for name, block in result["variants"].items():
+        sc = {k: v["mean"] for k, v in block["scores"].items()}
+        cost = block["mirror_cost_ms"]
+        rows.append({
+            "variant": name, "r2": sc["r2"], "r2_ceiling": result["ceiling"]["r2"],
+            "slope_model": sc["slope_model"], "slope_people": sc["slope_people"],
+            "intercept_model": sc["intercept_model"], "intercept_people": sc["intercept_people"],
+            "same_slope_model": sc["same_slope_model"], "mirror_slope_model": sc["mirror_slope_model"],
+            "accuracy": block["accuracy"], "accuracy_rmse": sc["accuracy_rmse"],
+            "accuracy_r": sc["accuracy_r"], "time_per_step_s": block["time_per_step_s"],
+            "non_decision_s": block["non_decision_s"],
+            "steps_slope_per_100deg": block["steps_slope_per_100deg"],
+            "mirror_cost_ms_smallest_angle": cost[min(cost, key=float)] if cost else float("nan"),
+        })
+    return rows

@@ -102,8 +102,9 @@ class ArmTargets:
     lengths
         ``(2, k)`` cubes per arm, in the same two readings.
     valid
-        ``(2,)``: which readings give the canonical code (one, or both for a chain that reads
-        the same from either end).
+        ``(2,)``: which readings the symbolic loss accepts. Both: the code is read from
+        either end and the canonical one kept (:func:`code_from_arms`), so the network need
+        not learn which end the canonical reading starts from.
     code
         The canonical (object-centred) code.
     """
@@ -131,16 +132,20 @@ def arm_targets(obj: CubeObject, pose: np.ndarray) -> ArmTargets:
     arms = _arms(obj)
     dirs = np.stack([d for d, _ in arms])
     lengths = np.array([n for _, n in arms])
-    code, readings = canonical_arms(obj)
+    code, _ = canonical_arms(obj)
     cam = dirs @ np.asarray(pose, dtype=float).T
     vectors = np.stack([cam, -cam[::-1]])
     lens = np.stack([lengths, lengths[::-1]])
-    valid = np.array([0 in readings, 1 in readings])
+    valid = np.array([True, True])
     return ArmTargets(vectors, lens, valid, code)
 
 
 def code_from_arms(vectors: np.ndarray, lengths: np.ndarray) -> str:
-    """The object-centred code of a description: arms expressed in the frame of arms 1 and 2.
+    """The object-centred code of a description, read canonically from either end.
+
+    The arms are expressed in the frame of the first two arms of a reading; of the two
+    readings (from the first arm, and from the last arm backwards) the smaller code is kept,
+    as :meth:`~cogalign.rotation.objects.CubeObject.canonical_code` does.
 
     Parameters
     ----------
@@ -152,11 +157,12 @@ def code_from_arms(vectors: np.ndarray, lengths: np.ndarray) -> str:
     Returns
     -------
     str
-        E.g. ``"B1 D3 R2 D3"``; for an exact description in canonical reading order this is
-        the canonical code.
+        E.g. ``"B1 D3 R2 D3"``; for an exact description (read from either end) this is the
+        canonical code.
     """
     v = np.asarray(vectors, dtype=float)
-    return _frame_code(list(v), [int(n) for n in lengths])
+    n = [int(k) for k in lengths]
+    return min(_frame_code(list(v), n), _frame_code(list(-v[::-1]), n[::-1]))
 
 
 @lru_cache(maxsize=8)

@@ -190,7 +190,8 @@ def train_network(
     Returns
     -------
     RotationNet
-        In evaluation mode, with ``training_history`` (losses by stage) and ``stages_done``.
+        In evaluation mode, with ``training_history`` (losses by stage), ``training_seconds``
+        (seconds by stage) and ``stages_done``.
     """
     from tqdm.auto import tqdm
 
@@ -250,6 +251,7 @@ def train_network(
                     if checkpoint is not None:
                         save_network(net, checkpoint, training=_state_for_file(state))
                     net.training_history = state["history"]
+                    net.training_seconds = state["seconds"]
                     return net
                 step = state["step"]
                 rng = np.random.default_rng([config.seed, index, step])
@@ -293,6 +295,7 @@ def train_network(
             log(f"{name}: done ({', '.join(f'{k} {v:.3f}' for k, v in last.items() if k != 'step')})")
     net.eval()
     net.training_history = state["history"]
+    net.training_seconds = state["seconds"]
     return net
 
 
