@@ -78,6 +78,7 @@ class EquivariantPerception(nn.Module):
         c1, c2 = config.features
         g, vc = config.grid, config.volume_channels
         self.grid, self.channels = g, vc
+        self.occupancy = config.shape_weight > 0
         self.lift = nn.Sequential(_image_trunk(c1, c2), nn.Conv2d(c2, vc * g, 3, padding=1))
         self.refine = nn.Sequential(nn.ReLU(), nn.Conv3d(vc, vc, 3, padding=1), nn.ReLU(),
                                     nn.Conv3d(vc, vc, 3, padding=1))
@@ -118,7 +119,15 @@ class EquivariantPerception(nn.Module):
         return self.head(latent)
 
     def distance(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        """Mean squared difference of two batches of volumes, ``(n,)``."""
+        """How far apart two batches of volumes are, ``(n,)``.
+
+        With the shape loss on (``shape_weight > 0``) the first channel holds the log-odds
+        that a voxel lies inside a cube: the distance is the mean squared difference of
+        those occupancy probabilities. Without it, the mean squared difference of every
+        channel.
+        """
+        if self.occupancy:
+            return ((torch.sigmoid(a[:, 0]) - torch.sigmoid(b[:, 0])) ** 2).flatten(1).mean(1)
         return ((a - b) ** 2).flatten(1).mean(1)
 
 

@@ -11,7 +11,8 @@ Stages, in order:
     One agent, perception frozen. The recurrent agent learns by imitation with the
     learner's own states (DAgger): every step it is told the ideal move - the remaining
     rotation, cut to one step - and the ideal decision - go on while more than half a step
-    is left, then same or mirror - while the rotation actually applied is the teacher's
+    is left, then same or mirror (stops weighted up by half the number of looks, as a trial
+    has one stop among many looks) - while the rotation actually applied is the teacher's
     (with a share falling from 1 to 0.2 over the stage) or its own. The one-shot agent is a
     same/mirror classifier. The search agent has nothing to learn: its match threshold is
     calibrated on aligned training pairs.
@@ -109,6 +110,8 @@ def _recurrent_loss(agent: torch.nn.Module, perception: torch.nn.Module, b: dict
     horizon = min(config.max_steps, math.ceil(180.0 / config.max_step_deg) + 2)
     total = za.new_zeros(())
     correct = 0.0
+    # a trial has one stop among ~horizon looks: weigh the stops up so "go on" is not a safe bet
+    weight = torch.tensor([1.0, horizon / 2.0, horizon / 2.0], device=za.device)
     for _ in range(horizon):
         with torch.no_grad():
             now = perception.rotate(za, applied)
@@ -117,7 +120,8 @@ def _recurrent_loss(agent: torch.nn.Module, perception: torch.nn.Module, b: dict
             ideal = remaining * (max_step / left.clamp_min(1e-9)).clamp(max=1.0)[:, None]
             label = torch.where(left > max_step / 2.0, torch.zeros_like(b["mirror"]), 1 + b["mirror"])
         hidden, step, logits = agent.step(perception, now, zb, desc_b, hidden)
-        total = total + F.cross_entropy(logits, label) + ((step - ideal) ** 2).sum(-1).mean() / max_step**2
+        total = (total + F.cross_entropy(logits, label, weight=weight)
+                 + ((step - ideal) ** 2).sum(-1).mean() / max_step**2)
         correct += float((logits.argmax(-1) == label).float().mean())
         teach = torch.as_tensor(rng.random(n) < teacher_share, device=za.device)[:, None]
         noise = torch.as_tensor(rng.normal(0.0, 0.15 * max_step, size=(n, 3)), dtype=za.dtype,
