@@ -8,8 +8,20 @@ import torch
 
 from cogalign.errors import CogalignError
 from cogalign.rotation.neural.agents import SearchAgent
-from cogalign.rotation.neural.config import VARIANTS, NetConfig, build_config, get_variant, tiny_config
-from cogalign.rotation.neural.geometry import exp_map, kabsch, log_map, random_rotations, rotation_about
+from cogalign.rotation.neural.config import (
+    VARIANTS,
+    NetConfig,
+    build_config,
+    get_variant,
+    tiny_config,
+)
+from cogalign.rotation.neural.geometry import (
+    exp_map,
+    kabsch,
+    log_map,
+    random_rotations,
+    rotation_about,
+)
 from cogalign.rotation.neural.shapes import all_shapes, arm_targets, code_from_arms, split_shapes
 from cogalign.rotation.neural.views import occupancy, sample_pairs
 from cogalign.rotation.neural.volume import rotate_volume

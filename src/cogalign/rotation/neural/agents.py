@@ -335,7 +335,6 @@ class SearchAgent(nn.Module):
             temperature: float = 0.0, generator: torch.Generator | None = None,
             keep_path: bool = False, axes: Sequence[str] | None = None) -> Decisions:
         """Search every pair (arguments as :meth:`RecurrentAgent.act`; ``axes`` per trial)."""
-        from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import Matern, WhiteKernel
 
         if not torch.isfinite(self.threshold):

@@ -154,7 +154,7 @@ class NetConfig:
     batch_size: int = 16
     perception_steps: int = 2000
     agent_steps: int = 300
-    learning_rate: float = 1e-3
+    learning_rate: float = 2e-3
     checkpoint_every: int = 100
     seed: int = 0
     variants: tuple[str, ...] = field(default=tuple(VARIANTS))

@@ -47,7 +47,7 @@ def init_weights(module: nn.Module) -> None:
 
 
 def _image_trunk(c1: int, c2: int) -> nn.Sequential:
-    """size -> size / 4 feature maps."""
+    """Size -> size / 4 feature maps."""
     return nn.Sequential(
         nn.Conv2d(1, c1, 4, stride=2, padding=1), nn.ReLU(),
         nn.Conv2d(c1, c2, 4, stride=2, padding=1), nn.ReLU(),
@@ -55,7 +55,7 @@ def _image_trunk(c1: int, c2: int) -> nn.Sequential:
 
 
 def _image_head(c1: int, c2: int) -> nn.Sequential:
-    """size / 4 feature maps (c2 channels) -> image."""
+    """Size / 4 feature maps (c2 channels) -> image."""
     return nn.Sequential(
         nn.ConvTranspose2d(c2, c2, 4, stride=2, padding=1), nn.ReLU(),
         nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), nn.ReLU(),

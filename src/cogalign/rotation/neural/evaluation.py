@@ -132,25 +132,44 @@ def symbolic_accuracy(
     dict
         ``exact_match``, ``per_arm``, ``length_accuracy``, ``turn_accuracy`` (see
         :func:`~cogalign.rotation.neural.symbolic.code_scores`), ``direction_error_deg``
-        (mean angle between predicted and true arm directions), ``n``.
+        (mean angle between predicted and true arm directions, at the better of the two
+        chain readings), and chance levels: ``direction_error_chance_deg`` and
+        ``length_accuracy_chance``, the same descriptions scored against the views in a
+        shuffled order; ``n``.
     """
     perception = net.perceptions[encoder]
     shapes = list(shapes) if shapes is not None else training_shapes(net.config)[1]
     batch = sample_pairs(shapes, n, seed, size=net.config.size,
                          stimulus_share=net.config.stimulus_share)
-    codes, errors = [], []
+    codes, vectors, lengths = [], [], []
     for s in range(0, n, batch_size):
         desc = perception.describe(perception.encode(_images(batch.images_a[s:s + batch_size], net.device)))
         codes += describe_codes(desc)
-        vec = desc.vectors.cpu().numpy()
-        target = batch.vectors_a[s:s + batch_size]
-        valid = batch.valid_a[s:s + batch_size]
-        cos = np.clip((vec[:, None] * target).sum(-1), -1.0, 1.0)    # (b, 2, k)
-        err = np.rad2deg(np.arccos(cos)).mean(-1)
-        errors.append(np.where(valid, err, np.inf).min(1))
+        vectors.append(desc.vectors.cpu().numpy())
+        lengths.append(desc.lengths.cpu().numpy())
+    vec, lens = np.concatenate(vectors), np.concatenate(lengths)
+    # chance: the same descriptions scored against the views in a shuffled order
+    shuffled = np.random.default_rng(seed).permutation(n)
     out = code_scores(codes, batch.codes_a)
-    out["direction_error_deg"] = float(np.concatenate(errors).mean())
+    out["direction_error_deg"] = _direction_error(vec, batch.vectors_a, batch.valid_a)
+    out["direction_error_chance_deg"] = _direction_error(vec, batch.vectors_a[shuffled],
+                                                         batch.valid_a[shuffled])
+    out["length_accuracy_chance"] = _length_accuracy(lens, batch.lengths_a[shuffled],
+                                                     batch.valid_a[shuffled])
     return out
+
+
+def _direction_error(vectors: np.ndarray, target: np.ndarray, valid: np.ndarray) -> float:
+    """Mean angle (deg) between predicted ``(n, k, 3)`` and true arms, at the better reading."""
+    cos = np.clip((vectors[:, None] * target).sum(-1), -1.0, 1.0)    # (n, 2, k)
+    err = np.rad2deg(np.arccos(cos)).mean(-1)
+    return float(np.where(valid, err, np.inf).min(1).mean())
+
+
+def _length_accuracy(lengths: np.ndarray, target: np.ndarray, valid: np.ndarray) -> float:
+    """Share of arm lengths right ``(n, k)`` vs ``(n, 2, k)``, at the better reading."""
+    right = (lengths[:, None] == target).mean(-1)
+    return float(np.where(valid, right, -np.inf).max(1).mean())
 
 
 @torch.no_grad()

@@ -143,7 +143,8 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a damaged or foreign file: torch raises many kinds
-        raise CheckpointError(f"{path}: not a readable model file ({type(exc).__name__}: {exc})") from None
+        raise CheckpointError(f"{path}: not a readable model file ({type(exc).__name__}); "
+                              "write one with cogalign rotation train") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a cogalign rotation model (format {FORMAT!r})")
     return payload

@@ -1,7 +1,7 @@
 """The neuro-symbolic object encoder: from a latent, each arm's direction and length.
 
 A :class:`SymbolicHead` reads a latent (a feature volume or a code vector) and says, for each
-of the object's ``k`` arms in canonical reading order, its direction in the latent's frame
+of the object's ``k`` arms in chain order (read from either end), its direction in the latent's frame
 (a unit 3-vector) and its number of cubes (a distribution over 1 ... ``max_len``). That is
 the :class:`Description`. Its symbolic part is exact: :func:`describe_codes` turns a
 description into the object-centred arm code (the canonical code of

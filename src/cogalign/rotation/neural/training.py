@@ -4,7 +4,7 @@ Stages, in order:
 
 ``perception:<encoder>``
     The encoder, decoder and symbolic head together: novel-view loss (encode view a, turn
-    the latent by the known rotation, decode, L1 distance to view b, and the other way
+    the latent by the known rotation, decode, squared error to view b, and the other way
     round) plus ``symbolic_weight`` times the symbolic loss on the latents of both views
     and on the turned latent.
 ``agent:<key>``
@@ -80,8 +80,10 @@ def _perception_loss(perception: torch.nn.Module, b: dict[str, torch.Tensor], we
     za, zb = perception.encode(b["images_a"]), perception.encode(b["images_b"])
     rot = b["rotation"]
     ra, rb = perception.rotate(za, rot), perception.rotate(zb, rot.transpose(1, 2))
-    view = (F.l1_loss(perception.decode_raw(ra), b["images_b"])
-            + F.l1_loss(perception.decode_raw(rb), b["images_a"])) / 2.0
+    # squared error, not L1: the median of a mostly white view is white, and an L1-trained
+    # decoder settles on drawing the background only
+    view = (F.mse_loss(perception.decode_raw(ra), b["images_b"])
+            + F.mse_loss(perception.decode_raw(rb), b["images_a"])) / 2.0
     sym = (symbolic_loss(perception.describe(za), b["vectors_a"], b["lengths_a"], b["valid_a"])
            + symbolic_loss(perception.describe(zb), b["vectors_b"], b["lengths_b"], b["valid_b"])
            + symbolic_loss(perception.describe(ra), b["vectors_b"], b["lengths_b"], b["valid_b"])) / 3.0
