@@ -225,3 +225,28 @@ def test_commands_train_simulate_fit_and_compare(trained, people, tmp_path):
     out = runner.invoke(main, ["rotation", "train", "--tiny", "--out", str(tmp_path / "u.pt"),
                                "--variants", "full,bogus", "--json"])
     assert out.exit_code != 0 and "bogus" in out.output
+
+
+def test_figures_of_model_vs_people_and_of_a_latent_rotation(trained, people):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cogalign.plots.rotation import plot_latent_rotation, plot_model_vs_people
+    from cogalign.rotation.neural.evaluation import latent_rotation
+
+    net, _ = trained
+    table, _ = people
+    result = compare_with_people(net, table, variants=["full", "search"], n_per_condition=2,
+                                 n_splits=1)
+    axes = plot_model_vs_people(result)
+    assert len(axes) == 2 and len(axes[0].lines) == 4  # people and model, same and mirror
+    angles = (0, 90, 180)
+    decoded, truth = latent_rotation(net, training_shapes(CONFIG)[1][0], angles=angles)
+    assert decoded.shape == truth.shape == (3, CONFIG.size, CONFIG.size)
+    fig = plot_latent_rotation(decoded, truth, angles)
+    assert len(fig.axes) == 6
+    with pytest.raises(ValueError, match="measure"):
+        plot_model_vs_people(result, measure="speed")
+    plt.close("all")

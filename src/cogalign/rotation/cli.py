@@ -318,7 +318,11 @@ def people_command(model_path: str, dataset: str, data_path: str | None, limit: 
                    splits: int, seed: int, as_json: bool) -> None:
     """The neural model and its ablations vs people: map fitted on half, scored on the other."""
     from cogalign.rotation.neural.network import load_network
-    from cogalign.rotation.neural.people import compare_with_people, comparison_rows
+    from cogalign.rotation.neural.people import (
+        accuracy_by_angle,
+        compare_with_people,
+        comparison_rows,
+    )
 
     names = _variant_list(variants)
     net = load_network(model_path)
@@ -338,6 +342,10 @@ def people_command(model_path: str, dataset: str, data_path: str | None, limit: 
                      f"{row['slope_people']:>8.2f}{row['intercept_model']:>7.0f}"
                      f"{row['intercept_people']:>8.0f}{row['accuracy']:>7.3f}"
                      f"{row['accuracy_rmse']:>9.3f}")
+    result["accuracy_by_angle"] = accuracy_by_angle(result)
+    lines.append("accuracy by angle (mean over pair types" + (" and axes)" if "axis" in result["keys"] else ")"))
+    for who, accs in result["accuracy_by_angle"].items():
+        lines.append(f"  {who:<15}" + "".join(f"{a:>6}:{v:.2f}" for a, v in accs.items()))
     emit(json_safe(result), as_json, "\n".join(lines))
 
 

@@ -37,6 +37,7 @@ from cogalign.rotation.neural.training import training_shapes
 from cogalign.rotation.neural.views import trial_pairs
 
 __all__ = [
+    "accuracy_by_angle",
     "compare_with_people",
     "comparison_rows",
     "condition_keys",
@@ -347,3 +348,26 @@ def comparison_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
             "mirror_cost_ms_smallest_angle": cost[min(cost, key=float)] if cost else float("nan"),
         })
     return rows
+
+
+def accuracy_by_angle(result: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Accuracy by angle (mean over pair types and axes) of people and of every variant.
+
+    Parameters
+    ----------
+    result
+        From :func:`compare_with_people`.
+
+    Returns
+    -------
+    dict
+        ``{"people": {"0": ..., "50": ...}, "<variant>": {...}, ...}`` (angles as text).
+    """
+    def by_angle(records: list[dict[str, Any]]) -> dict[str, float]:
+        frame = pd.DataFrame(records).groupby("angle")["accuracy"].mean()
+        return {f"{a:g}": float(v) for a, v in frame.items()}
+
+    out = {"people": by_angle(result["people"]["by_condition"])}
+    for name, block in result["variants"].items():
+        out[name] = by_angle(block["by_condition"])
+    return out
