@@ -180,6 +180,13 @@ def test_estimator_fits_a_subset_end_to_end_and_clones(trained, people):
                                   params={"checkpoint": str(path), "n_per_condition": 4}, folds=2)
     assert result["cv"]["folds"] == 2 and len(result["cv"]["per_fold"]) == 2
     assert fitted.variant == "no-recurrent"
+    small = {"size": 32, "perception_steps": 2, "agent_steps": 2}
+    own = NeuralRotationModel("no-recurrent", config=small, n_per_condition=2).fit(table)
+    assert own.network_.stages_done == ["perception:equivariant",
+                                        "agent:equivariant/one-shot/symbolic"]
+    assert clone(own).fit(table).network_ is own.network_  # trained once per config
+    with pytest.raises(CogalignError, match="unknown NetConfig setting"):
+        NeuralRotationModel(config={"sise": 32}).fit(table)
 
 
 def test_comparison_with_people_has_a_ceiling_and_a_row_per_variant(trained, people):

@@ -124,7 +124,8 @@ def test_search_agent_with_perfect_perception_answers_known_trials_and_searches_
     oracle = _Oracle()
     rot = torch.as_tensor(np.stack([rotation_matrix("y", a) for a in angles]), dtype=torch.float32)
     aligned = oracle.distance(oracle.rotate(za, rot), zb).numpy()
-    agent.calibrate(aligned[~mirror], aligned[mirror])
+    unturned = oracle.distance(za, zb).numpy()
+    agent.calibrate(aligned[~mirror], np.concatenate([aligned[mirror], unturned[~mirror & (angles > 30)]]))
     dec = agent.act(oracle, za, zb, axes=["y"] * len(angles), generator=torch.Generator().manual_seed(0))
     truth = np.where(mirror, "mirror", "same")
     assert (dec.answer == truth).mean() >= 0.9

@@ -310,22 +310,25 @@ class SearchAgent(nn.Module):
         agree = (desc_a.length_logits.softmax(-1) * desc_b.length_logits.softmax(-1)).sum(-1)
         return ((1.0 - cos) + (1.0 - agree)).mean(-1)
 
-    def calibrate(self, same: np.ndarray, mirror: np.ndarray) -> float:
-        """Set the match threshold that best separates aligned same pairs from mirror pairs.
+    def calibrate(self, match: np.ndarray, no_match: np.ndarray) -> float:
+        """Set the match threshold that best separates matches from everything else.
 
         Parameters
         ----------
-        same, mirror
-            Mismatches of same and of mirror pairs turned by their true rotation.
+        match
+            Mismatches of same pairs turned by their true rotation.
+        no_match
+            Mismatches of what must not count as a match: mirror pairs turned by their true
+            rotation, and same pairs not turned (or turned wrongly).
 
         Returns
         -------
         float
-            The threshold (the balanced accuracy of "below threshold = same" is highest).
+            The threshold (the balanced accuracy of "below threshold = match" is highest).
         """
-        values = np.sort(np.concatenate([same, mirror]))
+        values = np.sort(np.concatenate([match, no_match]))
         cuts = (values[1:] + values[:-1]) / 2.0 if len(values) > 1 else values
-        acc = [(np.mean(same < c) + np.mean(mirror >= c)) / 2.0 for c in cuts]
+        acc = [(np.mean(match < c) + np.mean(no_match >= c)) / 2.0 for c in cuts]
         best = float(cuts[int(np.argmax(acc))])
         self.threshold.fill_(best)
         return best

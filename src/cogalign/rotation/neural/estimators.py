@@ -25,7 +25,8 @@ from cogalign.rotation.data import trial_level
 
 __all__ = ["NeuralRotationModel"]
 
-_LOADED: dict[tuple[str, float, str], Any] = {}
+#: Networks read from files (by path, modification time, device) or trained (by config).
+_LOADED: dict[tuple[Any, ...], Any] = {}
 
 
 def _load(path: str | os.PathLike[str], device: str) -> Any:
@@ -104,8 +105,15 @@ class NeuralRotationModel(Estimator):
         device = str(resolve_device(self.device))
         if self.checkpoint is not None:
             return _load(self.checkpoint, device)
-        settings = {"seed": self.seed, "variants": (self.variant,), **(self.config or {})}
-        return train_network(NetConfig(**settings), device=device, progress=self.progress)
+        settings = {"seed": self.seed, "variants": [self.variant], **(self.config or {})}
+        config = NetConfig.from_dict(settings)
+        # training is a pure function of the config: the folds of a cross-validation share it
+        key = ("trained", config, device)
+        if key not in _LOADED:
+            if len(_LOADED) > 8:
+                _LOADED.clear()
+            _LOADED[key] = train_network(config, device=device, progress=self.progress)
+        return _LOADED[key]
 
     def _rows(self, table: pd.DataFrame) -> pd.DataFrame:
         t = trial_level(table)

@@ -15,7 +15,8 @@ Stages, in order:
     has one stop among many looks) - while the rotation actually applied is the teacher's
     (with a share falling from 1 to 0.2 over the stage) or its own. The one-shot agent is a
     same/mirror classifier. The search agent has nothing to learn: its match threshold is
-    calibrated on aligned training pairs.
+    calibrated on training pairs, to tell same pairs turned into alignment from mirror
+    pairs and from same pairs left unturned.
 
 Every batch is drawn from a seed made of the model seed, the stage and the step, so a run
 stopped at any checkpoint and resumed gives the same weights as an uninterrupted run.
@@ -145,17 +146,20 @@ def _one_shot_loss(agent: torch.nn.Module, perception: torch.nn.Module, b: dict[
 @torch.no_grad()
 def _calibrate_search(agent: torch.nn.Module, perception: torch.nn.Module, config: NetConfig,
                       shapes: list, device: torch.device, stage: int) -> dict[str, float]:
-    same, mirror = [], []
+    match, no_match = [], []
     for k in range(max(1, min(8, config.agent_steps))):
         batch = sample_pairs(shapes, config.batch_size, [config.seed, stage, k], size=config.size,
                              mirror_share=0.5, stimulus_share=config.stimulus_share)
         b = tensors(batch, device)
         za, zb = perception.encode(b["images_a"]), perception.encode(b["images_b"])
         desc_b = perception.describe(zb) if agent.symbolic else None
-        mis = agent.mismatch(perception, perception.rotate(za, b["rotation"]), zb, desc_b).cpu().numpy()
-        same.append(mis[~batch.mirror])
-        mirror.append(mis[batch.mirror])
-    s, m = np.concatenate(same), np.concatenate(mirror)
+        aligned = agent.mismatch(perception, perception.rotate(za, b["rotation"]), zb, desc_b).cpu().numpy()
+        unturned = agent.mismatch(perception, za, zb, desc_b).cpu().numpy()
+        # a same pair still more than a step away from alignment is no match either
+        far = ~batch.mirror & (batch.angle > config.max_step_deg)
+        match.append(aligned[~batch.mirror])
+        no_match += [aligned[batch.mirror], unturned[far]]
+    s, m = np.concatenate(match), np.concatenate(no_match)
     if not len(s) or not len(m):
         raise CogalignError("calibrating the search agent needs both same and mirror pairs")
     thr = agent.calibrate(s, m)
