@@ -6,13 +6,20 @@ Python iteration per batch, the same loss and non-negativity projection. Printed
 second per epoch, held-out accuracy next to the generating embedding's, the ratio, and peak
 memory for training on a THINGS-sized set (4.7M triplets).
 
-    python benchmarks/triplets.py            # full size
-    python benchmarks/triplets.py --quick    # small, for a smoke run
+    python benchmarks/triplets.py                       # full size, 1 torch thread
+    python benchmarks/triplets.py --threads 2           # both cores
+    python benchmarks/triplets.py --busy 2              # under load: 2 busy processes beside it
+    python benchmarks/triplets.py --quick               # small, for a smoke run
+
+The load average at the start and the end is printed with the figures: the ratio is the one to
+quote, as both loops run in the same process under the same load.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import resource
 import time
 
@@ -37,6 +44,27 @@ def reference_epoch(weights, triplets, l1, lr_opt, batch_size=100):
             weights.clamp_(min=0)
 
 
+def _spin() -> None:
+    """Keep one core busy (the load of another user's job)."""
+    while True:
+        pass
+
+
+def start_load(n: int) -> list[multiprocessing.Process]:
+    """Start ``n`` busy processes; terminate them with :func:`stop_load`."""
+    procs = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(n)]
+    for proc in procs:
+        proc.start()
+    return procs
+
+
+def stop_load(procs: list[multiprocessing.Process]) -> None:
+    """Terminate the busy processes."""
+    for proc in procs:
+        proc.terminate()
+        proc.join()
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -55,7 +83,12 @@ def main() -> None:
     parser.add_argument("--n-triplets", type=int, default=1_000_000)
     parser.add_argument("--reference-seconds", type=float, default=60.0,
                         help="time budget for the reference loop (its epoch is extrapolated)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument("--busy", type=int, default=0,
+                        help="busy processes to run beside the benchmark (load)")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    load = start_load(args.busy)
     n_items, n_true, n_trip = 1854, 20, args.n_triplets
     if args.quick:
         n_items, n_trip, args.reference_seconds = 300, 50_000, 5.0
@@ -68,7 +101,8 @@ def main() -> None:
     s = np.stack([(b * c).sum(1), (a * c).sum(1), (a * b).sum(1)], 1)
     truth_acc = np.mean(shown[np.arange(len(shown)), s.argmax(1)] == test_t["response"].to_numpy())
     print(f"simulated {n_trip:,} triplets over {n_items:,} items, {n_true} true dimensions; "
-          f"torch threads {torch.get_num_threads()}")
+          f"torch threads {torch.get_num_threads()}; {args.busy} busy processes beside it; "
+          f"load average {os.getloadavg()[0]:.2f}")
     print(f"generating embedding held-out accuracy: {truth_acc:.4f}")
 
     start = time.perf_counter()
@@ -101,6 +135,8 @@ def main() -> None:
     ref_acc = np.mean(shown[np.arange(len(shown)), p_ref.argmax(1)] == test_t["response"].to_numpy())
     print(f"reference loop after its {ref_s:.0f} s: held-out accuracy {ref_acc:.4f} "
           f"(cogalign after the same time budget: see the epochs above)")
+    print(f"load average at the end of the timed part: {os.getloadavg()[0]:.2f}")
+    stop_load(load)
 
     n_things = 4_700_000 if not args.quick else 200_000
     big = np.random.default_rng(0).integers(0, 1854, size=(n_things, 3), dtype=np.int64)

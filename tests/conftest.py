@@ -41,3 +41,33 @@ def load_dataset():
         return loaded[name]
 
     return _load
+
+
+#: Debian's Chromium in a container: no sandbox, no GPU, no network calls of its own.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright, one for the whole session.
+
+    Playwright's own browser download is not used. There is one such fixture for every test
+    folder: a second ``sync_playwright()`` cannot start while the first is open.
+    """
+    import importlib.util
+    import shutil
+
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    if importlib.util.find_spec("playwright") is None:
+        pytest.skip("playwright not installed (pip install 'cogalign[serve]')")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

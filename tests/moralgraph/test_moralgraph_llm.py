@@ -110,3 +110,35 @@ def test_llm_participants_make_a_graph_and_a_ranking(chat, fake_server, small_gr
     assert out["ranking"]["n_common"] >= 2 and "spearman_low" in out["ranking"]
     assert out["llm_graph"]["n_votes"] == 15
 
+
+
+def test_sweep_entry_rows_follow_the_align_contract(chat, fake_server, small_graph, monkeypatch):
+    from cogalign.moralgraph.llm import sweep_alignment
+    from cogalign.paradigms import check_align_rows, get_paradigm
+
+    assert get_paradigm("moralgraph").part("align") is sweep_alignment
+    fake_server.default = {"answer": voter}
+    monkeypatch.setattr("cogalign.data.load", lambda name, **kwargs: small_graph)
+    rows = check_align_rows(sweep_alignment(chat, n_participants=3, n_boot=20, top_k=2),
+                            where="moralgraph align")
+    by = {(r["metric"], r["split"]): r for r in rows}
+    # the voter calls only upgrades to Shared Wisdom wiser: of the three edges with a human
+    # majority (all "wiser") it gets one, and its "wiser" share is chance level for kappa
+    assert by[("accuracy", "all")]["value"] == pytest.approx(1 / 3)
+    assert by[("kappa", "all")]["value"] == pytest.approx(0.0)
+    assert by[("accuracy_decisive", "all")]["value"] == pytest.approx(2 / 4)
+    assert by[("kappa", "all")]["primary"] and by[("kappa", "all")]["dataset"] == "moralgraph-mge-prolific"
+    assert by[("kappa", "train")]["n"] + by[("kappa", "test")]["n"] == by[("kappa", "all")]["n"] == 4
+    assert {r["temperature"] for r in rows} == {0.0} and {r["template"] for r in rows} == {"upgrade-vote"}
+    # the LLM-voted graph ranks Shared Wisdom first, as people do
+    assert by[("top_k_overlap", "all")]["value"] >= 0.5 and ("spearman", "train") not in by
+    assert -1 <= by[("spearman", "all")]["value"] <= 1
+    again = sweep_alignment(chat, template="wiser-of-two", temperature=0.5, limit=3, seed=1,
+                            n_participants=2, n_boot=0)
+    assert {r["template"] for r in check_align_rows(again)} == {"wiser-of-two"}
+    assert {r["n"] for r in again if r["metric"] == "kappa" and r["split"] == "all"} <= {3}
+    with pytest.raises(CogalignError, match="unknown vote task"):
+        sweep_alignment(chat, template="nope")
+    monkeypatch.setattr("cogalign.data.load", lambda name, **kwargs: pd.DataFrame())
+    with pytest.raises(CogalignError, match="not a moral graph"):
+        sweep_alignment(chat, dataset="rotation-ganis-kievit-2015")

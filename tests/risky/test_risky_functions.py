@@ -180,3 +180,72 @@ def test_numpy_jax_pytensor_agree(theory, weighting):
                                                             weighting, xp=pt),
                           on_unused_input="ignore", mode="FAST_COMPILE")
     np.testing.assert_allclose(f(*params.values()), ref, rtol=1e-10)
+
+
+def _textbook_cpt(x, p, params, weighting):
+    """CPT value of one gamble, rank by rank, with the weighting function applied to every
+    cumulative probability (TK92 eq. 6-7): the plain reference of the vectorised code."""
+    w_gain = lambda q: float(weight(np.float64(q), weighting, params["gamma_gain"],  # noqa: E731
+                                    params["delta_gain"]))
+    w_loss = lambda q: float(weight(np.float64(q), weighting, params["gamma_loss"],  # noqa: E731
+                                    params["delta_loss"]))
+    x, p = list(x), list(p)
+    total = 0.0
+    for i, xi in enumerate(x):
+        if xi > 0:
+            pi = w_gain(sum(p[i:])) - w_gain(sum(p[i + 1:]))
+        elif xi < 0:
+            pi = w_loss(sum(p[: i + 1])) - w_loss(sum(p[:i]))
+        else:
+            continue
+        v = xi ** params["alpha"] if xi > 0 else -params["lam"] * (-xi) ** params["beta"]
+        total += pi * v
+    return total
+
+
+@pytest.mark.parametrize("weighting", ["tk", "prelec", "prelec1", "lio"])
+def test_vectorised_cpt_matches_the_rank_by_rank_reference(weighting):
+    """One weighting evaluation per outcome gives the textbook values (dyadic probabilities,
+    so the cumulative sums are exact and both sides see the same arguments)."""
+    rng = np.random.default_rng(4)
+    outcomes, probs = [], []
+    for _ in range(40):
+        k = int(rng.integers(1, 7))
+        outcomes.append([float(v) for v in rng.integers(-60, 150, size=k)])
+        cuts = np.sort(rng.choice(np.arange(1, 16), size=k - 1, replace=False))
+        probs.append(list(np.diff(np.concatenate([[0], cuts, [16]])) / 16.0))
+    x, p = gamble_arrays(outcomes, probs)
+    params = {"alpha": 0.8, "beta": 0.9, "lam": 2.0, "gamma_gain": 0.6, "gamma_loss": 0.75,
+              "delta_gain": 0.8, "delta_loss": 1.3}
+    expected = [_textbook_cpt(xi[pi > 0], pi[pi > 0], params, weighting)
+                for xi, pi in zip(x, p, strict=True)]
+    got = cpt_utility(x, p, **params, weighting=weighting)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_the_best_outcome_gets_the_weight_of_its_own_probability():
+    # probabilities rounded as in choices13k: the cumulative sum above the best outcome is a
+    # rounding error, and Prelec's w(1e-16) would be 1e-3, not 0
+    x, p = gamble_arrays([[75.0, 81.0, 99.0, 101.0, 106.0, 114.0, 150.0]],
+                         [[0.1203, 0.4918, 0.0256, 0.1089, 0.0226, 0.1156, 0.1152]], width=9)
+    pi = cpt_decision_weights(x, p, 0.6, 0.7, 0.8, 1.3, "prelec")[0]
+    assert pi[6] == pytest.approx(float(weight_prelec(p[0, 6], 0.6, 0.8)), rel=1e-12)
+    assert pi.sum() == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("weighting", ["tk", "prelec", "lio"])
+def test_padding_each_gamble_to_its_own_width_changes_nothing(weighting):
+    from cogalign.risky.functions import THEORIES
+    from cogalign.risky.gambles import problem_arrays
+    from cogalign.risky.simulate import random_problems
+
+    problems = random_problems(80, seed=3)
+    shared = problem_arrays(problems)
+    own = problem_arrays(problems, same_width=False)
+    assert own["xa"].shape[1] == 2 < shared["xa"].shape[1] == own["xb"].shape[1]
+    params = {**TK92, "delta_gain": 0.9, "delta_loss": 1.1, "phi": 0.1}
+    for theory in THEORIES:
+        a = choice_logits(theory, own["xa"], own["pa"], own["xb"], own["pb"], params, weighting)
+        b = choice_logits(theory, shared["xa"], shared["pa"], shared["xb"], shared["pb"],
+                          params, weighting)
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

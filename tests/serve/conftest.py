@@ -8,7 +8,6 @@ browser tests skip where ``chromium`` or Playwright is absent (``.ci/run`` insta
 from __future__ import annotations
 
 import importlib.util
-import shutil
 import uuid
 from pathlib import Path
 
@@ -20,11 +19,6 @@ _MISSING = [m for m in ("starlette", "sqlalchemy", "alembic", "jinja2", "httpx",
 collect_ignore_glob = ["test_serve_*.py"] if _MISSING else []
 
 from serve_helpers import ADMIN_TOKEN, OPEN_LIMITS, SHORT, STUDIES, server_process  # noqa: E402
-
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
@@ -100,21 +94,6 @@ def serve_process(tmp_path):
     for server in started:
         server.stop()
 
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium, driven by Playwright (its own browser download is not used)."""
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.skip("chromium not installed (apt-get install chromium)")
-    if importlib.util.find_spec("playwright") is None:
-        pytest.skip("playwright not installed (pip install 'cogalign[serve]')")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

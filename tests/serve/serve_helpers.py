@@ -15,7 +15,7 @@ from cogalign.studies.library import shipped_folder
 
 REPO = Path(__file__).resolve().parents[2]
 STUDIES = shipped_folder()  # a folder of the studies that ship with cogalign
-PARADIGMS = ("intertemporal", "risky", "similarity", "triplets")
+PARADIGMS = ("intertemporal", "risky", "rotation", "similarity", "triplets")
 
 #: Overrides that make every shipped study short and quick (item lists from the study folder).
 SHORT = (

@@ -70,7 +70,8 @@ def test_unknown_study_and_health(client):
     assert client.post("/s/nosuch/api/start", json={}).json()["error"] == "no such study"
     health = client.get("/healthz").json()
     assert health["ok"] and health["schema"] == "0002"
-    assert health["studies"] == ["intertemporal", "moralgraph", "risky", "similarity", "triplets"]
+    assert health["studies"] == ["intertemporal", "moralgraph", "risky", "rotation", "similarity",
+                                 "triplets"]
 
 
 def test_session_runs_finishes_and_resumes(make_app, sqlite_url):
@@ -116,7 +117,8 @@ def test_trial_lists_are_the_lab_lists_without_answers(client):
     assert [t["index"] for t in started["trials"]] == [t.index for t in lab]
     for shown, trial in zip(started["trials"], lab, strict=True):
         assert [o["lines"] for o in shown["options"]] == [list(o.lines) for o in trial.options]
-        assert set(shown) == {"index", "practice", "break_text", "prompt", "options"}
+        assert set(shown) == {"index", "practice", "break_text", "prompt", "image", "options"}
+        assert shown["image"] is None
     assert any(t.attention_check for t in lab)
     assert "expected" not in json.dumps(started)
 

@@ -1,5 +1,5 @@
 """End to end in a real headless Chromium: every shipped study, reload and resume, a lost
-network, hostile texts, consent refused, an MTurk preview, and the static export.
+network, hostile texts, consent refused, an MTurk preview, trial images, and the static export.
 
 The screenshots of every screen kind go to ``$COGALIGN_SCREENSHOTS`` when it is set (else to
 a temporary folder); the test prints where.
@@ -15,6 +15,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from serve_helpers import SHORT, STUDIES, server_process, wait_until
 
@@ -37,6 +38,7 @@ def _overrides(port: int) -> tuple[str, ...]:
         "online.completion_code=T3ST",
         "risky:gambles.feedback=true",
         "risky:timing.feedback=0.4",
+        "intertemporal:trials.n=10",  # the export is fitted, which takes 10 trials or more
         f"intertemporal:online.redirect=http://127.0.0.1:{port}/healthz?cc={{code}}",
         "intertemporal:online.redirect_delay=1.0",
         "slider:scale.input=slider",
@@ -46,12 +48,14 @@ def _overrides(port: int) -> tuple[str, ...]:
         "slider:trials.repeats=1",
         "hostile:trials.repeats=0",
         "hostile:trials.break_every=1",
+        "rotation:stimuli.size=160",
+        "rotation:timing.feedback=0.4",
     )
 
 
 def _make_studies(folder: Path) -> Path:
     """The shipped studies, plus a slider variant and one full of hostile texts."""
-    for name in ("triplets", "similarity", "risky", "intertemporal"):
+    for name in ("triplets", "similarity", "risky", "intertemporal", "rotation"):
         shutil.copytree(STUDIES / name, folder / name)
     shutil.copytree(STUDIES / "similarity", folder / "slider")
     slider = folder / "slider" / "study.toml"
@@ -166,6 +170,7 @@ def drive(site, page, study: str, answer, *, stop=None, shots: bool = True) -> l
         elif screen in ("trial", "practice-trial"):
             kind = "attention-check" if int(trial) in checks else screen
             if shots:
+                wait_until(page, "() => [...document.images].every((i) => i.complete)")
                 _shot(site, page, f"{study}-{kind}")
             answer(page, int(trial))
             if shots:
@@ -264,6 +269,37 @@ def test_answers_wait_out_a_lost_network_then_arrive(site, page):
     assert not [p for p in page.problems if "ERR_INTERNET_DISCONNECTED" not in p]
 
 
+def _pair_shown(page, index: int) -> None:
+    """Answer a rotation trial once its pair image is on screen: LEFT (same) or a click on the
+    right box (mirror), in turn."""
+    size = wait_until(page, "() => { const i = document.querySelector('img.cg-stimulus');"
+                            " return i && i.complete && i.naturalWidth; }")
+    assert size == 2 * 160 + 20  # both views and the gap between them
+    _key_or_click(page, index)
+
+
+def test_rotation_pair_images_practice_feedback_and_answers(site, page):
+    page.goto(f"{site['server'].url}/s/rotation/?participant=p001")
+    drive(site, page, "rotation", _pair_shown, stop=lambda s: s[0] == "practice-trial")
+    _pair_shown(page, 0)
+    feedback = wait_until(page, "() => { const t = document.querySelector('.cg-feedback')"
+                                "?.textContent; return t && t !== '\u2026' ? t : null; }")
+    assert feedback in ("Correct", "Wrong")
+    _shot(site, page, "rotation-practice-feedback")
+    _wait_change(page, ("practice-trial", "0"))
+    drive(site, page, "rotation", _pair_shown)
+    assert _saved(site, "rotation") == _planned(site, "rotation")
+    plan = {t.index: t for t in site["served"]["rotation"].trials("p001", 1)}
+    db = Database(site["db"])
+    rows = [row for _, row in db.session_rows("rotation", "p001", 1)]
+    db.dispose()
+    for row in rows:
+        assert row["response"] == ("mirror" if row["trial"] % 2 else "same")
+        assert row["correct"] == (row["response"] == plan[row["trial"]].stimulus["pair_type"])
+        assert row["stimulus_id"] == plan[row["trial"]].stimulus["stimulus_id"]
+    assert page.problems == []
+
+
 def test_hostile_texts_are_shown_as_text(site, page):
     page.goto(f"{site['server'].url}/s/hostile/?participant=p001")
     page.wait_for_selector("body[data-screen=consent]")
@@ -302,7 +338,8 @@ def test_every_screen_kind_was_photographed_and_the_export_fits(site):
              "practice-end", "fixation", "triplets-trial", "triplets-trial-answered",
              "triplets-attention-check", "break", "resume", "triplets-end",
              "risky-trial-answered", "similarity-trial", "slider-trial-answered", "offline",
-             "hostile-consent", "hostile-trial", "declined", "mturk-preview"]
+             "hostile-consent", "hostile-trial", "declined", "mturk-preview",
+             "rotation-practice-feedback", "rotation-trial", "rotation-attention-check"]
     missing = [k for k in kinds if k not in site["taken"]]
     assert not missing, f"not photographed: {missing} (taken: {sorted(site['taken'])})"
     assert all(p.stat().st_size > 1000 for p in site["taken"].values())
@@ -313,8 +350,9 @@ def test_every_screen_kind_was_photographed_and_the_export_fits(site):
     assert len(table) == len(_planned(site, "intertemporal")) - 1  # one practice trial
     from cogalign.intertemporal import IntertemporalChoiceModel
 
-    fit = IntertemporalChoiceModel("hyperbolic", hierarchical=False, method="map").fit(table)
-    assert fit.n_obs_ == len(table)
+    twice = pd.concat([table, table], ignore_index=True)  # one session is under a fit's minimum
+    fit = IntertemporalChoiceModel("hyperbolic", hierarchical=False, method="map").fit(twice)
+    assert fit.n_obs_ == len(twice)
     assert all(map(lambda v: v == v, fit.params_.values()))  # finite, not NaN
     (site["shots"] / "index.json").write_text(json.dumps(
         {k: str(v) for k, v in sorted(site["taken"].items())}, indent=1))

@@ -104,6 +104,10 @@ def test_cogalign_validate_and_the_readers_take_the_export(both, name):
         from cogalign.risky.data import read_risky
 
         assert len(read_risky(data_file)) == len(table)
+    elif name == "rotation":
+        from cogalign.rotation.data import read_rotation
+
+        assert len(read_rotation(data_file)) == len(table)
     else:
         from cogalign.intertemporal.data import read_intertemporal
 

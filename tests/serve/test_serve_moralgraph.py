@@ -254,7 +254,7 @@ def test_the_server_finds_trial_studies_and_flows_with_their_overrides(monkeypat
         monkeypatch.delenv(name, raising=False)
     studies, flows = load_served(STUDIES, SHORT + ("moralgraph:votes.peer_cards=5",
                                                    "moralgraph:online.completion_code=X1"))
-    assert sorted(studies) == ["intertemporal", "risky", "similarity", "triplets"]
+    assert sorted(studies) == ["intertemporal", "risky", "rotation", "similarity", "triplets"]
     flow = flows["moralgraph"]
     assert flow.study.settings["votes"]["peer_cards"] == 5 and flow.online.completion_code == "X1"
     assert "trials.n=4" not in flow.study.overrides  # trial-study tables are not the flow's

@@ -51,7 +51,7 @@ def test_overrides_for_all_studies_and_for_one():
 
 def test_study_folders_are_found_and_names_must_differ(tmp_path):
     assert [p.parent.name for p in find_definitions(STUDIES)] == [
-        "intertemporal", "risky", "similarity", "triplets"]
+        "intertemporal", "risky", "rotation", "similarity", "triplets"]
     assert find_definitions(STUDIES / "risky") == [STUDIES / "risky" / "study.toml"]
     shutil.copytree(STUDIES / "risky", tmp_path / "a")
     shutil.copytree(STUDIES / "risky", tmp_path / "b")
@@ -136,3 +136,22 @@ def test_image_items_are_served_by_position_only(make_app, sqlite_url, tmp_path)
         for bad in ("4.png", "2.jpg", "..%2Fstudy.toml", "red.png", "-1.png"):
             assert client.get(f"/s/pictures/images/{bad}").status_code == 404
         assert client.get("/static/../studies/README.md").status_code == 404
+
+
+def test_trial_images_are_served_by_position_only(client):
+    served = short_studies()["rotation"]
+    lab = served.study.trials("p001", 1)
+    started = client.post("/s/rotation/api/start", json={"params": {"participant": "p001"}}).json()
+    files = sorted(served.study.design.images())
+    assert [str(p) for p in served.images] == files and len(files) == len(lab)
+    for shown, trial in zip(started["trials"], lab, strict=True):
+        assert shown["image"] == f"images/{files.index(trial.image)}.png"
+        assert [o["lines"] for o in shown["options"]] == [["same"], ["mirror"]]
+        assert all(o["image"] is None for o in shown["options"])
+        response = client.get(f"/s/rotation/{shown['image']}")
+        assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+        assert response.content == open(trial.image, "rb").read()
+    text = str(started)  # nothing the answer could be read from
+    assert "pair_type" not in text and "mirror.png" not in text and "expected" not in text
+    for bad in (f"{len(files)}.png", "0.jpg", "..%2F0.png", lab[0].stimulus["image_file"]):
+        assert client.get(f"/s/rotation/images/{bad}").status_code == 404

@@ -16,7 +16,7 @@ from cogalign.studies.library import shipped_folder
 
 REPO = Path(__file__).resolve().parents[2]
 STUDIES = shipped_folder()  # a folder of the studies that ship with cogalign
-PARADIGMS = ("triplets", "similarity", "risky", "intertemporal")
+PARADIGMS = ("triplets", "similarity", "risky", "intertemporal", "rotation")
 
 #: Overrides that make a study quick to run in a test (few trials, short screens).
 FAST = (

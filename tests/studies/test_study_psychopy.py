@@ -113,6 +113,19 @@ def test_intertemporal_left_key(run_study, tmp_path):
     assert len(table) == 5 and (table["response"] == later_on_left).all()
 
 
+def test_rotation_left_key_answers_same_after_the_pairs_are_drawn(run_study, tmp_path):
+    extra = ("stimuli.size=96",)
+    finished(run_study(args_for("rotation", tmp_path, *extra), keys=["space", "Left"]))
+    table = validate(tmp_path, "rotation")
+    assert len(table) == 5 and (table["response"] == "same").all()
+    assert (table["correct"] == (table["pair_type"] == "same")).all()
+    assert (table["response_key"] == "left").all()
+    # the runner drew every pair before the first screen, where the design keeps them
+    study = prepare_study(load_definition(definition_path("rotation"), [*FAST, *SMALL, *extra]))
+    drawn = sorted(p.name for p in study.design.folder.iterdir())
+    assert drawn == sorted(t.stimulus["image_file"] for t in study.trials("p001", 1))
+
+
 def test_mouse_click_chooses_the_clicked_item(xdisplay, tmp_path):
     """Click the right-hand box of each triplet trial (coordinates relative to the window)."""
     args = args_for("triplets", tmp_path, "trials.attention_checks=0", "trials.practice=0",
@@ -242,7 +255,7 @@ def test_kill_mid_session_then_resume_loses_and_repeats_nothing(xdisplay, tmp_pa
 @pytest.mark.slow
 @pytest.mark.parametrize("name", PARADIGMS)
 def test_screenshots_of_every_screen(run_study, tmp_path, name):
-    extra = ["gambles.feedback=true"] if name == "risky" else []
+    extra = {"risky": ["gambles.feedback=true"], "rotation": ["stimuli.size=96"]}.get(name, [])
     out = tmp_path / "shots"
     result = run_study(["screenshot", str(definition_path(name)), "--out", str(out), "--json",
                         *sets("display.check_timing=false", "display.size=[960, 600]", *extra)])
@@ -259,6 +272,11 @@ def test_screenshots_of_every_screen(run_study, tmp_path, name):
     trial = np.asarray(Image.open(out / files[5]).convert("RGB")).astype(int)
     answered = np.asarray(Image.open(out / files[6]).convert("RGB")).astype(int)
     assert (trial != answered).any()  # the answer is highlighted
+    white = (trial > 240).all(axis=2)  # the pair image's background, above the options
+    if name == "rotation":
+        assert white[:330].mean() > 0.2 and white[330:].mean() < 0.05
+    else:
+        assert white.mean() < 0.05
     again = run_study(["screenshot", str(definition_path(name)), "--out", str(out)])
     assert again.returncode == 1 and "refusing to overwrite" in again.stderr
 

@@ -97,6 +97,7 @@ def fit(
     coords: Mapping[str, Sequence[Any]] | None = None,
     target_accept: float = 0.8,
     max_tree_depth: int = 10,
+    dense_mass: bool = False,
     chain_method: str = "sequential",
     num_steps: int = 5000,
     learning_rate: float = 0.01,
@@ -141,6 +142,10 @@ def fit(
         and their coordinates.
     target_accept, max_tree_depth, chain_method
         NUTS settings (``chain_method`` as in :class:`numpyro.infer.MCMC`).
+    dense_mass
+        NUTS: adapt a full (dense) mass matrix during warm-up instead of a diagonal one
+        (PyMC: ``init="jitter+adapt_full"``). For a few strongly correlated parameters (a
+        pooled model fitted to many observations) it shortens the trajectories several-fold.
     num_steps, learning_rate, guide
         SVI settings; ``guide`` is ``"normal"`` (mean-field) or ``"mvn"`` (full rank).
     n_restarts, maxiter
@@ -190,6 +195,7 @@ def fit(
     settings = dict(
         method=method, draws=draws, tune=tune, chains=chains, seed=seed,
         target_accept=target_accept, max_tree_depth=max_tree_depth, chain_method=chain_method,
+        dense_mass=dense_mass,
         num_steps=num_steps, learning_rate=learning_rate, guide=guide, n_restarts=n_restarts,
         maxiter=maxiter, progress=progress,
     )

@@ -42,7 +42,8 @@ def _numpyro_nuts(bound, arrays, s) -> tuple[dict, dict]:
     import jax
     from numpyro.infer import MCMC, NUTS
 
-    kernel = NUTS(bound, target_accept_prob=s["target_accept"], max_tree_depth=s["max_tree_depth"])
+    kernel = NUTS(bound, target_accept_prob=s["target_accept"], max_tree_depth=s["max_tree_depth"],
+                  dense_mass=s["dense_mass"])
     mcmc = MCMC(
         kernel, num_warmup=s["tune"], num_samples=s["draws"], num_chains=s["chains"],
         chain_method=s["chain_method"], progress_bar=s["progress"],
@@ -200,6 +201,13 @@ def _numpyro_svi(bound, arrays, obs_names, s) -> tuple[dict, dict]:
     return {"posterior": posterior}, attrs
 
 
+#: Draws x observations evaluated at once by :func:`add_predictions`: the model runs on
+#: batches of draws (``jax.lax.map`` over vectorised batches), so memory stays bounded however
+#: many draws and rows there are (a CPT fit to all of choices13k with 1,000 draws held several
+#: GB of intermediate arrays when every draw ran at once).
+PREDICTION_BUDGET = 50_000
+
+
 def add_predictions(model, arrays, static, obs_names, groups, seed, want_ll, want_pp) -> dict:
     """Pointwise log-likelihood and posterior predictive draws of a NumPyro fit, by group."""
     import jax
@@ -220,27 +228,33 @@ def add_predictions(model, arrays, static, obs_names, groups, seed, want_ll, wan
     flat = {k: jnp.asarray(np.asarray(v).reshape((n_chain * n_draw,) + v.shape[2:]))
             for k, v in post.items() if k in names["latent"]}
     shapes = tuple((k, v.shape) for k, v in sorted(flat.items()))
+    n_rows = max(1, sum(int(np.size(arrays[o])) for o in obs_names))
+    batch = int(min(n_chain * n_draw, max(1, PREDICTION_BUDGET // n_rows)))
 
     def build():
-        def predictions(key, smp, d, d_wo):
-            ll = (np_log_likelihood(bound, smp, batch_ndims=1, parallel=True, **d)
-                  if want_ll else {})
-            pp = (Predictive(bound, posterior_samples=smp, return_sites=list(obs_names),
-                             batch_ndims=1, parallel=True)(key, **d_wo) if want_pp else {})
-            return {k: v for k, v in ll.items() if k in obs_names}, pp
+        def predictions(keys, smp, d, d_wo):
+            def one_draw(args):
+                key, draw = args
+                one = {k: v[None] for k, v in draw.items()}
+                ll = (np_log_likelihood(bound, one, batch_ndims=1, **d) if want_ll else {})
+                pp = (Predictive(bound, posterior_samples=one, return_sites=list(obs_names),
+                                 batch_ndims=1)(key, **d_wo) if want_pp else {})
+                return ({k: v[0] for k, v in ll.items() if k in obs_names},
+                        {k: v[0] for k, v in pp.items()})
+
+            return jax.lax.map(one_draw, (keys, smp), batch_size=batch)
 
         return jax.jit(predictions)
 
     fn = _cached(_cache_key("predict", model, static, arrays,
-                            (shapes, tuple(obs_names), want_ll, want_pp)), build)
-    ll, pp = fn(jax.random.PRNGKey(seed + 7), flat, data, data_wo)
+                            (shapes, tuple(obs_names), want_ll, want_pp, batch)), build)
+    keys = jax.random.split(jax.random.PRNGKey(seed + 7), n_chain * n_draw)
+    ll, pp = fn(keys, flat, data, data_wo)
     if want_ll:
         groups["log_likelihood"] = _by_chain(ll, n_chain)
     if want_pp:
         groups["posterior_predictive"] = _by_chain(pp, n_chain)
     return groups
-
-
 
 
 def site_names(bound: Callable, arrays: Mapping[str, Any]) -> dict[str, list[str]]:

@@ -50,6 +50,7 @@ def _fit_pymc_inner(pm_model, obs_names, s, nuts_sampler, cores, want_ll, want_p
                 random_seed=s["seed"], target_accept=s["target_accept"],
                 progressbar=s["progress"], compute_convergence_checks=False,
                 nuts_sampler=nuts_sampler,
+                init="jitter+adapt_full" if s["dense_mass"] else "auto",
             )
             posterior = {k: idata.posterior[k].values for k in idata.posterior.data_vars}
             stats = {}

@@ -47,6 +47,7 @@ _EXPORTS = {
     "accuracy_by_dissonance": "dissonance",
     "dissonance_choice_model": "models", "compare_dissonance_models": "models",
     "issue_rdm": "alignment", "human_issue_rdm": "alignment", "compare_belief_spaces": "alignment",
+    "stance_correlations": "alignment",
     # headline analysis
     "fit_beliefs": "analysis", "demo_section": "analysis",
 }

@@ -23,7 +23,8 @@ from cogalign.beliefs.data import stance_matrix
 from cogalign.beliefs.space import embed_statements
 from cogalign.beliefs.statements import DEFAULT_TEMPLATES
 
-__all__ = ["compare_belief_spaces", "human_issue_rdm", "issue_axes", "issue_rdm", "model_spaces"]
+__all__ = ["compare_belief_spaces", "human_issue_rdm", "issue_axes", "issue_rdm", "model_spaces",
+           "stance_correlations"]
 
 
 def issue_axes(vectors: np.ndarray) -> np.ndarray:
@@ -37,6 +38,48 @@ def issue_rdm(vectors: np.ndarray) -> np.ndarray:
     from cogalign.metrics import rdm_from_embedding
 
     return rdm_from_embedding(issue_axes(vectors), "cosine")
+
+
+def stance_correlations(matrix: np.ndarray, weights: np.ndarray | None = None, *,
+                        min_people: int = 10) -> np.ndarray:
+    """Pearson correlations between issues over the people with a stance on both.
+
+    Parameters
+    ----------
+    matrix
+        People x issues stances, +1, -1 and 0 for none
+        (:func:`cogalign.beliefs.data.stance_matrix`).
+    weights
+        How often each person counts (bootstrap counts, 0/1 for a half); default once each.
+    min_people
+        Pairs of issues with fewer (weighted) people holding stances on both are NaN.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_issues, n_issues)`` correlations with 1 on the diagonal; NaN where too few people
+        hold both stances or one side is unanimous among them.
+
+    Notes
+    -----
+    With stances of +-1 every sum a pairwise-complete correlation needs is a matrix product
+    (``n = M'WM``, ``sum x_i = X'WM``, ``sum x_i x_j = X'WX`` with ``M`` the mask of stances
+    and ``W`` the weights), so a bootstrap replicate costs three products, not a pass over
+    every pair.
+    """
+    x = np.asarray(matrix, dtype=np.float64)
+    m = (x != 0).astype(np.float64)
+    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=np.float64)
+    xw, mw = x * w[:, None], m * w[:, None]
+    n = m.T @ mw
+    sx = xw.T @ m  # sx[i, j]: sum of x_i over the people with stances on i and j
+    sxy = x.T @ xw
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mx, my = sx / n, sx.T / n
+        r = (sxy / n - mx * my) / np.sqrt((1.0 - mx**2) * (1.0 - my**2))
+    r[(n < min_people) | ~np.isfinite(r)] = np.nan
+    np.fill_diagonal(r, 1.0)
+    return r
 
 
 def human_issue_rdm(table: pd.DataFrame, issues: Sequence[str], *, min_people: int = 10) -> np.ndarray:
@@ -57,15 +100,9 @@ def human_issue_rdm(table: pd.DataFrame, issues: Sequence[str], *, min_people: i
         Condensed ``1 - r`` where ``r`` is the Pearson correlation of +1/-1 stances over the
         people with a stance on both issues.
     """
-    from scipy.spatial.distance import squareform
-
     matrix, _, _ = stance_matrix(table, issues=list(issues))
-    values = np.where(matrix == 0, np.nan, matrix.astype(float))
-    frame = pd.DataFrame(values)
-    r = frame.corr(min_periods=min_people).to_numpy()
-    rdm = 1.0 - r
-    np.fill_diagonal(rdm, 0.0)
-    return squareform(rdm, checks=False)
+    r = stance_correlations(matrix, min_people=min_people)
+    return 1.0 - r[np.triu_indices(len(r), k=1)]
 
 
 def model_spaces(

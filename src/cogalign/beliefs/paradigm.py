@@ -21,5 +21,6 @@ PARADIGM = Paradigm(
         "align": "cogalign.beliefs.cli:align_beliefs_command",
     },
     demo="cogalign.beliefs.analysis:demo_section",
+    align="cogalign.beliefs.sweep:sweep_alignment",
     reader="cogalign.beliefs.data:read_stances",
 )

@@ -15,7 +15,9 @@ probabilities per edge. Two vote templates (:mod:`cogalign.moralgraph.prompts`):
 "LLM-voted" moral graph like people's votes do. :func:`llm_vote_alignment` compares both with
 people: vote agreement per edge (:func:`~cogalign.moralgraph.agreement.vote_agreement`) and
 the LLM graph's ranking against the human ranking with bootstrap intervals
-(:func:`~cogalign.moralgraph.agreement.rank_agreement_interval`).
+(:func:`~cogalign.moralgraph.agreement.rank_agreement_interval`). :func:`sweep_alignment` is
+the same comparison as the paradigm's align entry (the contract of :mod:`cogalign.paradigms`)
+that ``cogalign sweep`` calls.
 """
 
 from __future__ import annotations
@@ -30,7 +32,11 @@ from cogalign.errors import CogalignError
 from cogalign.moralgraph.cards import render_card
 from cogalign.moralgraph.prompts import vote_task
 
-__all__ = ["VOTE_TASKS", "llm_participants", "llm_vote_alignment", "llm_votes", "vote_trials"]
+__all__ = ["DEFAULT_DATASET", "VOTE_TASKS", "llm_participants", "llm_vote_alignment", "llm_votes",
+           "sweep_alignment", "vote_trials"]
+
+#: The moral graph a sweep compares with when it names none.
+DEFAULT_DATASET = "moralgraph-mge-prolific"
 
 #: Vote templates and how their answers map onto the MGE votes.
 VOTE_TASKS: dict[str, dict[str, str]] = {
@@ -273,3 +279,145 @@ def llm_vote_alignment(
                       "n_answer_errors": int(answers["error"].notna().sum()),
                       "n_edges": llm_graph.n_edges},
     }
+
+
+def sweep_alignment(
+    model: Any,
+    *,
+    dataset: str | None = None,
+    template: str | None = None,
+    temperature: float | None = None,
+    seed: int = 0,
+    limit: int | None = None,
+    progress: bool = False,
+    n_participants: int = 20,
+    n_boot: int = 200,
+    top_k: int = 10,
+    method: str = "mge",
+    permutations: Any = "all",
+) -> list[dict[str, Any]]:
+    """The moral-graph paradigm's align entry: a model's votes and value ranking vs people's.
+
+    Follows the align contract of :mod:`cogalign.paradigms`. The model votes on every edge of
+    the graph in each of its contexts (:func:`llm_votes`); its most probable vote per edge is
+    compared with the people's majority (:func:`~cogalign.moralgraph.agreement.vote_agreement`)
+    on all edges and on a seeded half split of the edges (``train``, ``test``). Synthetic
+    participants drawn from the same answer distributions (:func:`llm_participants`) make an
+    LLM-voted graph whose ranking of the values is compared with the people's
+    (:func:`~cogalign.moralgraph.agreement.rank_agreement_interval`; all edges only, as a
+    ranking needs the whole graph).
+
+    Parameters
+    ----------
+    model
+        A causal language model (preset, Hugging Face id, local path) or a
+        :class:`cogalign.llm.ChatClient`.
+    dataset
+        A moral-graph dataset (default ``moralgraph-mge-prolific``; also
+        ``moralgraph-mge-all``).
+    template
+        The vote template: ``"upgrade-vote"`` (default; the question people answered) or
+        ``"wiser-of-two"`` (see the module docstring).
+    temperature
+        Sampling temperature of the synthetic participants; ``None`` is 0: each answers with
+        the most probable vote for the order it sees the answers in.
+    seed
+        Seed of the edge subset, the half split, the synthetic participants and the
+        bootstrap.
+    limit
+        Use a seeded subset of this many edges (the human graph is cut to them too).
+    progress
+        Progress bars.
+    n_participants
+        Synthetic participants of the LLM-voted graph.
+    n_boot
+        Bootstrap replicates (intervals of the vote agreement over edges, and of the ranking
+        agreement over both graphs' votes); 0: no intervals.
+    top_k
+        Size of the top sets whose overlap is reported.
+    method
+        Ranking method for both graphs (:func:`cogalign.moralgraph.ranking.rank_values`).
+    permutations
+        Counterbalancing of the answer order (:func:`cogalign.llm.judge`).
+
+    Returns
+    -------
+    list of dict
+        Per split: ``kappa`` (primary; Cohen's kappa of the model's vote against the people's
+        three-way majority, chance-corrected, so that answering "wiser" everywhere scores 0
+        although the published edges are mostly "wiser"; no noise ceiling is known, as the
+        published graphs hold vote counts, not who voted), ``accuracy`` (with
+        ``majority_baseline``), ``kappa_oriented`` and ``accuracy_decisive`` (wiser vs not
+        wiser), ``correlation`` (the model's probability of "wiser" against people's share).
+        On all edges also the ranking agreement: ``spearman``, ``kendall`` and
+        ``top_k_overlap``. Rows carry ``layer`` ``"prompt"``, ``template``, ``dataset``,
+        ``n`` (edges), ``temperature`` and ``method`` (the ranking method).
+    """
+    from dataclasses import replace
+
+    from cogalign.crossval import holdout_split
+    from cogalign.data import load
+    from cogalign.moralgraph.agreement import (
+        rank_agreement,
+        rank_agreement_interval,
+        vote_agreement,
+    )
+    from cogalign.moralgraph.io import graph_from_votes
+    from cogalign.moralgraph.ranking import rank_values
+    from cogalign.paradigms import align_row
+
+    name = dataset or DEFAULT_DATASET
+    graph = load(name, download=True, progress=progress)
+    if not isinstance(graph, MoralGraph):
+        raise CogalignError(f"{name} is not a moral graph; choose a moralgraph-* dataset "
+                            f"(e.g. {DEFAULT_DATASET})")
+    task = _task_name(template or "upgrade-vote")
+    if limit is not None and limit < graph.n_edges:
+        keep = np.sort(np.random.default_rng(seed).choice(graph.n_edges, size=int(limit),
+                                                          replace=False))
+        # the cut graph keeps only the counts: a vote table would still hold the other edges
+        graph = replace(graph, edges=graph.edges.iloc[keep].reset_index(drop=True), votes=None)
+    edges = graph.edges
+    votes = llm_votes(graph, model, task=task, permutations=permutations, progress=progress)
+    train, test = holdout_split(edges, 0.5, seed=seed)
+    voted = list(zip(votes["source_value_id"].astype(int), votes["wiser_value_id"].astype(int),
+                     strict=True))
+    t = 0.0 if temperature is None else float(temperature)
+    rows: list[dict[str, Any]] = []
+    for split, part in {"all": edges, "train": edges.iloc[train], "test": edges.iloc[test]}.items():
+        keys = set(zip(part["source_value_id"].astype(int), part["wiser_value_id"].astype(int),
+                       strict=True))
+        mine = votes.loc[[k in keys for k in voted]]
+        a = vote_agreement(mine, graph, n_boot=n_boot, seed=seed)
+        common = {"layer": "prompt", "template": task, "split": split, "dataset": name,
+                  "n": a["n_edges"], "temperature": t, "method": method}
+        rows.append(align_row("kappa", a["kappa"], ci=(a["kappa_low"], a["kappa_high"]),
+                              primary=True, **common))
+        rows.append(align_row("accuracy", a["accuracy"], ci=(a["accuracy_low"], a["accuracy_high"]),
+                              majority_baseline=a["majority_baseline"], **common))
+        for metric in ("kappa_oriented", "accuracy_decisive"):
+            rows.append(align_row(metric, a[metric], ci=(a[f"{metric}_low"], a[f"{metric}_high"]),
+                                  **common))
+        rows.append(align_row("correlation", a["correlation"], **common))
+    table, answers = llm_participants(graph, model, n_participants=n_participants, temperature=t,
+                                      seed=seed, task=task, permutations=permutations,
+                                      progress=progress)
+    if table.empty:
+        raise CogalignError(f"no usable votes from {votes.attrs.get('model_id', model)}: "
+                            f"{answers['error'].dropna().head(1).tolist()}")
+    llm_graph = graph_from_votes(table, graph.values,
+                                 source=f"votes of {votes.attrs.get('model_id', model)}")
+    if n_boot > 0:
+        ranking = rank_agreement_interval(graph, llm_graph, method, n_boot=n_boot, seed=seed,
+                                          top_k=top_k)
+    else:  # no intervals
+        ranking = rank_agreement(rank_values(graph, method), rank_values(llm_graph, method),
+                                 top_k=top_k)
+    common = {"layer": "prompt", "template": task, "split": "all", "dataset": name,
+              "n": graph.n_edges, "temperature": t, "method": method,
+              "n_values": ranking["n_values"], "n_participants": n_participants}
+    for metric in ("spearman", "kendall", "top_k_overlap"):
+        rows.append(align_row(metric, ranking[metric], ci=(ranking.get(f"{metric}_low"),
+                                                           ranking.get(f"{metric}_high")),
+                              **common))
+    return rows

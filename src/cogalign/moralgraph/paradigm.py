@@ -19,6 +19,6 @@ PARADIGM = Paradigm(
     default_estimator="bradley-terry",
     commands={"group": "cogalign.moralgraph.cli:moralgraph_group"},
     demo="cogalign.moralgraph.analysis:demo_section",
-    align="cogalign.moralgraph.llm:llm_vote_alignment",
+    align="cogalign.moralgraph.llm:sweep_alignment",
     online_flow="cogalign.moralgraph.online:FLOW_KIND",
 )

@@ -148,7 +148,7 @@ class RiskyChoiceModel(BayesianEstimator):
             table = table.loc[table["response"].notna()]
         if len(table) == 0:
             raise CogalignError("no rows left to model")
-        return table, problem_arrays(table)
+        return table, problem_arrays(table, same_width=False)
 
     def _check_enough(self, table: pd.DataFrame) -> None:
         """Refuse data too small or too uniform for a meaningful fit (see the Notes)."""
@@ -230,7 +230,7 @@ class RiskyChoiceModel(BayesianEstimator):
         theta = {k: v for k, v in theta.items() if k != "kappa"}
         n_draws = next(iter(theta.values())).shape[0]
         total = np.zeros(len(table))
-        chunk = max(1, int(2e6 // max(1, arrays["xa"].size)))
+        chunk = max(1, int(2e6 // max(1, arrays["xa"].size + arrays["xb"].size)))
         for start in range(0, n_draws, chunk):
             sl = slice(start, start + chunk)
             th = {k: v[sl] for k, v in theta.items()}

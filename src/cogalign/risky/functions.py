@@ -6,6 +6,12 @@ Every function is written once for three array namespaces, passed as ``xp``: :mo
 scalars or arrays that broadcast against them. Powers of zero are guarded so gradients stay
 finite (``0 ** a`` has an infinite derivative in ``a``).
 
+Every power with a parameter in the exponent is ``exp(a * log(x))`` in JAX: the logarithm is
+of data alone (folded into a constant when the data are), and XLA evaluates ``x ** a``
+element by element, several times more slowly. Cumulative prospect theory evaluates one
+weighting function per outcome (at the cumulative probability that outcome's rank needs)
+rather than four, and one power per outcome in the value function rather than two.
+
 Gambles are arrays of outcomes ``x`` and probabilities ``p`` with the outcomes along the last
 axis, sorted in ascending order and padded with zero-probability entries (see
 :func:`cogalign.risky.gambles.gamble_arrays`).
@@ -61,11 +67,23 @@ WEIGHTINGS = ("tk", "prelec", "prelec1", "lio")
 # --------------------------------------------------------------------------- building blocks
 
 
+def _power(x: Any, a: Any, xp: Any) -> Any:
+    """:math:`x^a` for :math:`x > 0`: ``exp(a * log(x))`` in JAX, ``x ** a`` elsewhere.
+
+    XLA evaluates ``x ** a`` element by element, several times more slowly than ``exp`` and
+    ``log`` (and ``log(x)`` of data folds into a constant); NumPy and PyTensor call the C
+    library's ``pow``, as fast as the two and exact to the last bit.
+    """
+    if getattr(xp, "__name__", "").startswith("jax"):
+        return xp.exp(a * xp.log(x))
+    return x**a
+
+
 def _pow_pos(x: Any, a: Any, xp: Any = np) -> Any:
     r""":math:`x^a` for :math:`x \ge 0`, exactly 0 at 0, with finite gradients in ``a``."""
     pos = x > 0
     safe = xp.where(pos, x, 1.0)
-    return xp.where(pos, safe**a, 0.0)
+    return xp.where(pos, _power(safe, a, xp), 0.0)
 
 
 def power_utility(x: Any, alpha: Any, xp: Any = np) -> Any:
@@ -74,7 +92,7 @@ def power_utility(x: Any, alpha: Any, xp: Any = np) -> Any:
     Used by expected utility: risk aversion for gains (and risk seeking for losses) when
     :math:`\alpha < 1`, no loss aversion.
     """
-    return _pow_pos(x, alpha, xp) - _pow_pos(-x, alpha, xp)
+    return xp.where(x >= 0, 1.0, -1.0) * _pow_pos(xp.abs(x), alpha, xp)
 
 
 def value_function(x: Any, alpha: Any, beta: Any, lam: Any, xp: Any = np) -> Any:
@@ -96,7 +114,13 @@ def value_function(x: Any, alpha: Any, beta: Any, lam: Any, xp: Any = np) -> Any
     xp
         Array namespace.
     """
-    return _pow_pos(x, alpha, xp) - lam * _pow_pos(-x, beta, xp)
+    gain = x >= 0
+    return xp.where(gain, 1.0, -lam) * _pow_pos(xp.abs(x), xp.where(gain, alpha, beta), xp)
+
+
+def _softplus(z: Any, xp: Any) -> Any:
+    r""":math:`\log(1 + e^z)` without overflow, with gradients that reuse :math:`e^{-|z|}`."""
+    return xp.maximum(z, 0.0) + xp.log1p(xp.exp(-xp.abs(z)))
 
 
 def _inside(p: Any, xp: Any) -> tuple[Any, Any]:
@@ -114,9 +138,10 @@ def weight_tk(p: Any, gamma: Any, xp: Any = np) -> Any:
     :math:`w(1)=1`.
     """
     inner, ps = _inside(p, xp)
-    a = ps**gamma
-    b = (1.0 - ps) ** gamma
-    w = a / (a + b) ** (1.0 / gamma)
+    # log w = gamma log p - log(p^gamma + (1-p)^gamma) / gamma
+    #       = (gamma - 1) log p - softplus(gamma log((1-p)/p)) / gamma
+    log_p = xp.log(ps)
+    w = xp.exp((gamma - 1.0) * log_p - _softplus(gamma * (xp.log1p(-ps) - log_p), xp) / gamma)
     return xp.where(inner, w, xp.where(p >= 1, 1.0, 0.0))
 
 
@@ -128,7 +153,7 @@ def weight_prelec(p: Any, gamma: Any, delta: Any = 1.0, xp: Any = np) -> Any:
     With :math:`\delta = 1` (one-parameter form) the fixed point is :math:`w(1/e) = 1/e`.
     """
     inner, ps = _inside(p, xp)
-    w = xp.exp(-delta * (-xp.log(ps)) ** gamma)
+    w = xp.exp(-delta * _power(-xp.log(ps), gamma, xp))
     return xp.where(inner, w, xp.where(p >= 1, 1.0, 0.0))
 
 
@@ -140,8 +165,8 @@ def weight_lio(p: Any, gamma: Any, delta: Any = 1.0, xp: Any = np) -> Any:
     :math:`\gamma` is curvature, :math:`\delta` elevation.
     """
     inner, ps = _inside(p, xp)
-    a = delta * ps**gamma
-    w = a / (a + (1.0 - ps) ** gamma)
+    a = delta * _power(ps, gamma, xp)
+    w = a / (a + _power(1.0 - ps, gamma, xp))
     return xp.where(inner, w, xp.where(p >= 1, 1.0, 0.0))
 
 
@@ -189,9 +214,9 @@ def pt_utility(
     merged first (the "combination" editing step); :func:`~cogalign.risky.gambles.gamble_arrays`
     does this.
     """
-    wg = weight(p, weighting, gamma_gain, delta_gain, xp)
-    wl = weight(p, weighting, gamma_loss, delta_loss, xp)
-    w = xp.where(x >= 0, wg, wl)
+    gain = x >= 0
+    w = weight(p, weighting, xp.where(gain, gamma_gain, gamma_loss),
+               xp.where(gain, delta_gain, delta_loss), xp)
     return xp.sum(w * value_function(x, alpha, beta, lam, xp), axis=-1)
 
 
@@ -201,28 +226,35 @@ def cpt_decision_weights(
 ) -> Any:
     r"""Rank-dependent decision weights of cumulative prospect theory (TK92, eq. 6-7).
 
-    Outcomes must be sorted ascending along the last axis. For a gain :math:`x_i > 0`,
+    Outcomes must be sorted ascending along the last axis (padding, ``x = 0, p = 0``, may
+    follow them). For a gain :math:`x_i > 0`,
 
-    .. math:: \pi_i = w^+\!\left(\textstyle\sum_{j \ge i} p_j\right)
-                      - w^+\!\left(\textstyle\sum_{j > i} p_j\right),
+    .. math:: \pi_i = w^+(G_i) - w^+(G_{i+1}), \qquad G_i = \textstyle\sum_{j \ge i} p_j,
 
     the weight of getting at least :math:`x_i` minus that of getting more; for a loss
-    :math:`x_i < 0`, :math:`\pi_i = w^-(\sum_{j \le i} p_j) - w^-(\sum_{j < i} p_j)`. Outcome
-    zero has value zero, so its weight does not matter. Ties are split by position, which
-    telescopes to the weight of the merged outcome.
+    :math:`x_i < 0`, :math:`\pi_i = w^-(L_i) - w^-(L_{i-1})` with
+    :math:`L_i = \sum_{j \le i} p_j`. Outcome zero has value zero, so its weight does not
+    matter (it is set to 0). Ties are split by position, which telescopes to the weight of the
+    merged outcome.
+
+    Each outcome's weighting function is evaluated once, at the one cumulative probability its
+    rank needs (:math:`G_i` for a gain, :math:`L_i` for a loss): :math:`w^+(G_{i+1})` is the
+    next outcome's weight (0 past the best outcome) and :math:`w^-(L_{i-1})` the previous
+    one's (0 before the worst), so the weight of "nothing better" is exactly 0 rather than the
+    weight of a rounding error.
     """
-    total = xp.sum(p, axis=-1, keepdims=True)
-    at_most = xp.cumsum(p, axis=-1)  # P(X <= x_i) by position
-    at_least = total - at_most + p  # P(X >= x_i) by position
-    hi = xp.clip(at_least, 0.0, 1.0)
-    hi_next = xp.clip(at_least - p, 0.0, 1.0)
-    lo = xp.clip(at_most, 0.0, 1.0)
-    lo_prev = xp.clip(at_most - p, 0.0, 1.0)
-    pi_gain = (weight(hi, weighting, gamma_gain, delta_gain, xp)
-               - weight(hi_next, weighting, gamma_gain, delta_gain, xp))
-    pi_loss = (weight(lo, weighting, gamma_loss, delta_loss, xp)
-               - weight(lo_prev, weighting, gamma_loss, delta_loss, xp))
-    return xp.where(x > 0, pi_gain, xp.where(x < 0, pi_loss, 0.0))
+    gain = x > 0
+    loss = x < 0
+    at_most = xp.cumsum(p, axis=-1)  # L_i = P(X <= x_i) by position
+    at_least = xp.sum(p, axis=-1, keepdims=True) - at_most + p  # G_i = P(X >= x_i)
+    q = xp.where(gain, xp.clip(at_least, 0.0, 1.0), xp.clip(at_most, 0.0, 1.0))
+    w = weight(q, weighting, xp.where(gain, gamma_gain, gamma_loss),
+               xp.where(gain, delta_gain, delta_loss), xp)
+    w = xp.where(gain | loss, w, 0.0)
+    zero = xp.zeros_like(w[..., :1])
+    after = xp.concatenate([w[..., 1:], zero], axis=-1)  # w+(G_{i+1}) next to a gain
+    before = xp.concatenate([zero, w[..., :-1]], axis=-1)  # w-(L_{i-1}) next to a loss
+    return xp.where(gain, w - after, xp.where(loss, w - before, 0.0))
 
 
 def cpt_utility(

@@ -110,20 +110,36 @@ def select_ambiguous(table: pd.DataFrame, ambiguous: str = "exclude") -> pd.Data
     return out
 
 
-def problem_arrays(table: pd.DataFrame, width: int | None = None) -> dict[str, np.ndarray]:
+def problem_arrays(
+    table: pd.DataFrame, width: int | None = None, *, same_width: bool = True
+) -> dict[str, np.ndarray]:
     """The ``xa, pa, xb, pb`` arrays of a table of gamble pairs.
 
-    The table has ``outcomes_a``, ``probs_a``, ``outcomes_b``, ``probs_b`` columns; both
-    gambles are padded to the same width.
+    The table has ``outcomes_a``, ``probs_a``, ``outcomes_b``, ``probs_b`` columns.
+
+    Parameters
+    ----------
+    table
+        One row per problem (or trial).
+    width
+        Smallest number of columns (default: as many as the widest gamble needs).
+    same_width
+        Pad both gambles to the same width (the default), or each gamble to its own: in
+        choices13k, A has at most two outcomes and B up to nine, so padding A only to two
+        columns leaves the models 11 outcomes per problem to evaluate instead of 18. Every
+        function of :mod:`cogalign.risky.functions` gives the same values either way.
     """
     for col in ("outcomes_a", "probs_a", "outcomes_b", "probs_b"):
         if col not in table.columns:
             raise CogalignError(f"the table has no column '{col}'")
     xa, pa = gamble_arrays(table["outcomes_a"], table["probs_a"])
     xb, pb = gamble_arrays(table["outcomes_b"], table["probs_b"])
-    k = max(xa.shape[1], xb.shape[1], width or 0)
+    if same_width:
+        ka = kb = max(xa.shape[1], xb.shape[1], width or 0)
+    else:
+        ka, kb = max(xa.shape[1], width or 0), max(xb.shape[1], width or 0)
     return {
-        "xa": _pad(xa, k), "pa": _pad(pa, k), "xb": _pad(xb, k), "pb": _pad(pb, k),
+        "xa": _pad(xa, ka), "pa": _pad(pa, ka), "xb": _pad(xb, kb), "pb": _pad(pb, kb),
     }
 
 

@@ -38,6 +38,7 @@ from cogalign.risky.functions import THEORIES, WEIGHTINGS
 __all__ = [
     "LIKELIHOODS",
     "risky_rates_model",
+    "per_trial_params",
     "risky_params",
     "risky_trials_model",
 ]
@@ -114,6 +115,18 @@ def risky_params(
         out.append(Param("kappa", 0.0, None, math.log(20.0), 1.5,
                          description="Beta-Binomial concentration"))
     return update_params(out, priors)
+
+
+def per_trial_params(params: Mapping[str, Any], index: Any, xp: Any) -> dict[str, Any]:
+    """Each trial's parameters from per-participant ones, by one row gather.
+
+    The parameters are stacked into a ``(n_participants, n_params)`` matrix and its rows
+    indexed once, so the gradient needs one scatter-add instead of one per parameter (in
+    both backends).
+    """
+    names = list(params)
+    rows = xp.stack([params[k] for k in names], axis=-1)[index]
+    return {k: rows[:, i] for i, k in enumerate(names)}
 
 
 # --------------------------------------------------------------------------- NumPyro models
@@ -195,7 +208,7 @@ def risky_trials_model(
 
     params = sample_numpyro(risky_params(theory, weighting, "binomial", priors), n_participants)
     if n_participants is not None:
-        params = {k: v[participant] for k, v in params.items()}
+        params = per_trial_params(params, participant, jnp)
     eta = choice_logits(theory, xa, pa, xb, pb, params, weighting, choice, jnp)
     with numpyro.plate("trial", xa.shape[0]):
         numpyro.sample("y", dist.Bernoulli(logits=eta), obs=y)

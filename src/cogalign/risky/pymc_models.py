@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from cogalign.bayes.likelihoods import binomial_logit_pymc
-from cogalign.risky.models import Priors, risky_params
+from cogalign.risky.models import Priors, per_trial_params, risky_params
 
 __all__ = ["risky_rates_pymc", "risky_trials_pymc"]
 
@@ -60,8 +60,7 @@ def risky_trials_pymc(
     with pm.Model() as model:
         params = sample_pymc(risky_params(theory, weighting, "binomial", priors), n_participants)
         if n_participants is not None:
-            idx = np.asarray(participant)
-            params = {k: v[idx] for k, v in params.items()}
+            params = per_trial_params(params, np.asarray(participant), pt)
         eta = choice_logits(theory, np.asarray(xa), np.asarray(pa), np.asarray(xb),
                             np.asarray(pb), params, weighting, choice, pt)
         binomial_logit_pymc("y", eta, np.ones(np.asarray(xa).shape[0], dtype=np.int64), y)

@@ -44,8 +44,9 @@ def _interval_text(d: dict, unit: str, digits: int) -> str:
 _data_options = [
     click.option("--dataset", default="rotation-ganis-kievit-2015", show_default=True,
                  help="Registered dataset (ignored with --data)."),
-    click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
-                 help="A trial file instead: the tidy rotation table or a native file."),
+    click.option("--data", "data_path", type=click.Path(), default=None,
+                 help="A trial file instead (the tidy rotation table or a native file), or "
+                      "the Psych-DS folder a rotation study writes."),
     click.option("--limit", type=int, default=None, help="Use a random subset of N people."),
     click.option("--exclude-outliers", is_flag=True,
                  help="Leave out rows flagged in an 'outlier' column (Jost & Jansen)."),

@@ -35,12 +35,15 @@ def _header(path: Path) -> list[str]:
 
 
 def read_rotation(path: str | Path) -> pd.DataFrame:
-    """Read and validate a mental-rotation trial file.
+    """Read and validate a mental-rotation trial file, or a rotation study's Psych-DS folder.
 
     Formats: the tidy ``rotation`` table (see :data:`cogalign.data.schemas.ROTATION`) as
     CSV, TSV or JSON lines; Ganis & Kievit's ``MentalRotation.csv`` (columns ``Subject``,
     ``Angle``, ``Matching``, ``Response``, ``Time``, ...); Jost & Jansen's ``dataset.csv``
-    (``;``-separated, ``reactionTime``, ``deg``, ``axis``, ...).
+    (``;``-separated, ``reactionTime``, ``deg``, ``axis``, ...); the Psych-DS folder that
+    ``cogalign study run rotation`` or ``cogalign serve`` export writes (every session file;
+    attention checks, flagged ``is_attention_check``, are left out: their answer is known
+    from the picture, not from a rotation).
 
     Raises
     ------
@@ -52,6 +55,14 @@ def read_rotation(path: str | Path) -> pd.DataFrame:
     from cogalign.data import loaders, read_trials
 
     path = Path(path)
+    if path.is_dir():
+        from cogalign.data import read_psychds
+
+        table = read_psychds(path, "rotation")
+        if "is_attention_check" in table.columns:
+            checks = pd.to_numeric(table["is_attention_check"], errors="coerce").fillna(0)
+            table = table.loc[checks.astype(int) == 0].reset_index(drop=True)
+        return table
     if not path.is_file():
         raise CogalignError(f"{path}: no such file")
     header = set(_header(path))

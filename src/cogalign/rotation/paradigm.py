@@ -24,6 +24,7 @@ PARADIGM = Paradigm(
     },
     default_estimator="linear",
     cv_groups="participant_id",
+    study_design="cogalign.rotation.study:RotationDesign",
     commands={
         "fit": "cogalign.rotation.cli:fit_rotation_command",
         "compare": "cogalign.rotation.cli:compare_rotation",
@@ -31,6 +32,6 @@ PARADIGM = Paradigm(
         "group": "cogalign.rotation.cli:rotation_group",
     },
     demo="cogalign.rotation.analysis:demo_section",
-    align="cogalign.rotation.llm:align_with_people",
+    align="cogalign.rotation.llm:sweep_alignment",
     reader="cogalign.rotation.data:read_rotation",
 )

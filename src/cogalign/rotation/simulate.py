@@ -28,7 +28,8 @@ from cogalign.rotation.functions import (
 )
 from cogalign.rotation.models import model_spec
 
-__all__ = ["POPULATION", "SimulatedParticipant", "draw_participants", "simulate_rotation"]
+__all__ = ["POOLED", "POPULATION", "SimulatedParticipant", "draw_participants",
+           "simulate_rotation"]
 
 #: Population values of the default simulation: medians, and the spread (sd of the log for
 #: positive values, sd for log-odds) between people.
@@ -39,9 +40,12 @@ POPULATION: dict[str, tuple[float, float]] = {
     "acc_intercept": (3.0, 0.6),  # log-odds at 0 degrees
     "acc_slope": (-0.8, 0.3),   # per 100 degrees
 }
-_POOLED = {"sigma": 0.35, "lam": 8.0, "p_contam": 0.01, "mirror_intercept": 0.1,
-           "mirror_slope": -0.2, "mirror_acc": 0.0, "mirror_acc_slope": 0.0, "gamma": 0.6,
-           "search": 0.4, "search_slope": 0.2}
+#: Values shared by everyone in the default simulation (response-time spread, contaminants,
+#: mirror effects, the concave and two-stage curves' parameters).
+POOLED: dict[str, float] = {
+    "sigma": 0.35, "lam": 8.0, "p_contam": 0.01, "mirror_intercept": 0.1, "mirror_slope": -0.2,
+    "mirror_acc": 0.0, "mirror_acc_slope": 0.0, "gamma": 0.6, "search": 0.4, "search_slope": 0.2,
+}
 
 
 @dataclass
@@ -120,7 +124,7 @@ def draw_participants(
     """
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     pop = {**POPULATION, **(population or {})}
-    shared = {**_POOLED, **(pooled or {})}
+    shared = {**POOLED, **(pooled or {})}
     out = []
     for _ in range(n):
         person = dict(shared)

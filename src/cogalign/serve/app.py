@@ -144,7 +144,7 @@ async def study_redirect(request: Request) -> Response:
 
 
 async def study_image(request: Request) -> Response:
-    """An image of the study's item set (by position; no other file can be named)."""
+    """An image the study shows, by position among its design's images (no other file)."""
     path = _served(request).image_file(request.path_params["file"])
     if path is None:
         raise HTTPException(404, "no such image")

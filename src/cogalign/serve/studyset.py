@@ -8,8 +8,8 @@
 * computes a participant's trial list on the server, from the definition and the
   participant's seed, exactly as the lab study does (and caches it);
 * turns a :class:`~cogalign.studies.design.Trial` into what the page needs to draw it (text
-  lines or an image per option, the prompt, break texts) and nothing more: no stimulus
-  columns, no expected answers, no hidden draws;
+  lines or an image per option, the trial's own image, the prompt, break texts) and nothing
+  more: no stimulus columns, no expected answers, no hidden draws;
 * translates the definition's key names (PsychoPy names such as ``left`` or ``space``) into
   the browser's ``KeyboardEvent.key`` values.
 """
@@ -93,7 +93,9 @@ class ServedStudy:
     online
         Its online settings.
     images
-        Image files shown in the study, in a fixed order; the page asks for them by position.
+        Image files shown in the study (the design's
+        :meth:`~cogalign.studies.design.Design.images`), in a fixed order; the page asks for
+        them by position, so no other file can be named.
     feedback
         Whether the design shows feedback after each choice (the page waits for the server).
     """
@@ -108,7 +110,7 @@ class ServedStudy:
 
     def __post_init__(self) -> None:
         self.feedback = has_feedback(self.study)
-        paths = sorted({x.image for x in (self.study.items or []) if x.image})
+        paths = sorted(set(self.study.design.images()))
         self.images = [Path(p) for p in paths]
         self._image_index = {p: k for k, p in enumerate(paths)}
         self.response_keys()  # every key must have a browser equivalent
@@ -155,7 +157,17 @@ class ServedStudy:
         return trials
 
     def image_name(self, path: str) -> str:
-        """The file name the page uses for an image: its position and suffix (``3.png``)."""
+        """The file name the page uses for an image: its position and suffix (``3.png``).
+
+        Raises
+        ------
+        CogalignError
+            For a file the design's :meth:`~cogalign.studies.design.Design.images` does not
+            list (the page could not fetch it).
+        """
+        if path not in self._image_index:
+            raise CogalignError(f"study {self.name!r}: the image {path} is shown in a trial but "
+                                "is not among the images its design lists")
         return f"{self._image_index[path]}{Path(path).suffix.lower()}"
 
     def image_file(self, name: str) -> Path | None:
@@ -181,6 +193,7 @@ class ServedStudy:
                 "break_text": (text.format(done=t.index - n_practice, total=n_main)
                                if t.break_before else None),
                 "prompt": t.prompt,
+                "image": f"images/{self.image_name(t.image)}" if t.image else None,
                 "options": [
                     {"lines": list(o.lines),
                      "image": f"images/{self.image_name(o.image)}" if o.image else None}

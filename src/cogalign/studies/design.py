@@ -135,6 +135,11 @@ class Trial:
         coding (item index, rating, ``"A"``/``"B"``, 0/1); ``None`` otherwise.
     prompt
         The question shown above the options.
+    image
+        An image file shown between the prompt and the options, centred (the trial's
+        stimulus, e.g. two views of an object side by side); ``None`` for none. Every such
+        file is among the design's :meth:`Design.images`, which makes it: the PsychoPy
+        runner and the online server call that before they show a trial.
     hidden
         Paradigm details the response is mapped through (e.g. the payoff each gamble pays).
     """
@@ -147,6 +152,7 @@ class Trial:
     options: tuple[Option, ...]
     expected: Any = None
     prompt: str = ""
+    image: str | None = None
     hidden: dict[str, Any] = field(default_factory=dict)
 
 
@@ -549,6 +555,16 @@ class Design:
     def materials(self) -> Any:
         """The resolved materials (JSON-serialisable; covered by the study hash)."""
         raise NotImplementedError
+
+    def images(self) -> list[str]:
+        """Every image file the study may show, as paths, made first where the design draws them.
+
+        The option images and trial images (:attr:`Trial.image`) of every participant's
+        trials are among them. The PsychoPy runner calls this before the first screen, and the
+        online server when it loads the study: it offers these files and no others. The base
+        design shows none.
+        """
+        return []
 
     def main(self, rng: np.random.Generator) -> list[Planned]:
         """The main trials, in presentation order."""

@@ -195,6 +195,10 @@ class ItemDesign(Design):
         """What is shown for an item: its label, or its image."""
         return Option((item.label,), item.image)
 
+    def images(self) -> list[str]:
+        """The items' image files, in name order."""
+        return sorted({x.image for x in self.items if x.image})
+
     def materials(self) -> Any:
         """The resolved item set."""
         return {

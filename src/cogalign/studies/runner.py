@@ -105,14 +105,16 @@ class _Screen:
             self.win, text=text, pos=pos, height=height or self.h, color=color or self.color,
             wrapWidth=wrap, **self._font)
 
-    def _image(self, path: str, pos: tuple[float, float], size: float) -> Any:
-        stim = self._images.get(path)
+    def _image(self, path: str, pos: tuple[float, float], width: float, height: float) -> Any:
+        """An image scaled to fit a ``width`` x ``height`` box, keeping its aspect ratio."""
+        key = (path, width, height)
+        stim = self._images.get(key)
         if stim is None:
             stim = self.visual.ImageStim(self.win, image=path)
             w, h = stim.size
-            scale = size / max(w, h)
+            scale = min(width / w, height / h)
             stim.size = (w * scale, h * scale)
-            self._images[path] = stim
+            self._images[key] = stim
         stim.pos = pos
         return stim
 
@@ -191,36 +193,56 @@ class _Screen:
 
     # ----------------------------------------------------------------- trial screens
 
+    def rows(self, trial: Trial) -> dict[str, float]:
+        """Heights (height units) of the prompt, the options' centre and the feedback.
+
+        A trial with an image (:attr:`Trial.image`) has it centred between the prompt and
+        the options, which move down to make room (``image`` is then its centre and
+        ``image_height`` the height of the box it is fitted into).
+        """
+        if not trial.image:
+            return {"prompt": 0.36, "options": 0.02, "rating_options": 0.1, "feedback": -0.3}
+        return {"prompt": 0.43, "image": 0.17, "image_height": 0.4, "options": -0.2,
+                "rating_options": -0.08, "feedback": -0.43}
+
     def layout(self, trial: Trial) -> dict[str, Any]:
         """The stimuli of a trial: drawables, and the boxes a click can select."""
         design = self.study.design
-        prompt = self._stim(trial.prompt, (0, 0.36), wrap=0.9 * self.aspect)
+        rows = self.rows(trial)
+        prompt = self._stim(trial.prompt, (0, rows["prompt"]), wrap=0.9 * self.aspect)
         parts: list[Any] = [prompt]
+        if trial.image:
+            parts.append(self._image(trial.image, (0, rows["image"]), 0.9 * self.aspect,
+                                     rows["image_height"]))
         boxes: list[Any] = []
         if design.n_options == 0:  # a rating scale: the options are shown, not chosen
             xs = self.positions(2)
+            height = 0.3 if not trial.image else 0.12
             for x, option in zip(xs, trial.options, strict=True):
-                parts += self._option(option, (x, 0.1), 0.5, 0.3, boxed=False)
+                parts += self._option(option, (x, rows["rating_options"]), 0.5, height,
+                                      boxed=False)
             return {"parts": parts, "boxes": boxes}
         n = len(trial.options)
         xs = self.positions(n)
         width = 0.4 if n == 3 else 0.56
         height = design.option_height
+        y = rows["options"]
         keys = self.resp["keys"]
         for k, (x, option) in enumerate(zip(xs, trial.options, strict=True)):
-            box = self._box((x, 0.02), width, height)
+            box = self._box((x, y), width, height)
             boxes.append(box)
             parts.append(box)
-            parts += self._option(option, (x, 0.02), width * 0.9, height * 0.9, boxed=True)
+            parts += self._option(option, (x, y), width * 0.9, height * 0.9, boxed=True)
             if keys:
-                parts.append(self._stim(key_label(keys[k]), (x, 0.02 - height / 2 - 0.05),
+                parts.append(self._stim(key_label(keys[k]), (x, y - height / 2 - 0.05),
                                         height=self.h * 0.9))
         return {"parts": parts, "boxes": boxes}
 
     def _option(self, option: Any, pos: tuple[float, float], width: float, height: float,
                 *, boxed: bool) -> list[Any]:
         if option.image:
-            return [self._image(option.image, pos, min(width, height))]
+            side = min(width, height)
+            return [self._image(option.image, pos, side, side)]
         lines = option.lines
         if self.study.design.option_layout == "headline" and len(lines) > 1:
             rest = lines[1:]
@@ -321,7 +343,8 @@ class _Screen:
         if text is None:
             return None
         x = self.positions(len(trial.options))[int(response.value)]
-        return self._stim(text, (x, -0.3), height=self.h * 1.3, color=self.highlight)
+        return self._stim(text, (x, self.rows(trial)["feedback"]), height=self.h * 1.3,
+                          color=self.highlight)
 
     # ----------------------------------------------------------------- rating scale
 
@@ -476,6 +499,7 @@ def run_session(session: Session, *, fullscreen: bool = False,
     timing = study.definition["timing"]
     screen = None
     try:
+        study.design.images()  # designs that draw their images make them now, before the window
         screen = _Screen(study, fullscreen=fullscreen)
         remaining = session.remaining
         if session.resumed:
@@ -585,6 +609,7 @@ def take_screenshots(study: Study, folder: str | Path, *, participant: str = "de
     existing = [t for t in targets if t.exists()]
     if existing:
         raise CogalignError(f"{existing[0]} exists; refusing to overwrite it (choose another --out)")
+    study.design.images()
     screen = _Screen(study, fullscreen=False)
     try:
         for (_, shot), target in zip(plan, targets, strict=True):

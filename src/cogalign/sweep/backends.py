@@ -7,9 +7,9 @@ results folder.
 
 * :class:`LocalBackend` - a pool of ``workers`` processes (started with ``spawn``, each one
   thread for NumPy and torch unless the environment says otherwise); ``workers=0`` runs the
-  cells in this process, one after another. When a worker dies (killed, out of memory), a
-  fresh pool takes over; the cells that were running are run once more, and a cell running
-  during two deaths fails with ``WorkerDied``.
+  cells in this process, one after another. When a worker dies (killed, out of memory), the
+  cells that were running are run again, each alone in a pool of its own, and only a cell
+  whose worker dies while it runs alone fails (``WorkerDied``); then a fresh pool goes on.
 * :class:`RayBackend` - Ray Core tasks, one per cell, each requesting the cell's CPUs, GPUs
   and memory (:class:`cogalign.sweep.spec.Resources`). ``address=None`` starts a local Ray
   instance; ``"auto"`` or ``"ray://host:10001"`` joins a running cluster. The variables the
@@ -74,58 +74,70 @@ class LocalBackend:
             return
         import multiprocessing
 
-        pending = list(payloads)
-        strikes: dict[str, int] = {}
         context = multiprocessing.get_context("spawn")
+        pending = list(payloads)
         while pending:
-            pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-            running: dict[Future, Payload] = {}
-            broken = False
-            try:
-                while (pending or running) and not broken:
+            for payload in self._pool_run(pending, on_record, context):
+                self._run_alone(payload, on_record, context)
+
+    def _pool_run(self, pending: list[Payload], on_record: OnRecord, context: Any
+                  ) -> list[Payload]:
+        """Run cells from ``pending`` in one pool until it is done or a worker dies.
+
+        Returns the cells that were running when a worker died (none when the pool ended
+        normally); the cells not started yet stay in ``pending``.
+        """
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        running: dict[Future, Payload] = {}
+        try:
+            while pending or running:
+                try:
+                    while pending and len(running) < self.workers:
+                        running[pool.submit(run_cell, pending[0])] = pending[0]
+                        pending.pop(0)
+                except BrokenProcessPool:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                broken = False
+                for future in finished:
                     try:
-                        while pending and len(running) < self.workers:
-                            running[pool.submit(run_cell, pending[0])] = pending[0]
-                            pending.pop(0)
+                        record = future.result()
                     except BrokenProcessPool:
                         broken = True
-                        break
-                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        try:
-                            record = future.result()
-                        except BrokenProcessPool:
-                            broken = True
-                            continue
-                        except Exception as exc:  # e.g. a payload that cannot be pickled
-                            record = _died(running[future], f"{type(exc).__name__}: {exc}")
-                        on_record(running.pop(future), record)
+                        continue
+                    except Exception as exc:  # e.g. a payload that cannot be pickled
+                        record = _died(running[future], f"{type(exc).__name__}: {exc}")
+                    on_record(running.pop(future), record)
                 if broken:
-                    self._after_break(running, pending, strikes, on_record)
-            finally:
-                pool.shutdown(wait=True, cancel_futures=True)
-
-    @staticmethod
-    def _after_break(running: dict[Future, Payload], pending: list[Payload],
-                     strikes: dict[str, int], on_record: OnRecord) -> None:
-        """A worker died: keep the results that came in, and rerun the others.
-
-        The other cells of that moment run again in a fresh pool; a cell running during two
-        deaths is the one that dies (killed, or out of memory) and fails.
-        """
+                    break
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        suspects = []
         for future, payload in running.items():
             if future.done() and not future.cancelled() and future.exception() is None:
                 on_record(payload, future.result())
-                continue
-            cell_id = payload["cell"]["cell_id"]
-            strikes[cell_id] = strikes.get(cell_id, 0) + 1
-            if strikes[cell_id] >= 2:
-                on_record(payload, _died(payload, "WorkerDied: the worker process died while "
-                                                  "this cell ran, twice (killed, or out of "
-                                                  "memory)"))
             else:
-                pending.insert(0, payload)
-        running.clear()
+                suspects.append(payload)
+        return suspects
+
+    @staticmethod
+    def _run_alone(payload: Payload, on_record: OnRecord, context: Any) -> None:
+        """Run a cell that was running when a worker died, in a pool of its own.
+
+        Only a cell whose worker dies while it runs alone is failed (``WorkerDied``), so a
+        cell that merely ran beside the one that died is never blamed.
+        """
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        try:
+            record = pool.submit(run_cell, payload).result()
+        except BrokenProcessPool:
+            record = _died(payload, "WorkerDied: the worker process died while this cell ran "
+                                    "alone (killed, or out of memory)")
+        except Exception as exc:  # e.g. a payload that cannot be pickled
+            record = _died(payload, f"{type(exc).__name__}: {exc}")
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        on_record(payload, record)
 
 
 class RayBackend:

@@ -23,16 +23,30 @@ def resolve_device(device: str = "auto") -> str:
     return device
 
 
+def _embed(weights, triplets):
+    """Rows of ``weights`` for each triplet, ``(n, 3, d)``, by one ``index_select``.
+
+    (Advanced indexing ``weights[idx]`` takes several times longer on the CPU.)
+    """
+    import torch
+
+    n = triplets.shape[0]
+    return torch.index_select(weights, 0, triplets.reshape(-1)).view(n, 3, -1)
+
+
+def _logits_of(a, b, c):
+    import torch
+
+    return torch.stack([(a * b).sum(-1), (a * c).sum(-1), (b * c).sum(-1)], dim=-1)
+
+
 def pair_logits(weights, triplets):
     """Similarity of the three pairs of each triplet, ``(n, 3)``: kept pair (0, 1) first.
 
     Column 0 is ``s(t0, t1)`` (the logit of "t2 is the odd one out"), column 1 ``s(t0, t2)``,
     column 2 ``s(t1, t2)``.
     """
-    a, b, c = weights[triplets[:, 0]], weights[triplets[:, 1]], weights[triplets[:, 2]]
-    import torch
-
-    return torch.stack([(a * b).sum(-1), (a * c).sum(-1), (b * c).sum(-1)], dim=-1)
+    return _logits_of(*_embed(weights, triplets).unbind(1))
 
 
 def triplet_nll(weights, triplets, reduction: str = "mean"):
@@ -49,23 +63,30 @@ def nll_and_gradient(weights, triplets):
 
     With pair logits :math:`s = (a\cdot b, a\cdot c, b\cdot c)` and
     :math:`g = (\mathrm{softmax}(s) - e_0)/B`, the gradient is :math:`g_0 b + g_1 c` for
-    ``a``, :math:`g_0 a + g_2 c` for ``b`` and :math:`g_1 a + g_2 b` for ``c``, scattered into
-    the item rows. This avoids autograd's slow scatter for indexed rows on the CPU (about 25x
-    faster at batch 2,048 on two cores).
+    ``a``, :math:`g_0 a + g_2 c` for ``b`` and :math:`g_1 a + g_2 b` for ``c``, written into
+    one ``(B, 3, d)`` buffer and scattered into the item rows by a single ``index_add_``. This
+    avoids autograd's slow scatter for indexed rows on the CPU; one step at batch 2,048 costs
+    about as much as five steps of the per-100-triplet autograd loop on one thread.
     """
     import torch
 
     with torch.no_grad():
-        a, b, c = weights[triplets[:, 0]], weights[triplets[:, 1]], weights[triplets[:, 2]]
-        logits = torch.stack([(a * b).sum(-1), (a * c).sum(-1), (b * c).sum(-1)], dim=-1)
-        nll = (torch.logsumexp(logits, dim=-1) - logits[:, 0]).mean()
-        g = torch.softmax(logits, dim=-1)
+        n = triplets.shape[0]
+        rows = _embed(weights, triplets)
+        a, b, c = rows.unbind(1)
+        logits = _logits_of(a, b, c)
+        lse = torch.logsumexp(logits, dim=-1)
+        nll = (lse - logits[:, 0]).mean()
+        g = torch.exp(logits - lse[:, None])
         g[:, 0] -= 1.0
-        g /= len(triplets)
+        g /= n
+        g0, g1, g2 = g[:, 0:1], g[:, 1:2], g[:, 2:3]
+        per_row = torch.empty_like(rows)
+        torch.mul(b, g0, out=per_row[:, 0]).addcmul_(c, g1)
+        torch.mul(a, g0, out=per_row[:, 1]).addcmul_(c, g2)
+        torch.mul(a, g1, out=per_row[:, 2]).addcmul_(b, g2)
         grad = torch.zeros_like(weights)
-        grad.index_add_(0, triplets[:, 0], g[:, 0:1] * b + g[:, 1:2] * c)
-        grad.index_add_(0, triplets[:, 1], g[:, 0:1] * a + g[:, 2:3] * c)
-        grad.index_add_(0, triplets[:, 2], g[:, 1:2] * a + g[:, 2:3] * b)
+        grad.index_add_(0, triplets.reshape(-1), per_row.view(3 * n, -1))
     return nll, grad
 
 
@@ -111,7 +132,9 @@ def train(
     params
         Tensors to optimise (``requires_grad``).
     batch_loss
-        ``batch_loss(batch) -> (loss to differentiate, loss value to record)``.
+        ``batch_loss(batch) -> (loss to differentiate, loss value to record)``. A loss of
+        ``None`` means ``batch_loss`` has set every parameter's ``.grad`` itself (a gradient
+        by hand), and no backward pass runs.
     val_nll
         Returns the held-out mean NLL (called once per epoch, without gradients).
     train_triplets
@@ -126,11 +149,18 @@ def train(
         and multiply the learning rate by ``decay_factor``, up to this many times, before
         stopping. Large-batch Adam plateaus above the optimum at a fixed rate; the decays
         let it settle.
+
+    Notes
+    -----
+    Per step, the loop takes the batch's rows by ``index_select`` from a slice of the epoch's
+    permutation, and Adam runs fused (one kernel for all parameters); the loss values stay on
+    the device until the epoch ends. One thread of a busy CPU then runs it nearly as fast as
+    an idle one.
     """
     import torch
     from tqdm.auto import tqdm
 
-    opt = torch.optim.Adam(params, lr=lr)
+    opt = torch.optim.Adam(params, lr=lr, fused=True)
     gen = torch.Generator(device="cpu").manual_seed(seed)
     n = len(train_triplets)
     history = History()
@@ -140,17 +170,19 @@ def train(
     bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=False)
     for epoch in bar:
         order = torch.randperm(n, generator=gen).to(train_triplets.device)
-        total = 0.0
+        total = torch.zeros((), dtype=torch.float64, device=train_triplets.device)
         for start in range(0, n, batch_size):
-            batch = train_triplets[order[start : start + batch_size]]
+            batch = torch.index_select(train_triplets, 0, order[start : start + batch_size])
             opt.zero_grad(set_to_none=True)
             loss, value = batch_loss(batch)
-            loss.backward()
+            if loss is not None:
+                loss.backward()
             opt.step()
             if project is not None:
                 with torch.no_grad():
                     project()
-            total += float(value) * len(batch)
+            total += value.detach() * batch.shape[0]
+        total = float(total)
         history.train_loss.append(total / n)
         with torch.no_grad():
             current = float(val_nll())

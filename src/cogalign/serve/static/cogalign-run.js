@@ -337,6 +337,14 @@
     return box;
   }
 
+  function stimulusImage(t) {
+    // the trial's own image (e.g. two views of an object), between the prompt and the options
+    const image = make("img", "cg-stimulus");
+    image.src = t.image;
+    image.alt = "";
+    return image;
+  }
+
   class ChoicePlugin {
     constructor(jsPsych) {
       this.jsPsych = jsPsych;
@@ -346,6 +354,7 @@
       const t = par.trial;
       const root = make("div", "cg-trial");
       root.appendChild(make("div", "cg-prompt", t.prompt));
+      if (t.image) root.appendChild(stimulusImage(t));
       const row = make("div", "cg-options cg-n" + t.options.length);
       const boxes = t.options.map((option, k) => {
         const cell = make("div", "cg-cell");
@@ -426,6 +435,7 @@
       const s = cfg.scale;
       const root = make("div", "cg-trial");
       root.appendChild(make("div", "cg-prompt", t.prompt));
+      if (t.image) root.appendChild(stimulusImage(t));
       const pair = make("div", "cg-options cg-pair");
       t.options.forEach((option) => {
         const cell = make("div", "cg-cell");
