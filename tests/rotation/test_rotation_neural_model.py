@@ -257,3 +257,22 @@ def test_figures_of_model_vs_people_and_of_a_latent_rotation(trained, people):
     with pytest.raises(ValueError, match="measure"):
         plot_model_vs_people(result, measure="speed")
     plt.close("all")
+
+
+def test_the_rotation_study_can_have_the_neural_model_as_its_simulated_participant(trained, tmp_path):
+    from cogalign.studies import Session, load_definition, make_model, prepare_study, run_simulated
+    from cogalign.studies.library import shipped_studies
+
+    _, path = trained
+    definition = shipped_studies()["rotation"].definition
+    study = prepare_study(load_definition(definition, ("trials.n=8", "trials.practice=1",
+                                                       "trials.attention_checks=1",
+                                                       "stimuli.size=64")))
+    sim = make_model(f"neural:checkpoint={path},variant=full", study)
+    session = Session(study, "nn001", 1, output=tmp_path, simulated_by=sim.spec).open()
+    summary = run_simulated(session, sim)
+    assert summary["simulated_by"].startswith("neural:")
+    with pytest.raises(CogalignError, match="checkpoint=FILE"):
+        make_model("neural", study)
+    with pytest.raises(CogalignError, match="unknown model variant"):
+        make_model(f"neural:checkpoint={path},variant=nope", study)

@@ -23,14 +23,20 @@ from cogalign.errors import CogalignError
 from cogalign.estimator import Estimator
 from cogalign.rotation.data import trial_level
 
-__all__ = ["NeuralRotationModel"]
+__all__ = ["NeuralRotationModel", "load_cached"]
 
 #: Networks read from files (by path, modification time, device) or trained (by config).
 _LOADED: dict[tuple[Any, ...], Any] = {}
 
 
-def _load(path: str | os.PathLike[str], device: str) -> Any:
-    """A model file, read once per (path, modification time, device)."""
+def load_cached(path: str | os.PathLike[str], device: str = "cpu") -> Any:
+    """A model file, read once per (path, modification time, device).
+
+    Returns
+    -------
+    RotationNet
+        Shared by every caller: do not train it further.
+    """
     from cogalign.rotation.neural.network import load_network
 
     p = Path(path)
@@ -104,7 +110,7 @@ class NeuralRotationModel(Estimator):
         get_variant(self.variant)
         device = str(resolve_device(self.device))
         if self.checkpoint is not None:
-            return _load(self.checkpoint, device)
+            return load_cached(self.checkpoint, device)
         settings = {"seed": self.seed, "variants": [self.variant], **(self.config or {})}
         config = NetConfig.from_dict(settings)
         # training is a pure function of the config: the folds of a cross-validation share it
