@@ -152,8 +152,8 @@ class NetConfig:
     symbolic_weight: float = 0.5
     shape_weight: float = 1.0
     batch_size: int = 16
-    perception_steps: int = 2000
-    agent_steps: int = 300
+    perception_steps: int = 3000
+    agent_steps: int = 800
     learning_rate: float = 2e-3
     checkpoint_every: int = 100
     seed: int = 0
