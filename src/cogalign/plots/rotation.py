@@ -5,7 +5,11 @@
 * :func:`plot_person_slopes` - each person's rotation slope with its posterior interval,
   next to their least-squares slope;
 * :func:`plot_stimuli` - example same/mirror stimulus pairs;
-* :func:`plot_llm_accuracy` - a language model's accuracy by angle next to people's.
+* :func:`plot_llm_accuracy` - a language model's accuracy by angle next to people's;
+* :func:`plot_model_vs_people` - the neural model's (and its ablations') predicted RT and
+  accuracy by angle next to people's condition means;
+* :func:`plot_latent_rotation` - a latent turned step by step and decoded, above the true
+  rotated views.
 
 Every function takes an optional matplotlib ``ax`` (or ``fig`` for the stimulus grid) and
 returns it.
@@ -19,7 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["plot_by_angle", "plot_llm_accuracy", "plot_person_slopes", "plot_stimuli"]
+__all__ = ["plot_by_angle", "plot_latent_rotation", "plot_llm_accuracy", "plot_model_vs_people",
+           "plot_person_slopes", "plot_stimuli"]
 
 _COLORS = {"same": "tab:blue", "mirror": "tab:orange"}
 
@@ -198,3 +203,89 @@ def plot_llm_accuracy(comparison: dict, *, ax: Any = None) -> Any:
     ax.set_ylabel("accuracy")
     ax.legend(fontsize="small", frameon=False)
     return ax
+
+
+def plot_model_vs_people(
+    comparison: dict,
+    variants: Sequence[str] | None = None,
+    *,
+    measure: str = "rt",
+    axes: Any = None,
+) -> Any:
+    """Model vs people by angle: one panel per variant, same and mirror pairs.
+
+    Parameters
+    ----------
+    comparison
+        The result of :func:`cogalign.rotation.neural.people.compare_with_people`: people's
+        condition means (points) and each variant's predictions (lines; RT through the
+        steps-to-seconds map fitted on everyone), averaged over axes where there are several.
+    variants
+        Variants to draw (default: all in ``comparison``).
+    measure
+        ``"rt"`` (seconds, correct trials) or ``"accuracy"``.
+    axes
+        A sequence of matplotlib axes, one per variant.
+
+    Returns
+    -------
+    numpy.ndarray
+        The axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if measure not in ("rt", "accuracy"):
+        raise ValueError(f"measure must be 'rt' or 'accuracy', got {measure!r}")
+    names = list(variants) if variants is not None else list(comparison["variants"])
+    if axes is None:
+        _, axes = plt.subplots(1, len(names), figsize=(3.4 * len(names), 3.2), sharey=True,
+                               squeeze=False)
+        axes = axes[0]
+    people = pd.DataFrame(comparison["people"]["by_condition"]).groupby(["pair_type", "angle"])[measure].mean()
+    for ax, name in zip(np.atleast_1d(axes), names, strict=False):
+        model = pd.DataFrame(comparison["variants"][name]["by_condition"]).groupby(
+            ["pair_type", "angle"])[measure].mean()
+        for pair in ("same", "mirror"):
+            if pair not in people.index.get_level_values(0):
+                continue
+            h, m = people.loc[pair], model.loc[pair]
+            ax.plot(h.index, h.to_numpy(), "o", color=_COLORS[pair], label=f"{pair} (people)")
+            ax.plot(m.index, m.to_numpy(), "-", color=_COLORS[pair], label=f"{pair} (model)")
+        r2 = comparison["variants"][name]["scores"]["r2"]["mean"]
+        ax.set_title(f"{name} (held-out R2 {r2:.2f})" if measure == "rt" else name, fontsize="small")
+        ax.set_xlabel("angular disparity (deg)")
+    first = np.atleast_1d(axes)[0]
+    first.set_ylabel("response time (s), correct trials" if measure == "rt" else "accuracy")
+    first.legend(fontsize="x-small", frameon=False)
+    return axes
+
+
+def plot_latent_rotation(decoded: np.ndarray, truth: np.ndarray, angles: Sequence[float], *,
+                         fig: Any = None) -> Any:
+    """A latent turned in steps and decoded (top row), above the true rotated views.
+
+    Parameters
+    ----------
+    decoded, truth
+        ``(k, size, size)`` images, from
+        :func:`cogalign.rotation.neural.evaluation.latent_rotation`.
+    angles
+        The ``k`` angles (degrees).
+    """
+    import matplotlib.pyplot as plt
+
+    k = len(angles)
+    if fig is None:
+        fig = plt.figure(figsize=(1.4 * k, 3.0))
+    axes = fig.subplots(2, k, squeeze=False)
+    for j, angle in enumerate(angles):
+        for i, (img, label) in enumerate(((decoded[j], "decoded"), (truth[j], "rendered"))):
+            ax = axes[i, j]
+            ax.imshow(img, cmap="gray", vmin=0.0, vmax=1.0)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_title(f"{angle:g} deg", fontsize="small")
+            if j == 0:
+                ax.set_ylabel(label, fontsize="small")
+    return fig

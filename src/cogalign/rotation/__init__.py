@@ -26,6 +26,9 @@ Modules
 :mod:`~cogalign.rotation.llm`
     A language model judges same/mirror from arm codes; its accuracy by angle next to
     people's.
+:mod:`~cogalign.rotation.neural`
+    The three-stage neural model (equivariant encoder, neuro-symbolic object code,
+    recurrent decision agent), its ablations, training, and its fit to people's RT.
 
 Figures are in :mod:`cogalign.plots.rotation`; the commands in :mod:`cogalign.rotation.cli`.
 Importing this package is light: jax, numpyro, pymc, arviz and torch load on first use.

@@ -2,7 +2,8 @@
 
 Click commands, to be mounted by the main CLI as ``cogalign fit rotation``,
 ``cogalign compare rotation``, ``cogalign align rotation`` and the group ``cogalign
-rotation`` (``render``, ``anova``). Each is a thin wrapper: it parses options and calls one
+rotation`` (``render``, ``anova``, and the neural model's ``train``, ``people``,
+``fit-model``, ``simulate``). Each is a thin wrapper: it parses options and calls one
 library function; ``--json`` prints machine-readable output (NaN as null); every error a user
 can cause ends as a one-line reason and a non-zero exit status.
 """
@@ -16,14 +17,11 @@ from typing import Any
 import click
 
 from cogalign.bayes.cli_options import fit_options, method_setting
-from cogalign.cli_common import emit, handle_errors, json_option, json_safe
+from cogalign.cli_common import emit, handle_errors, json_option, json_safe, progress_option
 
 __all__ = ["align_rotation", "compare_rotation", "fit_rotation_command", "rotation_group"]
 
 _MODELS = ["linear", "concave", "two-stage", "accuracy", "joint"]
-
-
-
 
 
 def _table(dataset: str, data_path: str | None, limit: int | None, seed: int) -> Any:
@@ -177,7 +175,7 @@ def align_rotation(llm_model: str, dataset: str, data_path: str | None, limit: i
 
 @click.group("rotation")
 def rotation_group() -> None:
-    """Mental rotation: stimuli and classical analyses."""
+    """Mental rotation: stimuli, classical analyses and the neural model."""
 
 
 @rotation_group.command("render")
@@ -237,3 +235,225 @@ def anova_command(dataset: str, data_path: str | None, limit: int | None,
         lines.append(f"  {r['level']:<16} {r['pair_type']:<7} slope {r['slope_ms_per_deg']:.2f} ms/deg, "
                      f"intercept {r['intercept_ms']:.0f} ms, R2 {r['r2']:.3f}")
     emit(report, as_json, "\n".join(lines))
+
+
+def _variant_list(text: str | None) -> list[str] | None:
+    from cogalign.rotation.neural.config import get_variant
+
+    if text is None:
+        return None
+    names = [v.strip() for v in text.split(",") if v.strip()]
+    if not names:
+        raise click.BadParameter("name at least one variant", param_hint="--variants")
+    for name in names:
+        get_variant(name)
+    return names
+
+
+@rotation_group.command("train")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True,
+              help="Model file to write (and to resume from when it exists).")
+@click.option("--size", type=int, default=None, help="Image pixels, a multiple of 16 (default 64; 32 with --tiny).")
+@click.option("--perception-steps", type=click.IntRange(min=0), default=None,
+              help="Optimiser steps of each encoder (default: the config's).")
+@click.option("--agent-steps", type=click.IntRange(min=0), default=None,
+              help="Optimiser steps of each agent (default: the config's).")
+@click.option("--variants", default=None,
+              help="Comma-separated variants to train (default: full, search, plain-encoder, "
+                   "no-symbolic, no-recurrent).")
+@click.option("--tiny", is_flag=True, help="A small 32-pixel configuration (tests, quick looks).")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="Any other NetConfig setting (repeatable), e.g. --set batch_size=32.")
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or auto.")
+@click.option("--restart", is_flag=True, help="Start over even when --out exists.")
+@click.option("--evaluate/--no-evaluate", default=True, show_default=True,
+              help="Measure each stage on held-out shapes after training.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of weights and batches.")
+@progress_option
+@json_option
+@handle_errors
+def train_command(out_path: str, size: int | None, perception_steps: int | None, agent_steps: int | None,
+                  variants: str | None, tiny: bool, settings: tuple[str, ...], device: str,
+                  restart: bool, evaluate: bool, seed: int, progress: bool, as_json: bool) -> None:
+    """Train the neural model (encoders, symbolic head, agents); resumable."""
+    from cogalign.fitting import parse_settings
+    from cogalign.rotation.neural.config import build_config
+    from cogalign.rotation.neural.evaluation import evaluate_network
+    from cogalign.rotation.neural.training import train_network
+
+    config = build_config(size=size, perception_steps=perception_steps, agent_steps=agent_steps,
+                          variants=_variant_list(variants), tiny=tiny, seed=seed,
+                          settings=parse_settings(settings))
+    net = train_network(config, checkpoint=out_path, resume=not restart, device=device,
+                        progress=progress and not as_json)
+    payload: dict[str, Any] = {"model": out_path, "config": net.config.to_dict(),
+                               "stages_done": net.stages_done,
+                               "seconds": getattr(net, "training_seconds", {})}
+    if evaluate:
+        payload["evaluation"] = evaluate_network(net, seed=seed)
+    lines = [f"trained {', '.join(net.stages_done)} -> {out_path}"]
+    for name, block in (payload.get("evaluation") or {}).get("encoders", {}).items():
+        lines.append(f"  {name}: novel-view PSNR {block['psnr_rotated']:.2f} dB (input as "
+                     f"prediction {block['baseline_psnr_rotated']:.2f} dB); symbolic per-arm "
+                     f"{block['symbolic']['per_arm']:.3f}, exact {block['symbolic']['exact_match']:.3f}")
+    for name, block in (payload.get("evaluation") or {}).get("variants", {}).items():
+        lines.append(f"  {name}: accuracy {block['accuracy']:.3f}, steps slope "
+                     f"{block['steps_slope_per_100deg']:.2f} per 100 deg")
+    emit(json_safe(payload), as_json, "\n".join(lines))
+
+
+@rotation_group.command("people")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), required=True,
+              help="Trained model file (cogalign rotation train).")
+@_with(_data_options)
+@click.option("--variants", default=None, help="Comma-separated variants (default: all trained).")
+@click.option("--n-per-condition", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Regenerated trials per condition.")
+@click.option("--splits", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Random halvings of the participants.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of trials and halvings.")
+@json_option
+@handle_errors
+def people_command(model_path: str, dataset: str, data_path: str | None, limit: int | None,
+                   exclude_outliers: bool, variants: str | None, n_per_condition: int,
+                   splits: int, seed: int, as_json: bool) -> None:
+    """The neural model and its ablations vs people: map fitted on half, scored on the other."""
+    from cogalign.rotation.neural.network import load_network
+    from cogalign.rotation.neural.people import (
+        accuracy_by_angle,
+        compare_with_people,
+        comparison_rows,
+    )
+
+    names = _variant_list(variants)
+    net = load_network(model_path)
+    table = _table(dataset, data_path, limit, seed)
+    result = compare_with_people(net, table, variants=names, n_per_condition=n_per_condition,
+                                 n_splits=splits, seed=seed,
+                                 exclude="outlier" if exclude_outliers else None)
+    result["dataset"] = data_path or dataset
+    ceiling = result["ceiling"]
+    lines = [f"neural model vs people on {result['dataset']} ({result['n_people']} people, "
+             f"{splits} halvings); ceiling R2 {ceiling['r2']:.3f}, split-half r "
+             f"{ceiling['split_half_r']:.3f}",
+             f"{'variant':<15}{'R2':>7}{'slope':>8}{'people':>8}{'icpt':>7}{'people':>8}"
+             f"{'acc':>7}{'acc_rmse':>9}"]
+    for row in comparison_rows(result):
+        lines.append(f"{row['variant']:<15}{row['r2']:>7.3f}{row['slope_model']:>8.2f}"
+                     f"{row['slope_people']:>8.2f}{row['intercept_model']:>7.0f}"
+                     f"{row['intercept_people']:>8.0f}{row['accuracy']:>7.3f}"
+                     f"{row['accuracy_rmse']:>9.3f}")
+    result["accuracy_by_angle"] = accuracy_by_angle(result)
+    lines.append("accuracy by angle (mean over pair types" + (" and axes)" if "axis" in result["keys"] else ")"))
+    for who, accs in result["accuracy_by_angle"].items():
+        lines.append(f"  {who:<15}" + "".join(f"{a:>6}:{v:.2f}" for a, v in accs.items()))
+    emit(json_safe(result), as_json, "\n".join(lines))
+
+
+@rotation_group.command("fit-model")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
+              help="Trained model file; without it --train must be given.")
+@click.option("--train", "train", is_flag=True, help="Train a model inside the fit (--set size=32 ...).")
+@click.option("--variant", default="full", show_default=True, help="Which variant to fit.")
+@_with(_data_options)
+@click.option("--folds", type=click.IntRange(min=0), default=5, show_default=True,
+              help="Cross-validation folds by participant (0: fit on all rows only).")
+@click.option("--n-per-condition", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Regenerated trials per condition.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="NetConfig settings when training (repeatable).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@json_option
+@handle_errors
+def fit_model_command(model_path: str | None, train: bool, variant: str, dataset: str,
+                      data_path: str | None, limit: int | None, exclude_outliers: bool,
+                      folds: int, n_per_condition: int, settings: tuple[str, ...], seed: int,
+                      as_json: bool) -> None:
+    """Fit the neural model's step-to-seconds map; cross-validated R2 of condition means."""
+    from cogalign.fitting import fit_paradigm, parse_settings
+    from cogalign.rotation.neural.config import get_variant
+
+    get_variant(variant)
+    if (model_path is None) == (not train):
+        raise click.UsageError("give either --model FILE or --train")
+    if model_path is not None and not Path(model_path).is_file():
+        raise click.BadParameter(f"{model_path}: no such model file", param_hint="--model")
+    params: dict[str, Any] = {"n_per_condition": n_per_condition, "seed": seed,
+                              "exclude": "outlier" if exclude_outliers else None}
+    if model_path is not None:
+        params["checkpoint"] = model_path
+    else:
+        params["config"] = parse_settings(settings)
+    table = _table(dataset, data_path, limit, seed)
+    name = "neural" if variant == "full" else f"neural-{variant}"
+    result, _ = fit_paradigm("rotation", table, model=name, params=params, folds=folds, seed=seed)
+    result["dataset"] = data_path or dataset
+    lines = [f"neural model ({variant}) on {result['dataset']} ({result['n_rows']} rows)"]
+    if result["cv"]:
+        lines.append(f"  {result['score_name']}, {folds}-fold by participant: "
+                     f"{result['cv']['mean']:.4f}")
+    lines.append(f"  {result['score_name']} in sample: {result['score_in_sample']:.4f}")
+    lines += [f"  {k} = {v}" for k, v in result["fitted"].items()]
+    emit(json_safe(result), as_json, "\n".join(lines))
+
+
+@rotation_group.command("simulate")
+@click.option("--model", "kind", type=click.Choice(["classical", "neural"]), default="classical",
+              show_default=True, help="Who answers: the RT models' simulated person or the neural model.")
+@click.option("--checkpoint", type=click.Path(dir_okay=False), default=None,
+              help="Trained neural model file (with --model neural).")
+@click.option("--variant", default="full", show_default=True, help="Neural model variant.")
+@click.option("--participants", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Simulated people.")
+@click.option("--angles", default="0,50,100,150", show_default=True,
+              help="Comma-separated angular disparities (degrees).")
+@click.option("--axis", type=click.Choice(["x", "y", "z"]), default="y", show_default=True)
+@click.option("--repeats", type=click.IntRange(min=1), default=6, show_default=True,
+              help="Trials per angle and pair type and person.")
+@click.option("--time-per-step", type=click.FloatRange(min=0.0), default=0.25, show_default=True,
+              help="Seconds per rotation step (neural).")
+@click.option("--non-decision", type=click.FloatRange(min=0.0), default=0.9, show_default=True,
+              help="Non-decision time in seconds (neural).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
+              help="CSV file for the trial table.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@json_option
+@handle_errors
+def simulate_command(kind: str, checkpoint: str | None, variant: str, participants: int,
+                     angles: str, axis: str, repeats: int, time_per_step: float,
+                     non_decision: float, out_path: str | None, seed: int, as_json: bool) -> None:
+    """Simulate a same/mirror study; the neural model can be the participant."""
+    try:
+        angle_list = [float(a) for a in angles.split(",") if a.strip()]
+    except ValueError:
+        raise click.BadParameter(f"numbers separated by commas, got {angles!r}",
+                                 param_hint="--angles") from None
+    if not angle_list:
+        raise click.BadParameter("give at least one angle", param_hint="--angles")
+    if kind == "neural":
+        from cogalign.rotation.neural.config import get_variant
+        from cogalign.rotation.neural.network import load_network
+        from cogalign.rotation.neural.simulate import simulate_neural
+
+        get_variant(variant)
+        if checkpoint is None:
+            raise click.UsageError("--model neural needs --checkpoint FILE (cogalign rotation train)")
+        table = simulate_neural(load_network(checkpoint), participants, variant=variant,
+                                angles=angle_list, axis=axis, n_repeats=repeats,
+                                time_per_step=time_per_step, non_decision=non_decision, seed=seed)
+    else:
+        from cogalign.rotation.simulate import simulate_rotation
+
+        table = simulate_rotation(participants, angles=angle_list, axis=axis, n_repeats=repeats,
+                                  seed=seed)
+    if out_path is not None:
+        Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out_path, index=False)
+    summary = (table.groupby(["angle", "pair_type"])
+               .agg(accuracy=("correct", "mean"), rt_s=("rt", "median")).reset_index())
+    payload = {"model": kind, "n_rows": len(table), "out": out_path,
+               "by_condition": summary.to_dict(orient="records")}
+    lines = [f"{kind} simulated study: {len(table)} trials" + (f" -> {out_path}" if out_path else "")]
+    lines += [f"  {r['angle']:>5.0f} {r['pair_type']:<7} accuracy {r['accuracy']:.3f}, "
+              f"median RT {r['rt_s']:.3f} s" for r in payload["by_condition"]]
+    emit(json_safe(payload), as_json, "\n".join(lines))

@@ -14,8 +14,14 @@ PARADIGM = Paradigm(
     datasets=("rotation-ganis-kievit-2015", "rotation-jost-jansen-2020",
               "rotation-hamrick-griffiths-2014"),
     simulator="cogalign.rotation.simulate:simulate_rotation",
-    estimators={m: factory("cogalign.rotation.estimators:RotationModel", m)
-                for m in ("linear", "concave", "two-stage", "accuracy", "joint")},
+    estimators={
+        **{m: factory("cogalign.rotation.estimators:RotationModel", m)
+           for m in ("linear", "concave", "two-stage", "accuracy", "joint")},
+        # the neural model ("neural" is the full model; one entry per ablation)
+        **{("neural" if v == "full" else f"neural-{v}"):
+           factory("cogalign.rotation.neural.estimators:NeuralRotationModel", v)
+           for v in ("full", "search", "plain-encoder", "no-symbolic", "no-recurrent")},
+    },
     default_estimator="linear",
     cv_groups="participant_id",
     study_design="cogalign.rotation.study:RotationDesign",

@@ -27,6 +27,10 @@ Simulated participants
     (:class:`cogalign.rotation.simulate.SimulatedParticipant`, i.e.
     :func:`~cogalign.rotation.functions.accuracy_logit` and the response-time curves of
     :mod:`cogalign.rotation.functions`), so their response times grow with angle.
+    ``neural`` is the trained neural model (:mod:`cogalign.rotation.neural`): it answers
+    freshly rendered views of the trial's angle, axis and pair type, and its response time
+    is ``non_decision + time_per_step * steps`` with log-normal noise
+    (``neural:checkpoint=model.pt,variant=full``).
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ from cogalign.studies.simulate import SimulatedParticipant
 __all__ = [
     "ConcaveParticipant",
     "LinearParticipant",
+    "NeuralNetParticipant",
     "RotationDesign",
     "TwoStageParticipant",
     "image_folder",
@@ -165,9 +170,9 @@ class RotationDesign(Design):
 
     @classmethod
     def participants(cls) -> dict[str, type]:
-        """``linear``, ``concave`` and ``two-stage``: the paradigm's response-time models."""
+        """``linear``, ``concave``, ``two-stage`` (response-time models) and ``neural``."""
         return {"linear": LinearParticipant, "concave": ConcaveParticipant,
-                "two-stage": TwoStageParticipant}
+                "two-stage": TwoStageParticipant, "neural": NeuralNetParticipant}
 
     def instructions(self, keys: str) -> str:
         """What participants read before the first trial."""
@@ -438,3 +443,48 @@ class TwoStageParticipant(LinearParticipant):
         **{k: v for k, v in LinearParticipant.defaults.items() if k not in ("family", "lam")},
         "search": POOLED["search"], "search_slope": POOLED["search_slope"],
     }
+
+
+class NeuralNetParticipant(SimulatedParticipant):
+    """Answers with the trained neural model (:mod:`cogalign.rotation.neural`).
+
+    Settings: ``checkpoint`` (a model file from ``cogalign rotation train``; required),
+    ``variant`` (``full`` or an ablation), ``time_per_step`` and ``non_decision`` (s),
+    ``rt_sigma`` (log-normal noise of each response time), ``temperature`` (decision noise
+    of the agent), ``lapse``. Each trial is rendered afresh from a held-out shape at the
+    trial's angle, axis and pair type; the model's answer and its number of steps give the
+    response.
+    """
+
+    name = "neural"
+    defaults: ClassVar[dict[str, Any]] = {
+        "checkpoint": "", "variant": "full", "time_per_step": 0.25, "non_decision": 0.9,
+        "rt_sigma": 0.2, "temperature": 0.3,
+    }
+
+    def __init__(self, study: Any, **params: Any):
+        super().__init__(study, **params)
+        from cogalign.rotation.neural.config import get_variant
+        from cogalign.rotation.neural.estimators import load_cached
+        from cogalign.rotation.neural.simulate import NeuralParticipant
+
+        if not self.params["checkpoint"]:
+            raise CogalignError("simulated participant 'neural': give checkpoint=FILE, a model "
+                                "file written by cogalign rotation train")
+        get_variant(self.params["variant"])
+        self.person = NeuralParticipant(
+            load_cached(self.params["checkpoint"]), self.params["variant"],
+            self.params["time_per_step"], self.params["non_decision"], self.params["rt_sigma"],
+            self.params["temperature"])
+
+    def respond(self, trial: Trial, rng: np.random.Generator) -> Response:
+        """The neural model's answer and response time on the trial's angle, axis and pair."""
+        s = trial.stimulus
+        lapse = rng.random() < self.params["lapse"]
+        answer, rt = self.person.respond(np.array([s["angle"]], dtype=float),
+                                         np.array([s["pair_type"]], dtype=object), rng,
+                                         axis=s.get("axis", "y"))
+        position = trial.hidden["at"].index(answer[0])
+        if lapse:
+            position = int(rng.integers(2))
+        return Response(float(position), round(float(rt[0]), 4), "simulated")
