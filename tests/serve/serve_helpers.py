@@ -6,7 +6,8 @@ import asyncio
 import concurrent.futures
 import os
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,19 @@ def wait_until(page: Any, function: str, arg: Any = None, timeout: float = 20.0)
         if time.monotonic() > deadline:
             raise TimeoutError(f"waited {timeout:g} s for {function}")
         time.sleep(0.02)
+
+
+@contextmanager
+def watched_page(browser: Any, width: int, height: int) -> Iterator[Any]:
+    """A page in a fresh browser context whose errors, console errors and dialogs are
+    collected in ``page.problems`` (a test asserts it stays empty)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.problems = []
+    page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
+    page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
+    page.on("dialog", lambda d: (page.problems.append(f"dialog: {d.message}"), d.dismiss()))
+    try:
+        yield page
+    finally:
+        context.close()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from serve_helpers import SHORT, STUDIES, server_process, wait_until
+from serve_helpers import SHORT, STUDIES, server_process, wait_until, watched_page
 
 from cogalign.data import read_psychds
 from cogalign.serve.db import Database
@@ -98,14 +98,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 def page(chromium):
-    context = chromium.new_context(viewport={"width": 1100, "height": 760})
-    page = context.new_page()
-    page.problems = []
-    page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
-    page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
-    page.on("dialog", lambda d: (page.problems.append(f"dialog: {d.message}"), d.dismiss()))
-    yield page
-    context.close()
+    with watched_page(chromium, 1100, 760) as page:
+        yield page
 
 
 def _state(page) -> tuple[str, str]:

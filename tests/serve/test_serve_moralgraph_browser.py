@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from mg_helpers import CODE, HOSTILE, FakeChatServer, FakeInterviewer, mg_overrides, mg_studies
-from serve_helpers import ADMIN_TOKEN, server_process, wait_until
+from serve_helpers import ADMIN_TOKEN, server_process, wait_until, watched_page
 
 from cogalign.serve.db import Database
 
@@ -39,14 +39,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 def page(chromium):
-    context = chromium.new_context(viewport={"width": 1000, "height": 800})
-    page = context.new_page()
-    page.problems = []
-    page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
-    page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
-    page.on("dialog", lambda d: (page.problems.append(f"dialog: {d.message}"), d.dismiss()))
-    yield page
-    context.close()
+    with watched_page(chromium, 1000, 800) as page:
+        yield page
 
 
 def shot(site, page, name: str) -> None:

@@ -32,6 +32,7 @@ _EXPORTS = {
     "belief_statements": "statements", "list_templates": "statements",
     "load_template": "statements", "StatementTemplate": "statements",
     "BeliefSpace": "space", "embed_texts": "space", "person_vectors": "space",
+    "side_vectors": "space",
     "train_head": "training", "TripletSampler": "training",
     # simulation
     "simulate_believers": "simulate", "HashEncoder": "simulate",

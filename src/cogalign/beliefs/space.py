@@ -32,7 +32,8 @@ from cogalign.beliefs.statements import DEFAULT_TEMPLATES, belief_statements
 from cogalign.errors import CogalignError
 from cogalign.estimator import Estimator
 
-__all__ = ["BeliefSpace", "belief_index", "embed_statements", "embed_texts", "person_vectors"]
+__all__ = ["BeliefSpace", "belief_index", "embed_statements", "embed_texts", "person_vectors",
+           "side_vectors"]
 
 Encoder = str | Callable[[list[str]], np.ndarray]
 
@@ -106,13 +107,33 @@ def embed_statements(
     """
     frame = belief_statements(list(issues), templates, texts=texts, statements=statements)
     raw = embed_texts(frame["text"].tolist(), model, layer=layer, progress=progress)
+    return frame, side_vectors(frame, raw, issues)
+
+
+def side_vectors(frame: pd.DataFrame, raw: np.ndarray, issues: Sequence[str]) -> np.ndarray:
+    """Each issue's Pro and Con vectors: its statements' vectors averaged per side.
+
+    Parameters
+    ----------
+    frame
+        The statements (``issue``, ``side``), one per row of ``raw``.
+    raw
+        ``(len(frame), dim)`` statement vectors.
+    issues
+        Issue order of the result.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_issues, 2, dim)`` (axis 1: Pro, Con).
+    """
     index = pd.Index(list(issues)).get_indexer(frame["issue"])
     slot = (frame["side"].to_numpy() < 0).astype(int)
-    total = np.zeros((len(issues), 2, raw.shape[1]))
+    total = np.zeros((len(issues), 2, raw.shape[-1]))
     count = np.zeros((len(issues), 2, 1))
     np.add.at(total, (index, slot), raw)
     np.add.at(count, (index, slot), 1.0)
-    return frame, total / count
+    return total / count
 
 
 def belief_index(issue_index: np.ndarray, stance: np.ndarray) -> np.ndarray:

@@ -12,7 +12,6 @@ noise ceiling; it follows the align contract of :mod:`cogalign.paradigms` and is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -99,17 +98,6 @@ def people_ceiling(matrix: np.ndarray, *, n_splits: int = 100, min_people: int =
     return _ceiling(_halves(matrix, n_splits, min_people, seed), np.arange(matrix.shape[1]))
 
 
-def _side_vectors(frame: pd.DataFrame, raw: np.ndarray, issues: Sequence[str]) -> np.ndarray:
-    """``(n_issues, 2, dim)``: each side's statements averaged (Pro first)."""
-    index = pd.Index(list(issues)).get_indexer(frame["issue"])
-    slot = (frame["side"].to_numpy() < 0).astype(int)
-    total = np.zeros((len(issues), 2, raw.shape[-1]))
-    count = np.zeros((len(issues), 2, 1))
-    np.add.at(total, (index, slot), raw)
-    np.add.at(count, (index, slot), 1.0)
-    return total / count
-
-
 def sweep_alignment(
     model: str,
     *,
@@ -167,6 +155,7 @@ def sweep_alignment(
         ``n_pairs`` (issue pairs compared), ``n_people`` and ``reliability``.
     """
     from cogalign.beliefs.data import issue_texts, stance_matrix
+    from cogalign.beliefs.space import side_vectors
     from cogalign.beliefs.statements import DEFAULT_TEMPLATES, belief_statements
     from cogalign.crossval import holdout_split
     from cogalign.data import load
@@ -213,7 +202,7 @@ def sweep_alignment(
         ceiling = _ceiling(halves, idx)
         drawn = [_condensed(b[sub]) for b in boot_people]
         for j, lay in enumerate(reps.layers):
-            vectors = _side_vectors(frame, array[:, j, :], issues)[idx]
+            vectors = side_vectors(frame, array[:, j, :], issues)[idx]
             model_rdm = rdm_from_embedding(vectors[:, 0] - vectors[:, 1], "cosine")
             value = _spearman(model_rdm, human)
             draws = np.array([_spearman(model_rdm, d) for d in drawn])
