@@ -9,6 +9,7 @@ memory for training on a THINGS-sized set (4.7M triplets).
     python benchmarks/triplets.py                       # full size, 1 torch thread
     python benchmarks/triplets.py --threads 2           # both cores
     python benchmarks/triplets.py --busy 2              # under load: 2 busy processes beside it
+    python benchmarks/triplets.py --busy 1 --busy-kind memory   # a neighbour that streams memory
     python benchmarks/triplets.py --quick               # small, for a smoke run
 
 The load average at the start and the end is printed with the figures: the ratio is the one to
@@ -26,18 +27,30 @@ import time
 import numpy as np
 
 
+def reference_nll(weights, batch):
+    """The original loss: three dot products per triplet, log-softmax, mean over the batch.
+
+    Kept here, apart from the library's kernels, so that speeding those up does not move the
+    reference.
+    """
+    import torch
+
+    n = batch.shape[0]
+    a, b, c = torch.index_select(weights, 0, batch.reshape(-1)).view(n, 3, -1).unbind(1)
+    logits = torch.stack([(a * b).sum(-1), (a * c).sum(-1), (b * c).sum(-1)], dim=-1)
+    return (torch.logsumexp(logits, dim=-1) - logits[:, 0]).mean()
+
+
 def reference_epoch(weights, triplets, l1, lr_opt, batch_size=100):
     """One epoch of the original loop: batch of 100, per-batch Python iteration."""
     import torch
-
-    from cogalign.triplets._training import triplet_nll
 
     n = len(triplets)
     order = torch.randperm(n)
     for start in range(0, n, batch_size):
         batch = triplets[order[start : start + batch_size]]
         lr_opt.zero_grad()
-        loss = triplet_nll(weights, batch) + l1 * weights.sum()
+        loss = reference_nll(weights, batch) + l1 * weights.sum()
         loss.backward()
         lr_opt.step()
         with torch.no_grad():
@@ -50,9 +63,18 @@ def _spin() -> None:
         pass
 
 
-def start_load(n: int) -> list[multiprocessing.Process]:
+def _stream() -> None:
+    """Keep one core busy copying 64 MB arrays: it also competes for the cache and memory."""
+    a = np.ones(8_000_000)
+    b = np.empty_like(a)
+    while True:
+        np.copyto(b, a)
+
+
+def start_load(n: int, kind: str = "spin") -> list[multiprocessing.Process]:
     """Start ``n`` busy processes; terminate them with :func:`stop_load`."""
-    procs = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(n)]
+    target = _stream if kind == "memory" else _spin
+    procs = [multiprocessing.Process(target=target, daemon=True) for _ in range(n)]
     for proc in procs:
         proc.start()
     return procs
@@ -86,9 +108,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--busy", type=int, default=0,
                         help="busy processes to run beside the benchmark (load)")
+    parser.add_argument("--busy-kind", choices=["spin", "memory"], default="spin",
+                        help="what the busy processes do: spin on the CPU, or copy 64 MB arrays "
+                             "(competing for the cache and memory bandwidth as well)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    load = start_load(args.busy)
+    load = start_load(args.busy, args.busy_kind)
     n_items, n_true, n_trip = 1854, 20, args.n_triplets
     if args.quick:
         n_items, n_trip, args.reference_seconds = 300, 50_000, 5.0
@@ -101,12 +126,14 @@ def main() -> None:
     s = np.stack([(b * c).sum(1), (a * c).sum(1), (a * b).sum(1)], 1)
     truth_acc = np.mean(shown[np.arange(len(shown)), s.argmax(1)] == test_t["response"].to_numpy())
     print(f"simulated {n_trip:,} triplets over {n_items:,} items, {n_true} true dimensions; "
-          f"torch threads {torch.get_num_threads()}; {args.busy} busy processes beside it; "
+          f"torch threads {torch.get_num_threads()}; {args.busy} busy processes ({args.busy_kind}) "
+          f"beside it; "
           f"load average {os.getloadavg()[0]:.2f}")
     print(f"generating embedding held-out accuracy: {truth_acc:.4f}")
 
     start = time.perf_counter()
-    model = SPoSE(n_dims=50, n_items=n_items, progress=False, seed=0).fit(table.iloc[train])
+    model = SPoSE(n_dims=50, n_items=n_items, progress=False, seed=0, threads=None)
+    model.fit(table.iloc[train])
     ours_s = time.perf_counter() - start
     epochs = len(model.history_.val_nll)
     ours_rate = len(train) * 0.9 * epochs / ours_s

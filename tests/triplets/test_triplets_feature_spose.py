@@ -171,9 +171,11 @@ def test_feature_spose_beats_the_language_model_it_reads_on_held_out_things_trip
     table, concepts = things
     x, _ = embed_concepts(table, concepts, model="minilm-l6", layers=[-1], progress=False)
     features = x[:, -1]
-    cv = cross_validate(FeatureSPoSE(n_dims=30, alpha=0.01, progress=False), table, n_splits=3,
+    cv = cross_validate(FeatureSPoSE(n_dims=30, alpha=0.03, progress=False), table, n_splits=3,
                         features=features, baselines={"minilm-l6": features})
     accuracy = cv.groupby("model")["accuracy"].mean()
-    # 5-fold CLI run with the alpha search: 0.480 vs 0.418 (see the issue note); chance is 1/3
+    # 5-fold CLI run with the alpha search: 0.480 vs 0.418 (see the issue note); chance is 1/3.
+    # Here (alpha 0.03, 3 folds) 0.461 vs 0.414; alpha 0.01 overfits (0.423 to 0.425, moved by
+    # float rounding alone)
     assert accuracy["minilm-l6"] == pytest.approx(0.418, abs=0.01)
-    assert accuracy["FeatureSPoSE"] > accuracy["minilm-l6"] + 0.01
+    assert accuracy["FeatureSPoSE"] > accuracy["minilm-l6"] + 0.03

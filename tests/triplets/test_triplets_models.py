@@ -6,6 +6,7 @@ import pytest
 
 from cogalign.data import validate
 from cogalign.data.schemas import TRIPLETS
+from cogalign.errors import CogalignError
 from cogalign.triplets import (
     VICE,
     SPoSE,
@@ -128,7 +129,7 @@ def test_cross_validation_picks_a_sparsity_weight():
 def test_hand_gradient_matches_autograd():
     import torch
 
-    from cogalign.triplets._training import nll_and_gradient, triplet_nll
+    from cogalign.triplets._training import GradientBuffers, nll_and_gradient, triplet_nll
 
     gen = torch.Generator().manual_seed(0)
     w = torch.rand(30, 5, dtype=torch.float64, generator=gen, requires_grad=True)
@@ -138,4 +139,29 @@ def test_hand_gradient_matches_autograd():
     loss.backward()
     nll, grad = nll_and_gradient(w.detach(), t)
     assert float(nll) == pytest.approx(float(loss.detach()), abs=1e-12)
+    x, idx = w.detach().numpy(), t.numpy()
+    s = np.stack([(x[idx[:, i]] * x[idx[:, j]]).sum(1) for i, j in ((0, 1), (0, 2), (1, 2))], 1)
+    assert float(nll) == pytest.approx(np.mean(np.log(np.exp(s).sum(1)) - s[:, 0]), abs=1e-12)
+    buffers = GradientBuffers()
+    for rows in (t, t[:5], t):  # reused buffers, two batch sizes
+        want = torch.autograd.grad(triplet_nll(w, rows), w)[0]
+        assert torch.allclose(nll_and_gradient(w.detach(), rows, buffers)[1], want, atol=1e-12)
     assert torch.allclose(grad, w.grad, atol=1e-12)
+
+
+def test_training_runs_on_the_threads_asked_for_and_restores_the_setting(simulated):
+    import torch
+
+    from cogalign.triplets._training import cpu_threads
+
+    before = torch.get_num_threads()
+    seen = []
+    with cpu_threads(1, "cpu"):
+        seen.append(torch.get_num_threads())
+    with cpu_threads(None, "cpu"):
+        seen.append(torch.get_num_threads())
+    assert seen == [1, before] and torch.get_num_threads() == before
+    with pytest.raises(CogalignError, match="threads"), cpu_threads(0, "cpu"):
+        pass
+    SPoSE(n_dims=5, epochs=2, progress=False).fit(simulated[1])
+    assert torch.get_num_threads() == before

@@ -8,10 +8,13 @@ log-likelihood and restores the best parameters.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from cogalign.errors import CogalignError
 
 
 def resolve_device(device: str = "auto") -> str:
@@ -23,30 +26,31 @@ def resolve_device(device: str = "auto") -> str:
     return device
 
 
-def _embed(weights, triplets):
-    """Rows of ``weights`` for each triplet, ``(n, 3, d)``, by one ``index_select``.
+def _rows(weights, triplets):
+    """Flat item indices and the rows of ``weights`` position by position, ``(3, n, d)``.
 
-    (Advanced indexing ``weights[idx]`` takes several times longer on the CPU.)
+    One ``index_select`` over the transposed triplets, so the rows of the first, second and
+    third items are each one contiguous ``(n, d)`` block. (Advanced indexing ``weights[idx]``
+    takes several times longer on the CPU, and an ``(n, 3, d)`` layout makes every per-pair
+    product a strided one.)
     """
     import torch
 
-    n = triplets.shape[0]
-    return torch.index_select(weights, 0, triplets.reshape(-1)).view(n, 3, -1)
-
-
-def _logits_of(a, b, c):
-    import torch
-
-    return torch.stack([(a * b).sum(-1), (a * c).sum(-1), (b * c).sum(-1)], dim=-1)
+    idx = triplets.t().reshape(-1)
+    return idx, torch.index_select(weights, 0, idx).view(3, triplets.shape[0], -1)
 
 
 def pair_logits(weights, triplets):
-    """Similarity of the three pairs of each triplet, ``(n, 3)``: kept pair (0, 1) first.
+    """Similarity of the three pairs of each triplet, ``(3, n)``: the kept pair (0, 1) first.
 
-    Column 0 is ``s(t0, t1)`` (the logit of "t2 is the odd one out"), column 1 ``s(t0, t2)``,
-    column 2 ``s(t1, t2)``.
+    Row 0 is ``s(t0, t1)`` (the logit of "t2 is the odd one out"), row 1 ``s(t0, t2)``,
+    row 2 ``s(t1, t2)``. Pairs are the leading axis: a softmax over three values along the
+    last axis runs several times slower on the CPU than one over three rows.
     """
-    return _logits_of(*_embed(weights, triplets).unbind(1))
+    import torch
+
+    a, b, c = _rows(weights, triplets)[1]
+    return torch.stack([(a * b).sum(-1), (a * c).sum(-1), (b * c).sum(-1)])
 
 
 def triplet_nll(weights, triplets, reduction: str = "mean"):
@@ -54,39 +58,81 @@ def triplet_nll(weights, triplets, reduction: str = "mean"):
     import torch
 
     logits = pair_logits(weights, triplets)
-    nll = torch.logsumexp(logits, dim=-1) - logits[:, 0]
+    nll = torch.logsumexp(logits, dim=0) - logits[0]
     return nll.mean() if reduction == "mean" else nll.sum()
 
 
-def nll_and_gradient(weights, triplets):
+class GradientBuffers:
+    """Buffers that :func:`nll_and_gradient` reuses from one batch to the next.
+
+    A training run makes one and passes it to every step: the batch's rows, the pair products
+    (later the per-row gradients) and the gradient itself are then written into the same
+    memory each step instead of freshly allocated blocks, which keeps them in the cache.
+    """
+
+    def __init__(self) -> None:
+        self._by_size: dict[tuple, tuple] = {}
+
+    def get(self, weights, n: int) -> tuple:
+        """``(index, rows, products, gradient, ones)`` for a batch of ``n`` triplets."""
+        import torch
+
+        key = (n, weights.shape, weights.dtype, weights.device)
+        if key not in self._by_size:
+            d = weights.shape[1]
+            self._by_size[key] = (
+                torch.empty(3 * n, dtype=torch.int64, device=weights.device),
+                weights.new_empty(3 * n, d),
+                weights.new_empty(3, n, d),
+                torch.empty_like(weights),
+                weights.new_ones(d),
+            )
+        return self._by_size[key]
+
+
+def nll_and_gradient(weights, triplets, buffers: GradientBuffers | None = None):
     r"""Mean NLL of odd-last triplets and its gradient with respect to ``weights``, by hand.
 
     With pair logits :math:`s = (a\cdot b, a\cdot c, b\cdot c)` and
     :math:`g = (\mathrm{softmax}(s) - e_0)/B`, the gradient is :math:`g_0 b + g_1 c` for
     ``a``, :math:`g_0 a + g_2 c` for ``b`` and :math:`g_1 a + g_2 b` for ``c``, written into
-    one ``(B, 3, d)`` buffer and scattered into the item rows by a single ``index_add_``. This
-    avoids autograd's slow scatter for indexed rows on the CPU; one step at batch 2,048 costs
-    about as much as five steps of the per-100-triplet autograd loop on one thread.
+    one ``(3, B, d)`` buffer (the one that held the pair products) and scattered into the item
+    rows by a single ``index_add_``. This avoids autograd's slow scatter for indexed rows on
+    the CPU. The softmax runs over three ``(B,)`` rows, and each dot product is one
+    matrix-vector product over the buffer.
+
+    Parameters
+    ----------
+    weights
+        ``(n_items, d)`` embedding.
+    triplets
+        ``(B, 3)`` int64 odd-last triplets.
+    buffers
+        Reused between calls when given (see :class:`GradientBuffers`); the returned gradient
+        is then one of its buffers, overwritten by the next call.
     """
     import torch
 
     with torch.no_grad():
         n = triplets.shape[0]
-        rows = _embed(weights, triplets)
-        a, b, c = rows.unbind(1)
-        logits = _logits_of(a, b, c)
-        lse = torch.logsumexp(logits, dim=-1)
-        nll = (lse - logits[:, 0]).mean()
-        g = torch.exp(logits - lse[:, None])
-        g[:, 0] -= 1.0
-        g /= n
-        g0, g1, g2 = g[:, 0:1], g[:, 1:2], g[:, 2:3]
-        per_row = torch.empty_like(rows)
-        torch.mul(b, g0, out=per_row[:, 0]).addcmul_(c, g1)
-        torch.mul(a, g0, out=per_row[:, 1]).addcmul_(c, g2)
-        torch.mul(a, g1, out=per_row[:, 2]).addcmul_(b, g2)
-        grad = torch.zeros_like(weights)
-        grad.index_add_(0, triplets.reshape(-1), per_row.view(3 * n, -1))
+        idx, flat_rows, products, grad, ones = (buffers or GradientBuffers()).get(weights, n)
+        idx.view(3, n).copy_(triplets.t())
+        a, b, c = torch.index_select(weights, 0, idx, out=flat_rows).view(3, n, -1)
+        torch.mul(a, b, out=products[0])
+        torch.mul(a, c, out=products[1])
+        torch.mul(b, c, out=products[2])
+        logits = torch.mv(products.view(3 * n, -1), ones).view(3, n)
+        top = logits.amax(0)
+        e = torch.exp(logits - top)
+        total = e.sum(0)
+        nll = (torch.log(total) + top - logits[0]).mean()
+        g = e.div_(total.mul_(n))
+        g[0] -= 1.0 / n
+        g0, g1, g2 = g[0, :, None], g[1, :, None], g[2, :, None]
+        torch.mul(b, g0, out=products[0]).addcmul_(c, g1)
+        torch.mul(a, g0, out=products[1]).addcmul_(c, g2)
+        torch.mul(a, g1, out=products[2]).addcmul_(b, g2)
+        grad.zero_().index_add_(0, idx, products.view(3 * n, -1))
     return nll, grad
 
 
@@ -124,6 +170,7 @@ def train(
     min_epochs: int = 20,
     lr_decays: int = 0,
     decay_factor: float = 0.2,
+    threads: int | None = None,
 ) -> History:
     """Adam over shuffled large batches with early stopping on held-out NLL.
 
@@ -149,20 +196,56 @@ def train(
         and multiply the learning rate by ``decay_factor``, up to this many times, before
         stopping. Large-batch Adam plateaus above the optimum at a fixed rate; the decays
         let it settle.
+    threads
+        Torch threads while training on the CPU (restored afterwards); ``None`` leaves
+        torch's setting alone.
 
     Notes
     -----
-    Per step, the loop takes the batch's rows by ``index_select`` from a slice of the epoch's
-    permutation, and Adam runs fused (one kernel for all parameters); the loss values stay on
+    Each epoch gathers the triplets in the permutation's order once, into one buffer (a single
+    pass over memory is cheaper than a random gather per batch), and the batches are slices of
+    it; Adam runs fused (one kernel for all parameters); the loss values stay on
     the device until the epoch ends. One thread of a busy CPU then runs it nearly as fast as
     an idle one.
     """
+    with cpu_threads(threads, train_triplets.device):
+        return _train(params, batch_loss, val_nll, train_triplets, epochs=epochs,
+                      batch_size=batch_size, lr=lr, patience=patience, seed=seed, project=project,
+                      progress=progress, desc=desc, min_delta=min_delta, min_epochs=min_epochs,
+                      lr_decays=lr_decays, decay_factor=decay_factor)
+
+
+@contextmanager
+def cpu_threads(threads: int | None, device) -> Iterator[None]:
+    """Run the block with ``threads`` torch threads on the CPU, then restore the setting.
+
+    ``None``, or a device other than the CPU, changes nothing.
+    """
+    import torch
+
+    if threads is None or torch.device(device).type != "cpu":
+        yield
+        return
+    if threads < 1:
+        raise CogalignError(f"threads must be a positive integer or None, got {threads}")
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _train(params, batch_loss, val_nll, train_triplets, *, epochs, batch_size, lr, patience, seed,
+           project, progress, desc, min_delta, min_epochs, lr_decays, decay_factor) -> History:
+    """The loop of :func:`train` (same arguments)."""
     import torch
     from tqdm.auto import tqdm
 
     opt = torch.optim.Adam(params, lr=lr, fused=True)
     gen = torch.Generator(device="cpu").manual_seed(seed)
     n = len(train_triplets)
+    shuffled = torch.empty_like(train_triplets)
     history = History()
     best = np.inf
     best_state = [p.detach().clone() for p in params]
@@ -170,9 +253,10 @@ def train(
     bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=False)
     for epoch in bar:
         order = torch.randperm(n, generator=gen).to(train_triplets.device)
+        torch.index_select(train_triplets, 0, order, out=shuffled)
         total = torch.zeros((), dtype=torch.float64, device=train_triplets.device)
         for start in range(0, n, batch_size):
-            batch = torch.index_select(train_triplets, 0, order[start : start + batch_size])
+            batch = shuffled[start : start + batch_size]
             opt.zero_grad(set_to_none=True)
             loss, value = batch_loss(batch)
             if loss is not None:

@@ -52,6 +52,10 @@ class FeatureSPoSE(TripletEmbeddingModel):
         and for choosing ``alpha``.
     prune_threshold, seed, device, progress
         As in :class:`~cogalign.triplets.SPoSE`.
+    threads
+        CPU threads torch uses while training (restored afterwards). ``None`` (the default)
+        keeps torch's setting: the feature map's matrix products at the default batch are
+        large enough for several threads to help.
 
     Attributes
     ----------
@@ -81,6 +85,7 @@ class FeatureSPoSE(TripletEmbeddingModel):
         seed: int = 0,
         device: str = "auto",
         progress: bool = True,
+        threads: int | None = None,
     ) -> None:
         self._set_init_params(locals())
 
@@ -157,6 +162,7 @@ class FeatureSPoSE(TripletEmbeddingModel):
             [w, b], batch_loss, lambda: _training.triplet_nll(embed(), val_t), train_t,
             epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, patience=self.patience,
             seed=self.seed, progress=self.progress, desc=f"FeatureSPoSE alpha={alpha:g}",
+            threads=self.threads,
         )
         return (w.detach().cpu().numpy().astype(np.float64), b.detach().cpu().numpy().astype(np.float64),
                 history)
