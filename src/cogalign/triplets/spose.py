@@ -71,8 +71,9 @@ class SPoSE(TripletEmbeddingModel):
         Show a progress bar over epochs.
     threads
         CPU threads torch uses while training (restored afterwards; ``None`` keeps torch's
-        setting). One by default: the loop's per-step tensors are small, and on two cores two
-        threads ran SPoSE two to three times slower than one.
+        setting). One by default: the loop's per-step tensors are small, and on a shared two-core
+        machine two threads ran anywhere from 1.3 times faster to 3 times slower than one,
+        from run to run, while one thread held its speed.
 
     Attributes
     ----------

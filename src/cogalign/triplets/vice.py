@@ -69,8 +69,8 @@ class VICE(TripletEmbeddingModel):
     init_std
         Initial posterior standard deviation.
     seed, device, progress, threads
-        As in :class:`~cogalign.triplets.SPoSE` (one thread by default: on two cores, two ran
-        VICE about 1.6 times slower).
+        As in :class:`~cogalign.triplets.SPoSE` (one thread by default, for the same
+        reason).
 
     Attributes
     ----------
