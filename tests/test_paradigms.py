@@ -150,3 +150,37 @@ def test_a_paradigm_module_named_in_the_environment_is_discovered(tmp_path):
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["cv"] is None
+
+
+def test_a_paradigm_adds_a_named_command_to_a_slot(toy):
+    from dataclasses import replace
+
+    from cogalign.cli import SLOTS
+    from cogalign.paradigms import SLOT_NAMES
+
+    assert tuple(SLOTS) == SLOT_NAMES
+    extra = replace(toy.PARADIGM, name="bigger-extra",
+                    commands={"fit:bigger-check": "cogalign.cli:paradigms_command"})
+    register_paradigm(extra)
+    try:
+        listed = CliRunner().invoke(main, ["fit", "--help"])
+        assert "bigger-check" in listed.output and "bigger-extra" in listed.output
+        ran = CliRunner().invoke(main, ["fit", "bigger-check", "--json"])
+        assert ran.exit_code == 0, ran.output
+        assert "bigger-extra" in {row["name"] for row in json.loads(ran.output)}
+        offers = {row["name"]: row["offers"] for row in json.loads(
+            CliRunner().invoke(main, ["paradigms", "--json"]).output)}
+        assert "fit bigger-check" in offers["bigger-extra"]
+        # the neural rotation model is one such command
+        assert "rotation-model" in CliRunner().invoke(main, ["fit", "--help"]).output
+        clash = replace(toy.PARADIGM, name="bigger-clash", commands={"fit:bigger-check": "x:y"})
+        with pytest.raises(ParadigmError, match="'cogalign fit bigger-check' is already taken"):
+            register_paradigm(clash)
+        with pytest.raises(ParadigmError, match="'cogalign fit bigger' is already taken"):
+            register_paradigm(replace(toy.PARADIGM, name="bigger-2", commands={"fit:bigger": "x:y"}))
+    finally:
+        unregister_paradigm("bigger-extra")
+    with pytest.raises(ParadigmError, match="SLOT:NAME"):
+        Paradigm("bad", "bad", "risky", commands={"study:bad-name": "x:y"})
+    with pytest.raises(ParadigmError, match="SLOT:NAME"):
+        Paradigm("bad", "bad", "risky", commands={"fit:Bad_Name": "x:y"})

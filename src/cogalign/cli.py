@@ -36,19 +36,32 @@ class _ParadigmSlot(CogalignGroup):
     """A group whose commands are the paradigms that fill one slot (``fit``, ``align``, ...).
 
     ``cogalign fit NAME`` runs the paradigm's own fit command, or the generic one
-    (:func:`cogalign.fitting.fit_command`) for a paradigm that declares estimators only.
-    Listing the commands imports nothing; a command is imported when it runs.
+    (:func:`cogalign.fitting.fit_command`) for a paradigm that declares estimators only. A
+    paradigm may add further commands to a slot under their own names (a ``"fit:NAME"`` key in
+    its commands: ``cogalign fit NAME``). Listing the commands imports nothing; a command is
+    imported when it runs.
     """
 
     def _fills(self, paradigm: Any) -> bool:
         return self.name in paradigm.commands or (self.name == "fit" and bool(paradigm.estimators))
 
+    def _extra(self) -> dict[str, Any]:
+        """Extra commands of this slot by name: ``{name: (paradigm, key)}``."""
+        prefix = f"{self.name}:"
+        return {key[len(prefix):]: (p, key) for p in all_paradigms().values()
+                for key in p.commands if key.startswith(prefix)}
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        """The paradigms that fill this slot."""
-        return sorted(p.name for p in all_paradigms().values() if self._fills(p))
+        """The paradigms that fill this slot, and the extra commands paradigms add to it."""
+        names = {p.name for p in all_paradigms().values() if self._fills(p)}
+        return sorted(names | set(self._extra()))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        """The paradigm's command for this slot (imported now)."""
+        """The paradigm's command for this slot, or an extra one (imported now)."""
+        extra = self._extra().get(cmd_name)
+        if extra is not None:
+            paradigm, key = extra
+            return paradigm.command(key)
         try:
             paradigm = get_paradigm(cmd_name)
         except ParadigmError:
@@ -66,7 +79,7 @@ class _ParadigmSlot(CogalignGroup):
 def _top_level(paradigm: Any) -> dict[str, str]:
     """The top-level command names a paradigm declares, mapped to their slots."""
     return {(paradigm.name if slot == "group" else slot): slot
-            for slot in paradigm.commands if slot not in SLOTS}
+            for slot in paradigm.commands if slot not in SLOTS and ":" not in slot}
 
 
 class _Main(CogalignGroup):
@@ -233,6 +246,7 @@ def paradigms_command(as_json: bool) -> None:
                                            ("demo", p.demo), ("sweep", p.align))
                    if part is not None]
         offers += sorted(_top_level(p))
+        offers += sorted(" ".join(key.split(":", 1)) for key in p.commands if ":" in key)
         rows.append({"name": p.name, "title": p.title, "schema": p.schema_name,
                      "datasets": list(p.datasets), "models": sorted(p.estimators),
                      "offers": offers})

@@ -204,6 +204,19 @@ def resolve(ref: Ref) -> Any:
     return obj
 
 
+#: The command groups whose sub-commands are paradigms (``cogalign fit NAME``).
+SLOT_NAMES = ("fit", "align", "compare")
+
+
+def _command_name(name: str) -> bool:
+    return bool(name) and name.replace("-", "").isalnum() and name == name.lower()
+
+
+def _slot_extras(paradigm: Paradigm) -> set[tuple[str, str]]:
+    """``(slot, name)`` of the further commands a paradigm adds to slots."""
+    return {tuple(key.split(":", 1)) for key in paradigm.commands if ":" in key}
+
+
 @dataclass(frozen=True)
 class Paradigm:
     """One paradigm's declaration: what it has and where each part lives.
@@ -238,8 +251,9 @@ class Paradigm:
         into trial lists, screens and simulated participants.
     commands
         Click commands by slot: ``"fit"``, ``"align"`` and ``"compare"`` are mounted as
-        ``cogalign SLOT NAME``; ``"group"`` (a click group) as ``cogalign NAME``; any other key
-        as a top-level command of that name.
+        ``cogalign SLOT NAME``; ``"group"`` (a click group) as ``cogalign NAME``; a key
+        ``"SLOT:OTHER"`` (``"fit:rotation-model"``) as a further command of a slot,
+        ``cogalign SLOT OTHER``; any other key as a top-level command of that name.
     demo
         Function ``(echo) -> dict``: the paradigm's section of ``cogalign demo``.
     align
@@ -277,8 +291,15 @@ class Paradigm:
     online_flow: Ref = None
 
     def __post_init__(self) -> None:
-        if not self.name or not self.name.replace("-", "").isalnum() or self.name != self.name.lower():
+        if not _command_name(self.name):
             raise ParadigmError(f"paradigm name {self.name!r}: use lower-case letters, digits, '-'")
+        for key in self.commands:
+            slot, _, name = key.partition(":")
+            if name and (slot not in SLOT_NAMES or not _command_name(name)):
+                raise ParadigmError(
+                    f"paradigm {self.name!r}: command key {key!r}: use SLOT:NAME with SLOT one "
+                    f"of {', '.join(SLOT_NAMES)} and NAME of lower-case letters, digits, '-'"
+                )
         if self.default_estimator is not None and self.default_estimator not in self.estimators:
             raise ParadigmError(
                 f"paradigm {self.name!r}: default_estimator {self.default_estimator!r} is not "
@@ -358,6 +379,16 @@ def register_paradigm(paradigm: Paradigm, *, origin: str = "register_paradigm()"
             f"paradigm {paradigm.name!r} from {origin} is already registered "
             f"(from {_ORIGIN[paradigm.name]})"
         )
+    others = [p for name, p in _REGISTRY.items() if name != paradigm.name]
+    taken = {(slot, p.name) for p in others for slot in SLOT_NAMES}
+    taken |= {pair for p in others for pair in _slot_extras(p)}
+    clash = sorted(_slot_extras(paradigm) & taken)
+    clash += sorted((slot, name) for slot, name in {pair for p in others for pair in _slot_extras(p)}
+                    if name == paradigm.name)
+    if clash:
+        slot, name = clash[0]
+        raise ParadigmError(f"paradigm {paradigm.name!r} from {origin}: 'cogalign {slot} {name}' "
+                            "is already taken")
     if not isinstance(paradigm.schema, str):
         from cogalign.data.schemas import register_schema
 

@@ -213,7 +213,7 @@ def test_commands_train_simulate_fit_and_compare(trained, people, tmp_path):
     assert out.exit_code == 0, out.output
     sim = json.loads(out.output)
     assert sim["n_rows"] == 2 * 2 * 2 and (tmp_path / "sim.csv").is_file()
-    out = runner.invoke(main, ["rotation", "fit-model", "--model", str(path), "--data", str(csv),
+    out = runner.invoke(main, ["fit", "rotation-model", "--model", str(path), "--data", str(csv),
                                "--folds", "2", "--n-per-condition", "4", "--json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["model"] == "neural"

@@ -1,9 +1,9 @@
 """Command-line entry points of the mental-rotation paradigm.
 
 Click commands, to be mounted by the main CLI as ``cogalign fit rotation``,
-``cogalign compare rotation``, ``cogalign align rotation`` and the group ``cogalign
-rotation`` (``render``, ``anova``, and the neural model's ``train``, ``people``,
-``fit-model``, ``simulate``). Each is a thin wrapper: it parses options and calls one
+``cogalign fit rotation-model`` (the neural model), ``cogalign compare rotation``,
+``cogalign align rotation`` and the group ``cogalign rotation`` (``render``, ``anova``, and the
+neural model's ``train``, ``people``, ``simulate``). Each is a thin wrapper: it parses options and calls one
 library function; ``--json`` prints machine-readable output (NaN as null); every error a user
 can cause ends as a one-line reason and a non-zero exit status.
 """
@@ -350,7 +350,7 @@ def people_command(model_path: str, dataset: str, data_path: str | None, limit: 
     emit(json_safe(result), as_json, "\n".join(lines))
 
 
-@rotation_group.command("fit-model")
+@click.command("rotation-model")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
               help="Trained model file; without it --train must be given.")
 @click.option("--train", "train", is_flag=True, help="Train a model inside the fit (--set size=32 ...).")
@@ -369,7 +369,11 @@ def fit_model_command(model_path: str | None, train: bool, variant: str, dataset
                       data_path: str | None, limit: int | None, exclude_outliers: bool,
                       folds: int, n_per_condition: int, settings: tuple[str, ...], seed: int,
                       as_json: bool) -> None:
-    """Fit the neural model's step-to-seconds map; cross-validated R2 of condition means."""
+    """Fit the neural model of mental rotation: its step-to-seconds map, R2 of condition means.
+
+    ``cogalign fit rotation-model``; the Bayesian response-time models are ``cogalign fit
+    rotation``.
+    """
     from cogalign.fitting import fit_paradigm, parse_settings
     from cogalign.rotation.neural.config import get_variant
 

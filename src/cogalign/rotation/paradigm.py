@@ -27,6 +27,7 @@ PARADIGM = Paradigm(
     study_design="cogalign.rotation.study:RotationDesign",
     commands={
         "fit": "cogalign.rotation.cli:fit_rotation_command",
+        "fit:rotation-model": "cogalign.rotation.cli:fit_model_command",
         "compare": "cogalign.rotation.cli:compare_rotation",
         "align": "cogalign.rotation.cli:align_rotation",
         "group": "cogalign.rotation.cli:rotation_group",
