@@ -1,8 +1,11 @@
-"""Shared fixtures: an isolated cache, and real datasets that skip with a reason when absent."""
+"""Shared fixtures: an isolated cache, real datasets that skip with a reason when absent, the
+benchmark scripts as modules, and one Chromium for the browser tests."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +22,21 @@ def _isolated_cache(tmp_path_factory):
     os.environ["COGALIGN_CACHE"] = str(tmp_path_factory.mktemp("cogalign-cache"))
     yield
     del os.environ["COGALIGN_CACHE"]
+
+
+@pytest.fixture(scope="session")
+def benchmark_module():
+    """Load a script of ``benchmarks/`` as a module: ``benchmark_module("bayes")``."""
+    folder = Path(__file__).resolve().parents[1] / "benchmarks"
+
+    def _load(name: str):
+        spec = importlib.util.spec_from_file_location(f"cogalign_{name}_benchmark",
+                                                      folder / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return _load
 
 
 @pytest.fixture(scope="session")

@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 pytest.importorskip("numpyro")
-
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bayes.py"
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("cogalign_bayes_benchmark", BENCH)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return bench
-
 
 def _tiny_model(x, y=None):
     import numpyro
@@ -30,13 +17,13 @@ def _tiny_model(x, y=None):
         numpyro.sample("y", dist.Normal(m * x, s), obs=y)
 
 
-def test_numpyro_sampling_time_excludes_compilation():
+def test_numpyro_sampling_time_excludes_compilation(benchmark_module):
     """With a handful of iterations, compiling the sampler costs far more than running it.
 
     Every ``MCMC.run`` traces and compiles the sampler again, so the old estimate (first run
     minus a second run) put the compilation into the sampling time and reported ~0 s compile.
     """
-    bench = _bench()
+    bench = benchmark_module("bayes")
     rng = np.random.default_rng(0)
     x = rng.standard_normal(50)
     data = {"x": x, "y": 0.5 * x + rng.standard_normal(50)}
@@ -48,11 +35,11 @@ def test_numpyro_sampling_time_excludes_compilation():
     assert sampling_s >= 0
 
 
-def test_gradient_timing_covers_both_backends():
+def test_gradient_timing_covers_both_backends(benchmark_module):
     pytest.importorskip("pymc")
     from cogalign.risky.models import risky_trials_model
 
-    bench = _bench()
+    bench = benchmark_module("bayes")
     data = bench._cpt_data(3, 10, 0)
     us = bench._gradient_microseconds(risky_trials_model, data, n_calls=5)
     assert set(us) == {"numpyro", "pymc"}

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("rsatoolbox")
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "metrics.py"
-
-
 @pytest.mark.slow
-def test_benchmark_sections_run(capsys):
-    spec = importlib.util.spec_from_file_location("cogalign_metrics_benchmark", BENCH)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+def test_benchmark_sections_run(capsys, benchmark_module):
+    bench = benchmark_module("metrics")
     bench.bench_rsa(4)
     bench.bench_bootstrap(3)
     bench.bench_cka(60, 5)

@@ -3,28 +3,15 @@ compares like with like."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "triplets.py"
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("cogalign_triplets_benchmark", BENCH)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return bench
-
-
-def test_reference_loss_and_epoch_match_the_library():
+def test_reference_loss_and_epoch_match_the_library(benchmark_module):
     from cogalign.triplets._training import nll_and_gradient, triplet_nll
 
-    bench = _bench()
+    bench = benchmark_module("triplets")
     gen = torch.Generator().manual_seed(0)
     w = torch.rand(40, 6, dtype=torch.float64, generator=gen, requires_grad=True)
     rng = np.random.default_rng(0)
