@@ -155,10 +155,6 @@ def test_a_paradigm_module_named_in_the_environment_is_discovered(tmp_path):
 def test_a_paradigm_adds_a_named_command_to_a_slot(toy):
     from dataclasses import replace
 
-    from cogalign.cli import SLOTS
-    from cogalign.paradigms import SLOT_NAMES
-
-    assert tuple(SLOTS) == SLOT_NAMES
     extra = replace(toy.PARADIGM, name="bigger-extra",
                     commands={"fit:bigger-check": "cogalign.cli:paradigms_command"})
     register_paradigm(extra)

@@ -18,19 +18,11 @@ import click
 
 from cogalign.cli_common import CogalignGroup, emit, json_safe, text_table
 from cogalign.errors import ChecksumError
-from cogalign.paradigms import ParadigmError, all_paradigms, get_paradigm
+from cogalign.paradigms import SLOTS, ParadigmError, all_paradigms, get_paradigm
 
 __all__ = [
     "main",
 ]
-
-#: The groups whose sub-commands are paradigms (``cogalign fit triplets``).
-SLOTS = {
-    "fit": "Fit a cognitive model to a paradigm's data.",
-    "align": "How closely a language model matches people, per paradigm.",
-    "compare": "Compare cognitive models and language-model probes, cross-validated.",
-}
-
 
 class _ParadigmSlot(CogalignGroup):
     """A group whose commands are the paradigms that fill one slot (``fit``, ``align``, ...).
@@ -47,9 +39,8 @@ class _ParadigmSlot(CogalignGroup):
 
     def _extra(self) -> dict[str, Any]:
         """Extra commands of this slot by name: ``{name: (paradigm, key)}``."""
-        prefix = f"{self.name}:"
-        return {key[len(prefix):]: (p, key) for p in all_paradigms().values()
-                for key in p.commands if key.startswith(prefix)}
+        return {name: (p, key) for p in all_paradigms().values()
+                for (slot, name), key in p.extra_commands.items() if slot == self.name}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """The paradigms that fill this slot, and the extra commands paradigms add to it."""
@@ -246,7 +237,7 @@ def paradigms_command(as_json: bool) -> None:
                                            ("demo", p.demo), ("sweep", p.align))
                    if part is not None]
         offers += sorted(_top_level(p))
-        offers += sorted(" ".join(key.split(":", 1)) for key in p.commands if ":" in key)
+        offers += sorted(f"{slot} {name}" for slot, name in p.extra_commands)
         rows.append({"name": p.name, "title": p.title, "schema": p.schema_name,
                      "datasets": list(p.datasets), "models": sorted(p.estimators),
                      "offers": offers})

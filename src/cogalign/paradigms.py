@@ -204,17 +204,16 @@ def resolve(ref: Ref) -> Any:
     return obj
 
 
-#: The command groups whose sub-commands are paradigms (``cogalign fit NAME``).
-SLOT_NAMES = ("fit", "align", "compare")
+#: The command groups whose sub-commands are paradigms (``cogalign fit NAME``), with their help.
+SLOTS = {
+    "fit": "Fit a cognitive model to a paradigm's data.",
+    "align": "How closely a language model matches people, per paradigm.",
+    "compare": "Compare cognitive models and language-model probes, cross-validated.",
+}
 
 
 def _command_name(name: str) -> bool:
     return bool(name) and name.replace("-", "").isalnum() and name == name.lower()
-
-
-def _slot_extras(paradigm: Paradigm) -> set[tuple[str, str]]:
-    """``(slot, name)`` of the further commands a paradigm adds to slots."""
-    return {tuple(key.split(":", 1)) for key in paradigm.commands if ":" in key}
 
 
 @dataclass(frozen=True)
@@ -295,10 +294,10 @@ class Paradigm:
             raise ParadigmError(f"paradigm name {self.name!r}: use lower-case letters, digits, '-'")
         for key in self.commands:
             slot, _, name = key.partition(":")
-            if name and (slot not in SLOT_NAMES or not _command_name(name)):
+            if name and (slot not in SLOTS or not _command_name(name)):
                 raise ParadigmError(
                     f"paradigm {self.name!r}: command key {key!r}: use SLOT:NAME with SLOT one "
-                    f"of {', '.join(SLOT_NAMES)} and NAME of lower-case letters, digits, '-'"
+                    f"of {', '.join(SLOTS)} and NAME of lower-case letters, digits, '-'"
                 )
         if self.default_estimator is not None and self.default_estimator not in self.estimators:
             raise ParadigmError(
@@ -337,6 +336,11 @@ class Paradigm:
     def part(self, attribute: str) -> Any:
         """A declared part, imported (``None`` when the paradigm does not declare it)."""
         return resolve(getattr(self, attribute))
+
+    @property
+    def extra_commands(self) -> dict[tuple[str, str], str]:
+        """The further commands it adds to slots: ``{(slot, name): key in commands}``."""
+        return {tuple(key.split(":", 1)): key for key in self.commands if ":" in key}
 
     def command(self, slot: str) -> Any:
         """The click command in a slot (``"fit"``, ``"align"``, ...), or ``None``."""
@@ -379,12 +383,12 @@ def register_paradigm(paradigm: Paradigm, *, origin: str = "register_paradigm()"
             f"paradigm {paradigm.name!r} from {origin} is already registered "
             f"(from {_ORIGIN[paradigm.name]})"
         )
-    others = [p for name, p in _REGISTRY.items() if name != paradigm.name]
-    taken = {(slot, p.name) for p in others for slot in SLOT_NAMES}
-    taken |= {pair for p in others for pair in _slot_extras(p)}
-    clash = sorted(_slot_extras(paradigm) & taken)
-    clash += sorted((slot, name) for slot, name in {pair for p in others for pair in _slot_extras(p)}
-                    if name == paradigm.name)
+    def claims(p: Paradigm) -> set[tuple[str, str]]:
+        """Every ``cogalign SLOT NAME`` the paradigm may take."""
+        return {(slot, p.name) for slot in SLOTS} | set(p.extra_commands)
+
+    taken = set().union(*(claims(p) for name, p in _REGISTRY.items() if name != paradigm.name))
+    clash = sorted(claims(paradigm) & taken)
     if clash:
         slot, name = clash[0]
         raise ParadigmError(f"paradigm {paradigm.name!r} from {origin}: 'cogalign {slot} {name}' "

@@ -63,3 +63,12 @@ def test_compare_intertemporal_json_ranks_by_loo(it_csv):
     text = _run(compare_intertemporal, ["--data", str(it_csv), "--models",
                                         "exponential,hyperbolic", "--pooled", "--draws", "100"])
     assert text.exit_code == 0 and "elpd_loo" in text.output
+
+
+@pytest.mark.parametrize("cmd, extra", [(fit_intertemporal, ["--model", "hyperbolic"]),
+                                        (compare_intertemporal, ["--models", "exponential,hyperbolic"])])
+def test_the_shared_precision_option_reaches_the_estimator(it_csv, cmd, extra):
+    args = [*extra, "--data", str(it_csv), "--pooled", "--draws", "100"]
+    assert _run(cmd, [*args, "--precision", "float32", "--json"]).exit_code == 0
+    refused = CliRunner().invoke(cmd, [*args, "--backend", "pymc", "--precision", "float32"])
+    assert refused.exit_code == 1 and "NumPyro setting" in refused.output

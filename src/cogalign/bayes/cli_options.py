@@ -1,7 +1,7 @@
 """Command-line pieces of every Bayesian fit: its options and its parameter table.
 
 :func:`fit_options` adds ``--backend``, ``--method``, ``--draws``, ``--tune``, ``--chains``,
-``--seed`` and ``--progress`` to a click command (the keyword arguments of
+``--seed``, ``--precision`` and ``--progress`` to a click command (the keyword arguments of
 :func:`cogalign.bayes.fit`); :func:`method_setting` turns ``--method auto`` into ``None``
 (the estimator's choice). :func:`params_payload` and :func:`params_text` print a
 :func:`cogalign.bayes.summarize` table as JSON-ready data or aligned text, and
@@ -31,6 +31,9 @@ _OPTIONS = [
     click.option("--tune", type=click.IntRange(min=0), default=1000, show_default=True, help="NUTS warm-up."),
     click.option("--chains", type=click.IntRange(min=1), default=2, show_default=True, help="NUTS chains."),
     click.option("--seed", type=int, default=0, show_default=True, help="Random seed."),
+    click.option("--precision", type=click.Choice(["float64", "float32"]), default="float64",
+                 show_default=True,
+                 help="NumPyro's floating-point precision (float32: faster NUTS on the CPU)."),
     click.option("--progress/--no-progress", default=False, help="Show progress bars."),
 ]
 

@@ -28,6 +28,7 @@ def compare_discounting(
     tune: int = 500,
     chains: int = 2,
     seed: int = 0,
+    precision: str = "float64",
     n_participants: int | None = None,
     progress: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -46,9 +47,9 @@ def compare_discounting(
         ``"relative"`` or ``"absolute"`` value differences for the discounting models.
     hierarchical
         Per-participant (non-centred) parameters or one pooled set.
-    backend, method, draws, tune, chains, seed
-        Passed to :func:`cogalign.bayes.fit` (``method=None``: NUTS for hierarchical fits,
-        else MAP).
+    backend, method, draws, tune, chains, seed, precision
+        Fit settings (:data:`cogalign.bayes.estimator.FIT_SETTINGS`; ``method=None``: NUTS
+        for hierarchical fits, else MAP).
     n_participants
         Use a random subset of participants (fast runs).
     progress
@@ -72,7 +73,8 @@ def compare_discounting(
     for name in models:
         fits[name] = IntertemporalChoiceModel(
             name, scale=scale, hierarchical=hierarchical, backend=backend, method=method,
-            draws=draws, tune=tune, chains=chains, seed=seed, progress=progress,
+            draws=draws, tune=tune, chains=chains, seed=seed, precision=precision,
+            progress=progress,
         ).fit(table)
     ranking = compare({k: v.idata_ for k, v in fits.items()})
     first = next(iter(fits.values()))

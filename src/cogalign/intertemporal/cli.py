@@ -63,7 +63,8 @@ def _intertemporal_options(command: Callable) -> Callable:
 @handle_errors
 def fit_intertemporal(model: str, dataset: str, method: str, scale: str, pooled: bool,
                       limit: int | None, data_path: str | None, backend: str, draws: int,
-                      tune: int, chains: int, seed: int, progress: bool, as_json: bool) -> None:
+                      tune: int, chains: int, seed: int, precision: str, progress: bool,
+                      as_json: bool) -> None:
     """Fit an intertemporal-choice model; print parameters with 90% intervals and PSIS-LOO."""
     from cogalign.intertemporal.analysis import fit_intertemporal_model
     from cogalign.intertemporal.data import load_intertemporal
@@ -72,7 +73,7 @@ def fit_intertemporal(model: str, dataset: str, method: str, scale: str, pooled:
     payload, est = fit_intertemporal_model(
         table, model=model, scale=scale, hierarchical=not pooled, limit=limit, backend=backend,
         method=method_setting(method), draws=draws, tune=tune, chains=chains, seed=seed,
-        progress=progress)
+        precision=precision, progress=progress)
     payload["source"] = data_path or dataset
     text = "\n".join([
         f"{model} on {data_path or dataset}: {est.n_obs_} trials ({est.n_missing_} missing "
@@ -91,7 +92,7 @@ def fit_intertemporal(model: str, dataset: str, method: str, scale: str, pooled:
 @handle_errors
 def compare_intertemporal(models: str, dataset: str, method: str, scale: str, pooled: bool,
                           limit: int | None, data_path: str | None, backend: str, draws: int,
-                          tune: int, chains: int, seed: int, progress: bool,
+                          tune: int, chains: int, seed: int, precision: str, progress: bool,
                           as_json: bool) -> None:
     """Rank discounting models and ITCH by PSIS-LOO (same data, same settings as fit)."""
     from cogalign.intertemporal.analysis import compare_discounting
@@ -108,7 +109,7 @@ def compare_intertemporal(models: str, dataset: str, method: str, scale: str, po
     ranking, fits = compare_discounting(
         table, models=list(dict.fromkeys(names)), scale=scale, hierarchical=not pooled,
         backend=backend, method=method_setting(method), draws=draws, tune=tune,
-        chains=chains, seed=seed, n_participants=limit, progress=progress,
+        chains=chains, seed=seed, precision=precision, n_participants=limit, progress=progress,
     )
     rows = []
     for name, row in ranking.iterrows():

@@ -49,15 +49,12 @@ _OFFLINE_LLMS = ("minilm-l6", "smollm2-135m")
               help="A data file instead of the dataset: choices13k's CSV (+JSON) or a tidy "
                    "rates or trial table.")
 @fit_options
-@click.option("--precision", type=click.Choice(["float64", "float32"]), default="float64",
-              show_default=True,
-              help="NumPyro's floating-point precision (float32: faster NUTS on the CPU).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @handle_errors
 def fit_risky(theory: str, dataset: str, method: str, weighting: str, choice: str,
               likelihood: str, ambiguous: str, pooled: bool, folds: int, limit: int | None,
               data_path: str | None, backend: str, draws: int, tune: int, chains: int,
-              seed: int, progress: bool, precision: str, as_json: bool) -> None:
+              seed: int, precision: str, progress: bool, as_json: bool) -> None:
     """Fit a risky-choice model; print parameters with 90% intervals and cross-validated R2."""
     from cogalign.risky.analysis import fit_risky_model
     from cogalign.risky.data import load_risky

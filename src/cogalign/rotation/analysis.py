@@ -129,6 +129,7 @@ def fit_rotation(
     tune: int = 1000,
     chains: int = 2,
     seed: int = 0,
+    precision: str = "float64",
     interval: float = 0.9,
     progress: bool = False,
 ) -> tuple[dict[str, Any], RotationModel]:
@@ -138,7 +139,9 @@ def fit_rotation(
     ----------
     table
         A ``rotation`` trial table.
-    model, family, hierarchical, exclude, method, backend, draws, tune, chains, seed, interval, progress
+    model, family, hierarchical, exclude, method, backend, draws, tune, chains, seed, precision
+        See :class:`~cogalign.rotation.RotationModel`.
+    interval, progress
         See :class:`~cogalign.rotation.RotationModel`.
 
     Returns
@@ -149,7 +152,7 @@ def fit_rotation(
     start = time.perf_counter()
     est = RotationModel(model, family=family, hierarchical=hierarchical, exclude=exclude,
                         method=method, backend=backend, draws=draws, tune=tune, chains=chains,
-                        seed=seed, interval=interval, progress=progress)
+                        seed=seed, precision=precision, interval=interval, progress=progress)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         est.fit(table)

@@ -78,7 +78,7 @@ def _with(options: list) -> Callable:
 def fit_rotation_command(model: str, dataset: str, data_path: str | None, limit: int | None,
                          exclude_outliers: bool, family: str, pooled: bool, method: str,
                          backend: str, draws: int, tune: int, chains: int, seed: int,
-                         progress: bool, as_json: bool) -> None:
+                         precision: str, progress: bool, as_json: bool) -> None:
     """Fit a hierarchical Bayesian model of mental-rotation RT and/or accuracy."""
     from cogalign.rotation.analysis import fit_rotation
 
@@ -87,7 +87,7 @@ def fit_rotation_command(model: str, dataset: str, data_path: str | None, limit:
         table, model, family=family, hierarchical=not pooled,
         exclude="outlier" if exclude_outliers else None,
         method=method_setting(method), backend=backend, draws=draws,
-        tune=tune, chains=chains, seed=seed, progress=progress)
+        tune=tune, chains=chains, seed=seed, precision=precision, progress=progress)
     report["dataset"] = data_path or dataset
     lines = [f"{report['model']} model on {report['dataset']}: {report['n_obs']} observations, "
              f"{report['n_participants']} people ({report['method']})"]
@@ -114,7 +114,7 @@ def fit_rotation_command(model: str, dataset: str, data_path: str | None, limit:
 def compare_rotation(models: str, dataset: str, data_path: str | None, limit: int | None,
                      exclude_outliers: bool, family: str, pooled: bool, method: str,
                      backend: str, draws: int, tune: int, chains: int, seed: int,
-                     progress: bool, as_json: bool) -> None:
+                     precision: str, progress: bool, as_json: bool) -> None:
     """Rank mental-rotation RT models by PSIS-LOO (same correct trials for all)."""
     from cogalign.rotation.analysis import check_model_names, compare_rotation_models, fit_report
 
@@ -125,7 +125,7 @@ def compare_rotation(models: str, dataset: str, data_path: str | None, limit: in
         table, names, family=family, hierarchical=not pooled,
         exclude="outlier" if exclude_outliers else None,
         method=method_setting(method), backend=backend, draws=draws,
-        tune=tune, chains=chains, seed=seed, progress=progress)
+        tune=tune, chains=chains, seed=seed, precision=precision, progress=progress)
     cols = ["rank", "elpd_loo", "p_loo", "elpd_diff", "se", "dse", "weight", "n_bad_k"]
     rows = [{"model": str(k), **{c: json_safe(float(r[c])) for c in cols}} for k, r in ranking.iterrows()]
     reports = {k: fit_report(v) for k, v in fits.items()}
