@@ -149,19 +149,35 @@ def test_hand_gradient_matches_autograd():
     assert torch.allclose(grad, w.grad, atol=1e-12)
 
 
-def test_training_runs_on_the_threads_asked_for_and_restores_the_setting(simulated):
+def test_training_runs_on_the_threads_asked_for_and_restores_the_setting(simulated, monkeypatch):
     import torch
 
+    from cogalign.triplets import _training
     from cogalign.triplets._training import cpu_threads
 
     before = torch.get_num_threads()
-    seen = []
-    with cpu_threads(1, "cpu"):
-        seen.append(torch.get_num_threads())
-    with cpu_threads(None, "cpu"):
-        seen.append(torch.get_num_threads())
-    assert seen == [1, before] and torch.get_num_threads() == before
-    with pytest.raises(CogalignError, match="threads"), cpu_threads(0, "cpu"):
-        pass
-    SPoSE(n_dims=5, epochs=2, progress=False).fit(simulated[1])
-    assert torch.get_num_threads() == before
+    torch.set_num_threads(2)  # so that one thread is a change to see
+    try:
+        seen = []
+        with cpu_threads(1, "cpu"):
+            seen.append(torch.get_num_threads())
+        with cpu_threads(None, "cpu"):
+            seen.append(torch.get_num_threads())
+        assert seen == [1, 2] and torch.get_num_threads() == 2
+        with pytest.raises(CogalignError, match="threads"), cpu_threads(0, "cpu"):
+            pass
+        during = set()
+        step = _training.nll_and_gradient
+
+        def watched(*args, **kwargs):
+            during.add(torch.get_num_threads())
+            return step(*args, **kwargs)
+
+        monkeypatch.setattr(_training, "nll_and_gradient", watched)
+        SPoSE(n_dims=5, epochs=2, progress=False).fit(simulated[1])
+        assert during == {1} and torch.get_num_threads() == 2
+        during.clear()
+        SPoSE(n_dims=5, epochs=2, progress=False, threads=None).fit(simulated[1])
+        assert during == {2}
+    finally:
+        torch.set_num_threads(before)

@@ -26,30 +26,20 @@ def resolve_device(device: str = "auto") -> str:
     return device
 
 
-def _rows(weights, triplets):
-    """Flat item indices and the rows of ``weights`` position by position, ``(3, n, d)``.
-
-    One ``index_select`` over the transposed triplets, so the rows of the first, second and
-    third items are each one contiguous ``(n, d)`` block. (Advanced indexing ``weights[idx]``
-    takes several times longer on the CPU, and an ``(n, 3, d)`` layout makes every per-pair
-    product a strided one.)
-    """
-    import torch
-
-    idx = triplets.t().reshape(-1)
-    return idx, torch.index_select(weights, 0, idx).view(3, triplets.shape[0], -1)
-
-
 def pair_logits(weights, triplets):
     """Similarity of the three pairs of each triplet, ``(3, n)``: the kept pair (0, 1) first.
 
     Row 0 is ``s(t0, t1)`` (the logit of "t2 is the odd one out"), row 1 ``s(t0, t2)``,
-    row 2 ``s(t1, t2)``. Pairs are the leading axis: a softmax over three values along the
-    last axis runs several times slower on the CPU than one over three rows.
+    row 2 ``s(t1, t2)``. The rows of ``weights`` are taken by one ``index_select`` over the
+    transposed triplets, so each position is one contiguous ``(n, d)`` block, and pairs are
+    the leading axis: advanced indexing ``weights[idx]`` takes several times longer on the
+    CPU, and a softmax over three values along the last axis several times longer than one
+    over three rows.
     """
     import torch
 
-    a, b, c = _rows(weights, triplets)[1]
+    n = triplets.shape[0]
+    a, b, c = torch.index_select(weights, 0, triplets.t().reshape(-1)).view(3, n, -1)
     return torch.stack([(a * b).sum(-1), (a * c).sum(-1), (b * c).sum(-1)])
 
 
@@ -208,11 +198,61 @@ def train(
     the device until the epoch ends. One thread of a busy CPU then runs it nearly as fast as
     an idle one.
     """
+    import torch
+    from tqdm.auto import tqdm
+
     with cpu_threads(threads, train_triplets.device):
-        return _train(params, batch_loss, val_nll, train_triplets, epochs=epochs,
-                      batch_size=batch_size, lr=lr, patience=patience, seed=seed, project=project,
-                      progress=progress, desc=desc, min_delta=min_delta, min_epochs=min_epochs,
-                      lr_decays=lr_decays, decay_factor=decay_factor)
+        opt = torch.optim.Adam(params, lr=lr, fused=True)
+        gen = torch.Generator(device="cpu").manual_seed(seed)
+        n = len(train_triplets)
+        shuffled = torch.empty_like(train_triplets)
+        history = History()
+        best = np.inf
+        best_state = [p.detach().clone() for p in params]
+        waited = 0
+        bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=False)
+        for epoch in bar:
+            order = torch.randperm(n, generator=gen).to(train_triplets.device)
+            torch.index_select(train_triplets, 0, order, out=shuffled)
+            total = torch.zeros((), dtype=torch.float64, device=train_triplets.device)
+            for start in range(0, n, batch_size):
+                batch = shuffled[start : start + batch_size]
+                opt.zero_grad(set_to_none=True)
+                loss, value = batch_loss(batch)
+                if loss is not None:
+                    loss.backward()
+                opt.step()
+                if project is not None:
+                    with torch.no_grad():
+                        project()
+                total += value.detach() * batch.shape[0]
+            total = float(total)
+            history.train_loss.append(total / n)
+            with torch.no_grad():
+                current = float(val_nll())
+            history.val_nll.append(current)
+            bar.set_postfix(train=f"{total / n:.4f}", val=f"{current:.4f}")
+            if current < best - min_delta:
+                best, waited, history.best_epoch = current, 0, epoch
+                best_state = [p.detach().clone() for p in params]
+            else:
+                waited += 1
+                if waited >= patience and epoch + 1 >= min_epochs:
+                    if lr_decays > 0:
+                        lr_decays -= 1
+                        waited = 0
+                        with torch.no_grad():
+                            for p, saved in zip(params, best_state, strict=True):
+                                p.copy_(saved)
+                        for group in opt.param_groups:
+                            group["lr"] *= decay_factor
+                        continue
+                    history.stopped_early = True
+                    break
+        with torch.no_grad():
+            for p, saved in zip(params, best_state, strict=True):
+                p.copy_(saved)
+        return history
 
 
 @contextmanager
@@ -234,65 +274,6 @@ def cpu_threads(threads: int | None, device) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
-
-
-def _train(params, batch_loss, val_nll, train_triplets, *, epochs, batch_size, lr, patience, seed,
-           project, progress, desc, min_delta, min_epochs, lr_decays, decay_factor) -> History:
-    """The loop of :func:`train` (same arguments)."""
-    import torch
-    from tqdm.auto import tqdm
-
-    opt = torch.optim.Adam(params, lr=lr, fused=True)
-    gen = torch.Generator(device="cpu").manual_seed(seed)
-    n = len(train_triplets)
-    shuffled = torch.empty_like(train_triplets)
-    history = History()
-    best = np.inf
-    best_state = [p.detach().clone() for p in params]
-    waited = 0
-    bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=False)
-    for epoch in bar:
-        order = torch.randperm(n, generator=gen).to(train_triplets.device)
-        torch.index_select(train_triplets, 0, order, out=shuffled)
-        total = torch.zeros((), dtype=torch.float64, device=train_triplets.device)
-        for start in range(0, n, batch_size):
-            batch = shuffled[start : start + batch_size]
-            opt.zero_grad(set_to_none=True)
-            loss, value = batch_loss(batch)
-            if loss is not None:
-                loss.backward()
-            opt.step()
-            if project is not None:
-                with torch.no_grad():
-                    project()
-            total += value.detach() * batch.shape[0]
-        total = float(total)
-        history.train_loss.append(total / n)
-        with torch.no_grad():
-            current = float(val_nll())
-        history.val_nll.append(current)
-        bar.set_postfix(train=f"{total / n:.4f}", val=f"{current:.4f}")
-        if current < best - min_delta:
-            best, waited, history.best_epoch = current, 0, epoch
-            best_state = [p.detach().clone() for p in params]
-        else:
-            waited += 1
-            if waited >= patience and epoch + 1 >= min_epochs:
-                if lr_decays > 0:
-                    lr_decays -= 1
-                    waited = 0
-                    with torch.no_grad():
-                        for p, saved in zip(params, best_state, strict=True):
-                            p.copy_(saved)
-                    for group in opt.param_groups:
-                        group["lr"] *= decay_factor
-                    continue
-                history.stopped_early = True
-                break
-    with torch.no_grad():
-        for p, saved in zip(params, best_state, strict=True):
-            p.copy_(saved)
-    return history
 
 
 def validation_split(data: np.ndarray, fraction: float, seed: int, *, by_triplet: bool = False
